@@ -1,0 +1,74 @@
+/** SQL for credentials. Values are found by digest; the plaintext of a digest-stored PIN never reaches this file. */
+import type { Db } from './database.js';
+
+export const CARD_TYPE_ID = 5;
+export const PIN_TYPE_ID = 6;
+export type CredentialTypeId = typeof CARD_TYPE_ID | typeof PIN_TYPE_ID;
+
+export interface CredentialRow {
+  id: string;
+  person_id: number;
+  credential_type_id: CredentialTypeId;
+  /** Card number; PIN only under plaintext storage. */
+  value: string | null;
+  digest: string;
+  pin_length: number | null;
+  enabled: 0 | 1;
+  created_at: string;
+  updated_at: string;
+}
+
+export class CredentialRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(c: CredentialRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO credentials (id, person_id, credential_type_id, value, digest, pin_length, enabled, created_at, updated_at)
+         VALUES (@id, @person_id, @credential_type_id, @value, @digest, @pin_length, @enabled, @created_at, @updated_at)`,
+      )
+      .run(c);
+  }
+
+  get(id: string): CredentialRow | undefined {
+    return this.db.prepare(`SELECT * FROM credentials WHERE id = ?`).get(id) as CredentialRow | undefined;
+  }
+
+  byDigest(typeId: CredentialTypeId, digest: string): CredentialRow | undefined {
+    return this.db.prepare(`SELECT * FROM credentials WHERE credential_type_id = ? AND digest = ?`).get(typeId, digest) as
+      | CredentialRow
+      | undefined;
+  }
+
+  forPerson(personId: number, typeId: CredentialTypeId): CredentialRow | undefined {
+    return this.db.prepare(`SELECT * FROM credentials WHERE person_id = ? AND credential_type_id = ?`).get(personId, typeId) as
+      | CredentialRow
+      | undefined;
+  }
+
+  list(filter: { personId?: number | undefined; limit: number; offset: number }): CredentialRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM credentials WHERE (@person IS NULL OR person_id = @person)
+         ORDER BY created_at, id LIMIT @limit OFFSET @offset`,
+      )
+      .all({ person: filter.personId ?? null, limit: filter.limit, offset: filter.offset }) as CredentialRow[];
+  }
+
+  /** Enabled PINs of each length, for the density guard. */
+  activePinCount(length: number): number {
+    return (
+      this.db
+        .prepare(`SELECT count(*) AS n FROM credentials WHERE credential_type_id = ${PIN_TYPE_ID} AND enabled = 1 AND pin_length = ?`)
+        .get(length) as { n: number }
+    ).n;
+  }
+
+  setEnabled(id: string, enabled: boolean, now: string): boolean {
+    return this.db.prepare(`UPDATE credentials SET enabled = ?, updated_at = ? WHERE id = ?`).run(enabled ? 1 : 0, now, id).changes === 1;
+  }
+
+  delete(id: string): boolean {
+    return this.db.prepare(`DELETE FROM credentials WHERE id = ?`).run(id).changes === 1;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The append-only event table. An event counts as recorded once append() returns: the commit is synchronous=FULL.
+ * Each door's events are numbered 1, 2, 3... without gaps (door_seq), so a consumer can tell what it missed.
+ */
+import type { Db } from './database.js';
+
+export interface NewEvent {
+  door_id: number | null;
+  event_code: number;
+  event_type: string;
+  event_label: string;
+  person_id?: number | null;
+  person_name?: string | null;
+  credential_id?: string | null;
+  credential_type?: string | null;
+  reason?: string | null;
+  source?: string | null;
+  /** Extra facts as JSON. Never a PIN. */
+  detail?: Record<string, unknown> | null;
+  created_at: string;
+}
+
+export interface EventRow extends Required<Omit<NewEvent, 'detail'>> {
+  id: number;
+  door_seq: number | null;
+  detail: string | null;
+}
+
+export class EventRepo {
+  constructor(private readonly db: Db) {}
+
+  append(e: NewEvent): EventRow {
+    return this.db.transaction(() => {
+      const seq =
+        e.door_id === null
+          ? null
+          : (this.db.prepare(`SELECT coalesce(max(door_seq), 0) + 1 AS n FROM events WHERE door_id = ?`).get(e.door_id) as { n: number }).n;
+      const row = {
+        door_id: e.door_id,
+        door_seq: seq,
+        event_code: e.event_code,
+        event_type: e.event_type,
+        event_label: e.event_label,
+        person_id: e.person_id ?? null,
+        person_name: e.person_name ?? null,
+        credential_id: e.credential_id ?? null,
+        credential_type: e.credential_type ?? null,
+        reason: e.reason ?? null,
+        source: e.source ?? null,
+        detail: e.detail ? JSON.stringify(e.detail) : null,
+        created_at: e.created_at,
+      };
+      const info = this.db
+        .prepare(
+          `INSERT INTO events (door_id, door_seq, event_code, event_type, event_label, person_id, person_name, credential_id,
+             credential_type, reason, source, detail, created_at)
+           VALUES (@door_id, @door_seq, @event_code, @event_type, @event_label, @person_id, @person_name, @credential_id,
+             @credential_type, @reason, @source, @detail, @created_at)`,
+        )
+        .run(row);
+      return { id: Number(info.lastInsertRowid), ...row };
+    }).immediate();
+  }
+
+  /** Newest first, as an admin reads a log; `since` and `until` bound created_at. */
+  list(filter: { personId?: number | undefined; since?: string | undefined; until?: string | undefined; limit: number; offset?: number }): EventRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM events WHERE (@person IS NULL OR person_id = @person) AND (@since IS NULL OR created_at >= @since)
+           AND (@until IS NULL OR created_at < @until)
+         ORDER BY id DESC LIMIT @limit OFFSET @offset`,
+      )
+      .all({
+        person: filter.personId ?? null,
+        since: filter.since ?? null,
+        until: filter.until ?? null,
+        limit: filter.limit,
+        offset: filter.offset ?? 0,
+      }) as EventRow[];
+  }
+
+  get(id: number): EventRow | undefined {
+    return this.db.prepare(`SELECT * FROM events WHERE id = ?`).get(id) as EventRow | undefined;
+  }
+}

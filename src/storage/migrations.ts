@@ -1,0 +1,115 @@
+/**
+ * Schema migrations, applied in order at open; `PRAGMA user_version` records how many have run.
+ * Never edit a migration that has shipped: add a new one.
+ * Times are UTC ISO strings at second precision ("2024-01-15T14:30:00Z"), which sort as text.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1: people, credentials, reservations, roles, events */ `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE people (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    first_name TEXT NOT NULL,
+    last_name  TEXT NOT NULL,
+    email      TEXT,
+    enabled    INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    valid_from TEXT,
+    valid_to   TEXT,
+    notes      TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX people_email ON people (lower(email)) WHERE email IS NOT NULL;
+
+  -- digest: HMAC-SHA256 of the value under the installation key, for PINs and cards alike; the door hashes what it
+  -- reads and looks it up here, and the UNIQUE index makes a value belong to one person.
+  -- value: the card number; a PIN only under plaintext storage.
+  -- pin_length: kept so density and key collection need no plaintext.
+  CREATE TABLE credentials (
+    id                 TEXT PRIMARY KEY,
+    person_id          INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    credential_type_id INTEGER NOT NULL CHECK (credential_type_id IN (5, 6)),
+    value              TEXT,
+    digest             TEXT NOT NULL,
+    pin_length         INTEGER CHECK (pin_length BETWEEN 4 AND 8),
+    enabled            INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX credentials_value ON credentials (credential_type_id, digest);
+  CREATE UNIQUE INDEX credentials_one_per_type ON credentials (person_id, credential_type_id);
+  CREATE INDEX credentials_pin_length ON credentials (credential_type_id, pin_length) WHERE enabled = 1;
+  -- A value never changes (the guide: delete it and create a new one).
+  CREATE TRIGGER credentials_value_fixed BEFORE UPDATE OF value, digest, credential_type_id, person_id ON credentials
+  BEGIN SELECT RAISE(ABORT, 'a credential value cannot be changed'); END;
+
+  -- No rows in reservation_doors means every door.
+  CREATE TABLE reservations (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id  INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    start_time TEXT NOT NULL,
+    end_time   TEXT NOT NULL CHECK (end_time > start_time),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX reservations_person ON reservations (person_id, end_time);
+  CREATE TABLE reservation_doors (
+    reservation_id INTEGER NOT NULL REFERENCES reservations (id) ON DELETE CASCADE,
+    door_id        INTEGER NOT NULL,
+    PRIMARY KEY (reservation_id, door_id)
+  ) STRICT;
+
+  -- Roles give standing access: the doors they name (no rows = all doors) in weekly slots in the site time zone
+  -- (no slots = 24/7). days is a bitmask, bit 0 = Monday; end_minute < start_minute spans midnight.
+  CREATE TABLE roles (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    name       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE role_doors (
+    role_id INTEGER NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
+    door_id INTEGER NOT NULL,
+    PRIMARY KEY (role_id, door_id)
+  ) STRICT;
+  CREATE TABLE role_slots (
+    id           INTEGER PRIMARY KEY,
+    role_id      INTEGER NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
+    days         INTEGER NOT NULL CHECK (days BETWEEN 1 AND 127),
+    start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),
+    end_minute   INTEGER NOT NULL CHECK (end_minute BETWEEN 0 AND 1440)
+  ) STRICT;
+  CREATE TABLE person_roles (
+    person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    role_id   INTEGER NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
+    PRIMARY KEY (person_id, role_id)
+  ) STRICT;
+
+  -- Append-only history. door_seq numbers each door's events without gaps, so a consumer can see what it missed.
+  -- detail is JSON and never holds a PIN.
+  CREATE TABLE events (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    door_id         INTEGER,
+    door_seq        INTEGER,
+    event_code      INTEGER NOT NULL,
+    event_type      TEXT NOT NULL,
+    event_label     TEXT NOT NULL,
+    person_id       INTEGER,
+    person_name     TEXT,
+    credential_id   TEXT,
+    credential_type TEXT,
+    reason          TEXT,
+    source          TEXT,
+    detail          TEXT,
+    created_at      TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX events_door_seq ON events (door_id, door_seq);
+  CREATE INDEX events_person ON events (person_id, id);
+  CREATE INDEX events_created ON events (created_at);
+  CREATE TRIGGER events_append_only BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  `,
+];

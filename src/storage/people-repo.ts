@@ -1,0 +1,67 @@
+/** SQL for people. No rules here: the admin layer validates before it writes. */
+import type { Db } from './database.js';
+
+export interface PersonRow {
+  id: number;
+  first_name: string;
+  last_name: string;
+  email: string | null;
+  enabled: 0 | 1;
+  valid_from: string | null;
+  valid_to: string | null;
+  notes: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type NewPerson = Omit<PersonRow, 'id'>;
+
+export class PeopleRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(p: NewPerson): PersonRow {
+    const info = this.db
+      .prepare(
+        `INSERT INTO people (first_name, last_name, email, enabled, valid_from, valid_to, notes, created_at, updated_at)
+         VALUES (@first_name, @last_name, @email, @enabled, @valid_from, @valid_to, @notes, @created_at, @updated_at)`,
+      )
+      .run(p);
+    return { id: Number(info.lastInsertRowid), ...p };
+  }
+
+  get(id: number): PersonRow | undefined {
+    return this.db.prepare(`SELECT * FROM people WHERE id = ?`).get(id) as PersonRow | undefined;
+  }
+
+  byEmail(email: string): PersonRow | undefined {
+    return this.db.prepare(`SELECT * FROM people WHERE lower(email) = lower(?)`).get(email) as PersonRow | undefined;
+  }
+
+  list(filter: { email?: string | undefined; updatedSince?: string | undefined; limit: number; offset: number }): PersonRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM people
+         WHERE (@email IS NULL OR lower(email) = lower(@email)) AND (@since IS NULL OR updated_at >= @since)
+         ORDER BY id LIMIT @limit OFFSET @offset`,
+      )
+      .all({ email: filter.email ?? null, since: filter.updatedSince ?? null, limit: filter.limit, offset: filter.offset }) as PersonRow[];
+  }
+
+  count(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM people`).get() as { n: number }).n;
+  }
+
+  setEnabled(id: number, enabled: boolean, now: string): boolean {
+    return this.db.prepare(`UPDATE people SET enabled = ?, updated_at = ? WHERE id = ?`).run(enabled ? 1 : 0, now, id).changes === 1;
+  }
+
+  delete(id: number): boolean {
+    return this.db.prepare(`DELETE FROM people WHERE id = ?`).run(id).changes === 1;
+  }
+
+  roleIds(id: number): number[] {
+    return (this.db.prepare(`SELECT role_id FROM person_roles WHERE person_id = ? ORDER BY role_id`).all(id) as { role_id: number }[]).map(
+      (r) => r.role_id,
+    );
+  }
+}

@@ -1,0 +1,119 @@
+import Database from 'better-sqlite3';
+import { chmodSync, closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DATABASE_FILE, SCHEMA_VERSION, StorageError, openDatabase } from '../../src/storage/database.js';
+import { EventRepo } from '../../src/storage/event-repo.js';
+import { PIN_KEY_FILE, loadPinKey } from '../../src/storage/pin-key.js';
+import { openStore } from '../../src/storage/store.js';
+import { scratchDir } from '../helpers/scratch.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((f) => f()));
+function dir(): string {
+  const d = scratchDir();
+  cleanups.push(d.remove);
+  return d.dir;
+}
+
+function seed(dataDir: string, people: number): void {
+  const db = openDatabase(dataDir);
+  const insert = db.prepare(`INSERT INTO people (first_name, last_name, created_at, updated_at) VALUES (?, ?, 'x', 'x')`);
+  db.transaction(() => {
+    for (let i = 0; i < people; i++) insert.run(`First${i}`, `Last${i}`.repeat(20));
+  })();
+  db.close();
+}
+
+describe('database file', () => {
+  it('opens in WAL mode with synchronous=FULL, foreign keys and secure_delete, at the current schema', () => {
+    const db = openDatabase(dir());
+    cleanups.push(() => db.close());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('secure_delete', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+  });
+
+  it('reopens without applying migrations twice and keeps the data', () => {
+    const d = dir();
+    seed(d, 3);
+    seed(d, 2);
+    const db = openDatabase(d);
+    expect((db.prepare('SELECT count(*) n FROM people').get() as { n: number }).n).toBe(5);
+    db.close();
+  });
+
+  it('refuses a database written by a newer keypadd', () => {
+    const d = dir();
+    const raw = new Database(join(d, DATABASE_FILE));
+    raw.pragma('user_version = 999');
+    raw.close();
+    expect(() => openDatabase(d)).toThrow(/schema version 999, newer than this keypadd/);
+  });
+
+  it('refuses a damaged database with a clear message and the way out', () => {
+    const d = dir();
+    seed(d, 2000);
+    const file = join(d, DATABASE_FILE);
+    // Overwrite the middle pages (not the header) with garbage, as a failing SD card would.
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(4096 * 4, 0xa5), 0, 4096 * 4, Math.floor(size / 2 / 4096) * 4096);
+    closeSync(fd);
+    expect(() => openDatabase(d)).toThrow(StorageError);
+    expect(() => openDatabase(d)).toThrow(/failed its integrity check.*restore a backup/s);
+  });
+
+  it('refuses a file that is not a database at all', () => {
+    const d = dir();
+    writeFileSync(join(d, DATABASE_FILE), 'this is not sqlite '.repeat(400));
+    expect(() => openDatabase(d)).toThrow(/failed its integrity check/);
+  });
+
+  it('keeps events append-only and numbers each door without gaps', () => {
+    const db = openDatabase(dir());
+    cleanups.push(() => db.close());
+    const events = new EventRepo(db);
+    const base = { event_code: 10, event_type: 'access_granted', event_label: 'x', created_at: '2026-01-01T00:00:00Z' };
+    const seqs = [1, 1, 2, 1].map((door) => events.append({ ...base, door_id: door }).door_seq);
+    expect(seqs).toEqual([1, 2, 1, 3]);
+    expect(() => db.prepare(`UPDATE events SET event_label = 'forged'`).run()).toThrow(/append-only/);
+  });
+});
+
+describe('PIN key', () => {
+  it('is created on first use beside the database, mode 0600, 32 random bytes as hex', () => {
+    const d = dir();
+    const { key, path } = loadPinKey(d, {});
+    expect(path).toBe(join(d, PIN_KEY_FILE));
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+    expect(key.length).toBe(32);
+    expect(loadPinKey(d, {}).key.equals(key)).toBe(true);
+  });
+
+  it('comes from $CREDENTIALS_DIRECTORY/pin-key when systemd provides it', () => {
+    const d = dir();
+    const creds = dir();
+    writeFileSync(join(creds, 'pin-key'), 'ab'.repeat(32));
+    const k = loadPinKey(d, { CREDENTIALS_DIRECTORY: creds });
+    expect(k.path).toBe(join(creds, 'pin-key'));
+    expect(k.key.toString('hex')).toBe('ab'.repeat(32));
+  });
+
+  it('is refused when others can read it, naming the fix', () => {
+    const d = dir();
+    const { path } = loadPinKey(d, {});
+    chmodSync(path, 0o644);
+    expect(() => loadPinKey(d, {})).toThrow(`chmod 600 ${path}`);
+  });
+
+  it('must be the key the database was written with', () => {
+    const d = dir();
+    openStore(d, {}).close();
+    writeFileSync(join(d, PIN_KEY_FILE), 'cd'.repeat(32) + '\n', { mode: 0o600 });
+    expect(() => openStore(d, {})).toThrow(/not the key this database was written with/);
+  });
+});
