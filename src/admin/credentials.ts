@@ -1,0 +1,262 @@
+/**
+ * PIN and card credentials under the guide's rules: a value belongs to one person, a person has at most one of
+ * each type, a value never changes, and a digest-stored PIN is shown once, in the answer to its creation.
+ */
+import { randomBytes } from 'node:crypto';
+import { cardNumberFromFacility, parseCardNumber } from '../core/card-number.js';
+import {
+  densityWarning,
+  generatePin,
+  generatedPinLength,
+  isGenerateRequest,
+  pinFormatError,
+  pinWeakness,
+  PinSpaceExhaustedError,
+} from '../core/pin-rules.js';
+import { doorPinRules, generatedLengthForAllDoors, sitePinRules } from '../config/policy.js';
+import { CARD_TYPE_ID, CredentialRepo, PIN_TYPE_ID, type CredentialRow } from '../storage/credential-repo.js';
+import { type AdminContext, nowIso } from './context.js';
+import { RefusedError, invalid, notFound } from './errors.js';
+import { getPersonRow } from './people.js';
+
+/** A credential as the DoorFlow API returns one. */
+export interface CredentialView {
+  id: string;
+  credential_type_id: number;
+  label: string;
+  /** Card number; a PIN under plaintext storage, or in the answer to its creation; otherwise null. */
+  value: string | null;
+  enabled: boolean;
+  person_id: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Created {
+  credential: CredentialView;
+  /** Things the admin should know: a weak PIN, a door that will not take it, PIN density. Never the PIN itself. */
+  warnings: string[];
+}
+
+export const CREDENTIAL_TYPES = [
+  { id: CARD_TYPE_ID, label: 'Card', slug: 'credentials_number', code: CARD_TYPE_ID },
+  { id: PIN_TYPE_ID, label: 'PIN', slug: 'pin', code: PIN_TYPE_ID },
+] as const;
+
+const labelOf = (typeId: number) => (typeId === PIN_TYPE_ID ? 'PIN' : 'Card');
+
+export function credentialView(row: CredentialRow, shownValue?: string): CredentialView {
+  return {
+    id: row.id,
+    credential_type_id: row.credential_type_id,
+    label: labelOf(row.credential_type_id),
+    value: shownValue ?? row.value,
+    enabled: row.enabled === 1,
+    person_id: row.person_id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+/** Accepts a type id (5, 6) or a DoorFlow slug (`credentials_number`, `pin`). */
+export function credentialTypeId(given: unknown): number {
+  const t = CREDENTIAL_TYPES.find((c) => c.id === Number(given) || c.slug === given);
+  if (!t) throw invalid('credential_type_id', 'must be 5 (card, credentials_number) or 6 (PIN)');
+  return t.id;
+}
+
+export interface CredentialInput {
+  person_id: number;
+  credential_type_id: unknown;
+  /** A PIN, asterisks for a generated PIN (also when absent), or a decimal card number. */
+  value?: string | null | undefined;
+  enabled?: boolean | undefined;
+}
+
+export function createCredential(ctx: AdminContext, input: CredentialInput): Created {
+  const typeId = credentialTypeId(input.credential_type_id);
+  const repo = new CredentialRepo(ctx.store.db);
+  // The value's own rules first: a malformed PIN is reported as such even for a person who already has one.
+  const value = input.value ?? null;
+  if (typeId === PIN_TYPE_ID) checkCustomPin(ctx, value);
+  else checkCardNumber(value ?? '');
+  // IMMEDIATE: the uniqueness checks and the insert run under the write lock, so two creators serialise.
+  return ctx.store.db
+    .transaction((): Created => {
+      getPersonRow(ctx, input.person_id);
+      const existing = repo.forPerson(input.person_id, typeId as 5 | 6);
+      if (existing) {
+        throw new RefusedError(
+          'conflict',
+          { credential_type_id: [`person ${input.person_id} already has a ${labelOf(typeId)} (${existing.id}); delete it first`] },
+          credentialView(existing),
+        );
+      }
+      const made = typeId === PIN_TYPE_ID ? preparePin(ctx, repo, value) : prepareCard(ctx, repo, value ?? '');
+      const now = nowIso(ctx);
+      const row: CredentialRow = {
+        id: newCredentialId(),
+        person_id: input.person_id,
+        credential_type_id: typeId as 5 | 6,
+        value: made.stored,
+        digest: made.digest,
+        pin_length: made.pinLength,
+        enabled: input.enabled === false ? 0 : 1,
+        created_at: now,
+        updated_at: now,
+      };
+      insertUnique(repo, row);
+      const warnings = [...made.warnings];
+      if (made.pinLength !== null) {
+        const density = densityWarning(made.pinLength, (l) => repo.activePinCount(l), sitePinRules(ctx.config));
+        if (density) warnings.push(density);
+      }
+      return { credential: credentialView(row, made.shown), warnings };
+    })
+    .immediate();
+}
+
+/** 26-bit facility code + card number, as printed on prox cards. */
+export function cardValueFromFacility(facility: string, card: string): string {
+  const r = cardNumberFromFacility(facility, card);
+  if (!r.ok) throw invalid(r.field, r.message);
+  return r.number;
+}
+
+interface Prepared {
+  stored: string | null;
+  shown: string;
+  digest: string;
+  pinLength: number | null;
+  warnings: string[];
+}
+
+/** No value at all asks for a generated PIN, like asterisks do; an empty string is refused (the guide). */
+function preparePin(ctx: AdminContext, repo: CredentialRepo, value: string | null): Prepared {
+  const rules = sitePinRules(ctx.config);
+  const digestOf = (pin: string) => ctx.store.digest(pin);
+  const warnings: string[] = [];
+  let pin: string;
+  if (value === null || isGenerateRequest(value)) {
+    const rulesForAll = { ...rules, generated_length: generatedLengthForAllDoors(ctx.config) };
+    const length = generatedPinLength(value ?? '', rulesForAll);
+    try {
+      pin = generatePin(length, (p) => repo.byDigest(PIN_TYPE_ID, digestOf(p)) !== undefined);
+    } catch (err) {
+      if (err instanceof PinSpaceExhaustedError) throw invalid('value', err.message);
+      throw err;
+    }
+  } else {
+    const weakness = pinWeakness(value);
+    if (weakness) warnings.push(`weak PIN: it ${weakness}; a generated PIN ("******") is safer`);
+    if (repo.byDigest(PIN_TYPE_ID, digestOf(value))) throw invalid('value', 'is already in use');
+    pin = value;
+  }
+  warnings.push(...doorWarnings(ctx, pin));
+  return {
+    stored: ctx.config.pin_policy.storage === 'plaintext' ? pin : null,
+    shown: pin,
+    digest: digestOf(pin),
+    pinLength: pin.length,
+    warnings,
+  };
+}
+
+/** Format and weakness of a custom PIN under the site policy; a generate request passes. */
+function checkCustomPin(ctx: AdminContext, value: string | null): void {
+  if (value === null || isGenerateRequest(value)) return;
+  const rules = sitePinRules(ctx.config);
+  const format = pinFormatError(value, rules);
+  if (format) throw invalid('value', format);
+  const weakness = pinWeakness(value);
+  if (weakness && rules.weak_pins === 'reject') throw invalid('value', `is too easy to guess: it ${weakness}; use "******" to generate one`);
+}
+
+function checkCardNumber(value: string): string {
+  const r = parseCardNumber(value.trim());
+  if (!r.ok) throw invalid(r.field, r.message);
+  return r.number;
+}
+
+/** A PIN is valid site-wide; a door with a narrower policy will refuse it, and the admin should know which. */
+function doorWarnings(ctx: AdminContext, pin: string): string[] {
+  const out: string[] = [];
+  for (const door of ctx.config.doors) {
+    if (!door.pin_policy) continue;
+    const rules = doorPinRules(ctx.config, door);
+    const name = `door ${door.id} (${door.name})`;
+    if (pinFormatError(pin, rules)) out.push(`${name} accepts only ${rules.min_length}-${rules.max_length} digit PINs; this PIN will not open it`);
+    else if (rules.weak_pins === 'reject' && pinWeakness(pin)) out.push(`${name} rejects weak PINs; this PIN will not open it`);
+  }
+  return out;
+}
+
+function prepareCard(ctx: AdminContext, repo: CredentialRepo, value: string): Prepared {
+  const number = checkCardNumber(value);
+  const digest = ctx.store.digest(number);
+  if (repo.byDigest(CARD_TYPE_ID, digest)) throw invalid('value', 'is already in use');
+  return { stored: number, shown: number, digest, pinLength: null, warnings: [] };
+}
+
+function insertUnique(repo: CredentialRepo, row: CredentialRow): void {
+  try {
+    repo.insert(row);
+  } catch (err) {
+    // The checks above ran under the write lock, so this is a last line of defence, not the normal path.
+    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw invalid('value', 'is already in use');
+    throw err;
+  }
+}
+
+/** `cred_` + 16 base62-ish characters: unguessable, unlike a row number. */
+function newCredentialId(): string {
+  return 'cred_' + randomBytes(12).toString('base64url').replace(/[-_]/g, '0');
+}
+
+export function getCredentialRow(ctx: AdminContext, id: string, personId?: number): CredentialRow {
+  const row = new CredentialRepo(ctx.store.db).get(id);
+  if (!row || (personId !== undefined && row.person_id !== personId)) throw notFound('id', `no credential ${id}`);
+  return row;
+}
+
+export function listCredentials(ctx: AdminContext, filter: { person_id?: number | undefined; page?: number; per_page?: number } = {}): CredentialView[] {
+  if (filter.person_id !== undefined) getPersonRow(ctx, filter.person_id);
+  const perPage = filter.per_page ?? 500;
+  return new CredentialRepo(ctx.store.db)
+    .list({ personId: filter.person_id, limit: perPage, offset: ((filter.page ?? 1) - 1) * perPage })
+    .map((r) => credentialView(r));
+}
+
+export interface CredentialUpdate {
+  enabled?: boolean | undefined;
+  value?: string | undefined;
+}
+
+/**
+ * Only `enabled` changes. A `value` is refused unless it is the value already held (a script that PUTs the whole
+ * credential back), because a PIN or card number is never edited in place.
+ */
+export function updateCredential(ctx: AdminContext, id: string, change: CredentialUpdate, personId?: number): CredentialView {
+  return ctx.store.db
+    .transaction(() => {
+      const row = getCredentialRow(ctx, id, personId);
+      if (change.value !== undefined && ctx.store.digest(normaliseValue(row, change.value)) !== row.digest) {
+        throw invalid('value', 'cannot be changed: delete it and create a new one');
+      }
+      if (change.enabled !== undefined) new CredentialRepo(ctx.store.db).setEnabled(id, change.enabled, nowIso(ctx));
+      return credentialView(getCredentialRow(ctx, id));
+    })
+    .immediate();
+}
+
+function normaliseValue(row: CredentialRow, value: string): string {
+  if (row.credential_type_id !== CARD_TYPE_ID) return value;
+  const r = parseCardNumber(value.trim());
+  return r.ok ? r.number : value;
+}
+
+export function deleteCredential(ctx: AdminContext, id: string, personId?: number): CredentialView {
+  const row = getCredentialRow(ctx, id, personId);
+  new CredentialRepo(ctx.store.db).delete(id);
+  return credentialView(row);
+}

@@ -1,0 +1,57 @@
+/** Reading the event history, answered as DoorFlow answers GET /api/3/events. */
+import { EventRepo, type EventRow } from '../storage/event-repo.js';
+import type { AdminContext } from './context.js';
+
+/** An event in DoorFlow's shape, with the guide's `timestamp` and the credential used. */
+export interface EventView {
+  id: number;
+  event_id: number;
+  event_code: number;
+  event_type: string;
+  event_label: string;
+  channel_id: number | null;
+  channel_name: string | null;
+  door_seq: number | null;
+  person_id: number | null;
+  person_name: string | null;
+  credential_id: string | null;
+  credential_type: string | null;
+  reason: string | null;
+  source: string | null;
+  detail: Record<string, unknown> | null;
+  timestamp: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export function eventView(ctx: AdminContext, e: EventRow): EventView {
+  return {
+    id: e.id,
+    event_id: e.id,
+    event_code: e.event_code,
+    event_type: e.event_type,
+    event_label: e.event_label,
+    channel_id: e.door_id,
+    channel_name: ctx.config.doors.find((d) => d.id === e.door_id)?.name ?? null,
+    door_seq: e.door_seq,
+    person_id: e.person_id,
+    person_name: e.person_name,
+    credential_id: e.credential_id,
+    credential_type: e.credential_type,
+    reason: e.reason,
+    source: e.source,
+    detail: e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : null,
+    timestamp: e.created_at,
+    created_at: e.created_at,
+    updated_at: e.created_at,
+  };
+}
+
+export function listEvents(
+  ctx: AdminContext,
+  filter: { person_id?: number | undefined; since?: string | undefined; until?: string | undefined; limit?: number; offset?: number },
+): EventView[] {
+  return new EventRepo(ctx.store.db)
+    .list({ personId: filter.person_id, since: filter.since, until: filter.until, limit: filter.limit ?? 100, offset: filter.offset ?? 0 })
+    .map((e) => eventView(ctx, e));
+}

@@ -1,0 +1,128 @@
+/** People: who may hold credentials. Validation here, SQL in storage/people-repo. */
+import { PeopleRepo, type PersonRow } from '../storage/people-repo.js';
+import { type AdminContext, nowIso } from './context.js';
+import { Problems, notFound } from './errors.js';
+import { readTime } from './times.js';
+
+export interface PersonInput {
+  first_name?: string | undefined;
+  last_name?: string | undefined;
+  email?: string | null | undefined;
+  enabled?: boolean | undefined;
+  valid_from?: string | null | undefined;
+  valid_to?: string | null | undefined;
+  notes?: string | null | undefined;
+}
+
+/** A person as the DoorFlow API returns one. */
+export interface PersonView {
+  id: number;
+  first_name: string;
+  last_name: string;
+  email: string | null;
+  enabled: boolean;
+  valid_from: string | null;
+  valid_to: string | null;
+  notes: string | null;
+  groups: number[];
+  roles: number[];
+  created_at: string;
+  updated_at: string;
+}
+
+const NAME_MAX = 100;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function personView(ctx: AdminContext, row: PersonRow): PersonView {
+  return {
+    id: row.id,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    email: row.email,
+    enabled: row.enabled === 1,
+    valid_from: row.valid_from,
+    valid_to: row.valid_to,
+    notes: row.notes,
+    groups: [],
+    roles: new PeopleRepo(ctx.store.db).roleIds(row.id),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export function addPerson(ctx: AdminContext, input: PersonInput): PersonView {
+  const repo = new PeopleRepo(ctx.store.db);
+  const problems = new Problems();
+  const first = checkName('first_name', input.first_name, problems);
+  const last = checkName('last_name', input.last_name, problems);
+  const email = input.email?.trim() || null;
+  if (email !== null && !EMAIL.test(email)) problems.add('email', 'must be an email address (name@example.com)');
+  const zone = ctx.config.site.time_zone;
+  const validFrom = readTime('valid_from', input.valid_from, zone, problems);
+  const validTo = readTime('valid_to', input.valid_to, zone, problems);
+  if (validFrom && validTo && validTo <= validFrom) problems.add('valid_to', 'must be after valid_from');
+  problems.throwIfAny();
+
+  return ctx.store.db
+    .transaction(() => {
+      if (email !== null && repo.byEmail(email)) {
+        const p = new Problems();
+        p.add('email', 'is already in use by another person');
+        p.throwIfAny();
+      }
+      const now = nowIso(ctx);
+      const row = repo.insert({
+        first_name: first,
+        last_name: last,
+        email,
+        enabled: input.enabled === false ? 0 : 1,
+        valid_from: validFrom,
+        valid_to: validTo,
+        notes: input.notes?.trim() || null,
+        created_at: now,
+        updated_at: now,
+      });
+      return personView(ctx, row);
+    })
+    .immediate();
+}
+
+function checkName(field: string, value: string | undefined, problems: Problems): string {
+  const v = value?.trim() ?? '';
+  if (v === '') problems.add(field, 'must not be empty');
+  else if (v.length > NAME_MAX) problems.add(field, `must be at most ${NAME_MAX} characters`);
+  return v;
+}
+
+export function getPersonRow(ctx: AdminContext, id: number): PersonRow {
+  const row = new PeopleRepo(ctx.store.db).get(id);
+  if (!row) throw notFound('person_id', `no person with id ${id}`);
+  return row;
+}
+
+export function getPerson(ctx: AdminContext, id: number): PersonView {
+  return personView(ctx, getPersonRow(ctx, id));
+}
+
+export function listPeople(
+  ctx: AdminContext,
+  filter: { email?: string | undefined; since_utc?: string | undefined; page?: number; per_page?: number } = {},
+): PersonView[] {
+  const perPage = filter.per_page ?? 500;
+  return new PeopleRepo(ctx.store.db)
+    .list({ email: filter.email, updatedSince: filter.since_utc, limit: perPage, offset: ((filter.page ?? 1) - 1) * perPage })
+    .map((r) => personView(ctx, r));
+}
+
+export function setPersonEnabled(ctx: AdminContext, id: number, enabled: boolean): PersonView {
+  getPersonRow(ctx, id);
+  new PeopleRepo(ctx.store.db).setEnabled(id, enabled, nowIso(ctx));
+  return getPerson(ctx, id);
+}
+
+/** Deletes the person with their credentials, reservations and role links; their past events stay. */
+export function deletePerson(ctx: AdminContext, id: number): PersonView {
+  const view = getPerson(ctx, id);
+  new PeopleRepo(ctx.store.db).delete(id);
+  return view;
+}
