@@ -1,0 +1,132 @@
+/** keypadd pin add, card add, credential list|enable|disable|delete|update */
+import type { Command } from 'commander';
+import {
+  cardValueFromFacility,
+  createCredential,
+  deleteCredential,
+  listCredentials,
+  updateCredential,
+  type CredentialView,
+} from '../../admin/credentials.js';
+import { invalid } from '../../admin/errors.js';
+import { CARD_TYPE_ID, PIN_TYPE_ID } from '../../storage/credential-repo.js';
+import { print, table, warn, yesNo } from '../output.js';
+import { bool, positiveInt } from '../parse.js';
+import { type Session, withSession } from '../session.js';
+
+function shownValue(s: Session, c: CredentialView): string {
+  if (c.value !== null) return c.value;
+  return s.admin().config.pin_policy.storage === 'digest' ? '(digest; shown only at creation)' : '-';
+}
+
+export function registerCredentials(program: Command): void {
+  program
+    .command('pin')
+    .description('PIN credentials')
+    .command('add')
+    .description('give a person a PIN: generated (recommended) unless --value is given')
+    .requiredOption('--person <id>', 'person id', positiveInt)
+    .option('--value <pin>', 'a custom PIN (4-8 digits), or asterisks to generate one of that length')
+    .action(
+      withSession((s, o: { person: number; value?: string }) => {
+        const { credential: c, warnings } = createCredential(s.admin(), { person_id: o.person, credential_type_id: PIN_TYPE_ID, value: o.value });
+        warn(warnings);
+        const once = s.admin().config.pin_policy.storage === 'digest';
+        print(s, c, () =>
+          [
+            `PIN for person ${c.person_id}: ${c.value}`,
+            `  credential ${c.id}${c.enabled ? '' : ' (disabled)'}`,
+            once ? '  This is the only time the PIN is shown (it is stored as a digest). Send it to the person now.' : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+      }),
+    );
+
+  program
+    .command('card')
+    .description('card credentials')
+    .command('add')
+    .description('give a person a card, by its number or by facility code and card number (26-bit)')
+    .requiredOption('--person <id>', 'person id', positiveInt)
+    .option('--number <n>', 'decimal card number as the reader reports it (DoorFlow credentials_number)')
+    .option('--facility <fc>', '26-bit facility code (0-255); use with --card')
+    .option('--card <cn>', '26-bit card number (0-65535); use with --facility')
+    .action(
+      withSession((s, o: { person: number; number?: string; facility?: string; card?: string }) => {
+        const value = cardOptionValue(o);
+        const { credential: c, warnings } = createCredential(s.admin(), { person_id: o.person, credential_type_id: CARD_TYPE_ID, value });
+        warn(warnings);
+        print(s, c, () => `Card ${c.value} added for person ${c.person_id} (credential ${c.id})`);
+      }),
+    );
+
+  const credential = program.command('credential').description('all credentials: list, enable, disable, delete');
+
+  credential
+    .command('list')
+    .description('list credentials')
+    .option('--person <id>', 'only this person’s', positiveInt)
+    .action(
+      withSession((s, o: { person?: number }) => {
+        const list = listCredentials(s.admin(), { person_id: o.person, per_page: Number.MAX_SAFE_INTEGER });
+        print(s, list, () =>
+          table(
+            ['ID', 'TYPE', 'PERSON', 'VALUE', 'ENABLED', 'CREATED'],
+            list.map((c) => [c.id, c.label, c.person_id, shownValue(s, c), yesNo(c.enabled), c.created_at]),
+            'No credentials.',
+          ),
+        );
+      }),
+    );
+
+  for (const [verb, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    credential
+      .command(verb)
+      .description(`${verb} a credential without deleting it`)
+      .argument('<cid>', 'credential id (cred_…)')
+      .action(
+        withSession((s, id: string) => {
+          const c = updateCredential(s.admin(), id, { enabled });
+          print(s, c, () => `${c.label} ${c.id} ${enabled ? 'enabled' : 'disabled'}`);
+        }),
+      );
+  }
+
+  credential
+    .command('update')
+    .description('change whether a credential is enabled; a value never changes (delete it and create a new one)')
+    .argument('<cid>', 'credential id (cred_…)')
+    .option('--value <v>', 'refused: a PIN or card number cannot be changed')
+    .option('--enabled <bool>', 'true or false', bool)
+    .action(
+      withSession((s, id: string, o: { value?: string; enabled?: boolean }) => {
+        const c = updateCredential(s.admin(), id, { value: o.value, enabled: o.enabled });
+        print(s, c, () => `${c.label} ${c.id} ${c.enabled ? 'enabled' : 'disabled'}`);
+      }),
+    );
+
+  credential
+    .command('delete')
+    .description('delete a credential (to reset a PIN: delete it, then pin add)')
+    .argument('<cid>', 'credential id (cred_…)')
+    .action(
+      withSession((s, id: string) => {
+        const c = deleteCredential(s.admin(), id);
+        print(s, c, () => `Deleted ${c.label} ${c.id} of person ${c.person_id}`);
+      }),
+    );
+}
+
+function cardOptionValue(o: { number?: string; facility?: string; card?: string }): string {
+  const split = o.facility !== undefined || o.card !== undefined;
+  if (o.number !== undefined && split) throw invalid('number', 'give either --number or --facility with --card, not both');
+  if (o.number !== undefined) return o.number;
+  if (o.facility === undefined) throw invalid(o.card === undefined ? 'number' : 'facility', o.card === undefined ? 'is required (or --facility with --card)' : 'is required with --card');
+  if (o.card === undefined) throw invalid('card', 'is required with --facility');
+  return cardValueFromFacility(o.facility, o.card);
+}

@@ -1,0 +1,77 @@
+/**
+ * keypadd's command line: `keypadd <noun> <verb>`. Exit status 0 on success, 2 for refused input (bad options,
+ * invalid values, unknown ids, invalid configuration), 1 for anything else (a damaged database, I/O failures).
+ */
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { RefusedError } from '../admin/errors.js';
+import { ConfigError } from '../config/load.js';
+import { StorageError } from '../storage/database.js';
+import { registerConfig } from './commands/config.js';
+import { registerCredentials } from './commands/credential.js';
+import { registerEvent } from './commands/event.js';
+import { registerPerson } from './commands/person.js';
+import { registerReservation } from './commands/reservation.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_REFUSED = 2;
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('keypadd')
+    .description('Keypad and card door controller: people, PINs, cards and reservations in a local database.')
+    .version(version)
+    .option('--config <file>', 'configuration file (default $KEYPADD_CONFIG, else /etc/keypadd/config.yaml)')
+    .option('--data-dir <dir>', 'where the database and PIN key live (default from config, /var/lib/keypadd)')
+    .option('--json', 'machine output: resources as the DoorFlow API returns them')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerPerson(program);
+  registerCredentials(program);
+  registerReservation(program);
+  registerEvent(program);
+  registerConfig(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit status; never throws. */
+export function runCli(argv: string[]): number {
+  const program = buildProgram();
+  try {
+    program.parse(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    return report(err, argv.includes('--json'));
+  }
+}
+
+function report(err: unknown, json: boolean): number {
+  if (err instanceof CommanderError) {
+    // Commander has printed its message or the help already.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+    return EXIT_REFUSED;
+  }
+  if (err instanceof RefusedError) {
+    if (json) {
+      const error = err.kind === 'not_found' ? 'not_found' : err.kind === 'conflict' ? 'conflict' : 'validation_failed';
+      const body: Record<string, unknown> = { error, error_description: err.message, errors: err.errors };
+      if (err.existing) body.existing = err.existing;
+      process.stderr.write(JSON.stringify(body) + '\n');
+    } else {
+      process.stderr.write(`keypadd: refused: ${err.message.replaceAll('\n', '\nkeypadd: refused: ')}\n`);
+    }
+    return EXIT_REFUSED;
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`keypadd: ${err.message}\n`);
+    return EXIT_REFUSED;
+  }
+  if (err instanceof StorageError) {
+    process.stderr.write(`keypadd: ${err.message}\n`);
+    return EXIT_FAILED;
+  }
+  process.stderr.write(`keypadd: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return EXIT_FAILED;
+}

@@ -1,0 +1,49 @@
+/** Runs the real `bin/keypadd` as a child process on a scratch data directory, with no KEYPADD_ leaking in. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'keypadd');
+
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KEYPADD_') && k !== 'CREDENTIALS_DIRECTORY') env[k] = v;
+  return { ...env, ...extra };
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A CLI bound to one data dir; its config file (empty unless written) keeps /etc/keypadd out of the test. */
+export class Cli {
+  readonly configFile: string;
+
+  constructor(readonly dataDir: string, yaml = '') {
+    this.configFile = join(dataDir, 'config.yaml');
+    writeFileSync(this.configFile, yaml);
+  }
+
+  run(...args: string[]): CliResult {
+    const r = spawnSync(process.execPath, [BIN, '--data-dir', this.dataDir, ...args], {
+      env: cleanEnv({ KEYPADD_CONFIG: this.configFile }),
+      encoding: 'utf8',
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Runs and parses --json output, failing loudly on a non-zero exit. */
+  json<T = Record<string, unknown>>(...args: string[]): T {
+    const r = this.run('--json', ...args);
+    if (r.status !== 0) throw new Error(`keypadd ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as T;
+  }
+
+  spawn(...args: string[]): ChildProcess {
+    return spawn(process.execPath, [BIN, '--data-dir', this.dataDir, ...args], { env: cleanEnv({ KEYPADD_CONFIG: this.configFile }) });
+  }
+}
