@@ -13,3 +13,9 @@ export interface AdminContext {
 export function nowIso(ctx: AdminContext): string {
   return toIsoSeconds(ctx.now());
 }
+
+/** DoorFlow paging: `page` from 1, `per_page` (default 500), as LIMIT/OFFSET. */
+export function paging(filter: { page?: number | undefined; per_page?: number | undefined }): { limit: number; offset: number } {
+  const limit = filter.per_page ?? 500;
+  return { limit, offset: ((filter.page ?? 1) - 1) * limit };
+}

@@ -15,7 +15,7 @@ import {
 } from '../core/pin-rules.js';
 import { doorPinRules, generatedLengthForAllDoors, sitePinRules } from '../config/policy.js';
 import { CARD_TYPE_ID, CredentialRepo, PIN_TYPE_ID, type CredentialRow } from '../storage/credential-repo.js';
-import { type AdminContext, nowIso } from './context.js';
+import { type AdminContext, nowIso, paging } from './context.js';
 import { RefusedError, invalid, notFound } from './errors.js';
 import { getPersonRow } from './people.js';
 
@@ -221,9 +221,8 @@ export function getCredentialRow(ctx: AdminContext, id: string, personId?: numbe
 
 export function listCredentials(ctx: AdminContext, filter: { person_id?: number | undefined; page?: number; per_page?: number } = {}): CredentialView[] {
   if (filter.person_id !== undefined) getPersonRow(ctx, filter.person_id);
-  const perPage = filter.per_page ?? 500;
   return new CredentialRepo(ctx.store.db)
-    .list({ personId: filter.person_id, limit: perPage, offset: ((filter.page ?? 1) - 1) * perPage })
+    .list({ personId: filter.person_id, ...paging(filter) })
     .map((r) => credentialView(r));
 }
 

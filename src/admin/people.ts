@@ -1,6 +1,6 @@
 /** People: who may hold credentials. Validation here, SQL in storage/people-repo. */
 import { PeopleRepo, type PersonRow } from '../storage/people-repo.js';
-import { type AdminContext, nowIso } from './context.js';
+import { type AdminContext, nowIso, paging } from './context.js';
 import { Problems, notFound } from './errors.js';
 import { readTime } from './times.js';
 
@@ -108,9 +108,8 @@ export function listPeople(
   ctx: AdminContext,
   filter: { email?: string | undefined; since_utc?: string | undefined; page?: number; per_page?: number } = {},
 ): PersonView[] {
-  const perPage = filter.per_page ?? 500;
   return new PeopleRepo(ctx.store.db)
-    .list({ email: filter.email, updatedSince: filter.since_utc, limit: perPage, offset: ((filter.page ?? 1) - 1) * perPage })
+    .list({ email: filter.email, updatedSince: filter.since_utc, ...paging(filter) })
     .map((r) => personView(ctx, r));
 }
 

@@ -1,6 +1,6 @@
 /** Reservations: a person's access between two times, at named doors or at all of them. */
 import { ReservationRepo, type ReservationRow } from '../storage/reservation-repo.js';
-import { type AdminContext, nowIso } from './context.js';
+import { type AdminContext, nowIso, paging } from './context.js';
 import { Problems, notFound } from './errors.js';
 import { getPersonRow } from './people.js';
 import { readTime } from './times.js';
@@ -76,14 +76,8 @@ export function listReservations(
   ctx: AdminContext,
   filter: { person_id?: number | undefined; include_past?: boolean; page?: number; per_page?: number } = {},
 ): ReservationView[] {
-  const perPage = filter.per_page ?? 500;
   return new ReservationRepo(ctx.store.db)
-    .list({
-      endsAfter: filter.include_past ? undefined : nowIso(ctx),
-      personId: filter.person_id,
-      limit: perPage,
-      offset: ((filter.page ?? 1) - 1) * perPage,
-    })
+    .list({ endsAfter: filter.include_past ? undefined : nowIso(ctx), personId: filter.person_id, ...paging(filter) })
     .map((r) => view(ctx, r));
 }
 

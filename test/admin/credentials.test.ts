@@ -8,8 +8,8 @@ import {
   updateCredential,
   cardValueFromFacility,
 } from '../../src/admin/credentials.js';
-import { RefusedError } from '../../src/admin/errors.js';
 import { addPerson } from '../../src/admin/people.js';
+import { refusal } from '../helpers/refusal.js';
 import { openScratch, type Scratch } from '../helpers/scratch.js';
 
 let s: Scratch;
@@ -20,16 +20,6 @@ const CARD = 5;
 
 function person(first = 'Jane', last = 'Visitor'): number {
   return addPerson(s.ctx, { first_name: first, last_name: last }).id;
-}
-
-function refusal(fn: () => unknown): RefusedError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RefusedError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
 }
 
 function rowCounts(): Record<string, number> {

@@ -1,22 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCredential, listCredentials } from '../../src/admin/credentials.js';
-import { RefusedError } from '../../src/admin/errors.js';
 import { addPerson, deletePerson, getPerson, listPeople, setPersonEnabled } from '../../src/admin/people.js';
 import { addReservation, deleteReservation, listReservations } from '../../src/admin/reservations.js';
+import { refusal } from '../helpers/refusal.js';
 import { openScratch, type Scratch } from '../helpers/scratch.js';
 
 let s: Scratch;
 afterEach(() => s?.close());
-
-function refusal(fn: () => unknown): RefusedError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RefusedError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('people', () => {
   it('adds a person in DoorFlow\'s shape, reading local times in the site zone', () => {

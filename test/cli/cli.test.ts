@@ -61,6 +61,16 @@ describe('keypadd CLI', () => {
     expect(r.stderr).toBe('warning: weak PIN: it is an ascending sequence; a generated PIN ("******") is safer\n');
   });
 
+  it('reads a custom PIN from stdin with --value -, keeping it off the command line', () => {
+    const k = cli();
+    k.json('person', 'add', '--first-name', 'A', '--last-name', 'B');
+    k.json('person', 'add', '--first-name', 'C', '--last-name', 'D');
+    const r = k.runWithInput('0472\n', 'pin', 'add', '--person', '1', '--value', '-');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('PIN for person 1: 0472');
+    expect(k.runWithInput('12 4\n', 'pin', 'add', '--person', '2', '--value', '-').stderr).toContain('value: digits only');
+  });
+
   it.each([
     [['pin', 'add', '--person', '1', '--value', '123'], 'value: must be 4 to 8 digits'],
     [['pin', 'add', '--person', '1', '--value', '12AB'], 'value: digits only'],

@@ -29,9 +29,14 @@ export class Cli {
   }
 
   run(...args: string[]): CliResult {
+    return this.runWithInput('', ...args);
+  }
+
+  runWithInput(input: string, ...args: string[]): CliResult {
     const r = spawnSync(process.execPath, [BIN, '--data-dir', this.dataDir, ...args], {
       env: cleanEnv({ KEYPADD_CONFIG: this.configFile }),
       encoding: 'utf8',
+      input,
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }

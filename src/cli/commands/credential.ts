@@ -1,4 +1,5 @@
 /** keypadd pin add, card add, credential list|enable|disable|delete|update */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   cardValueFromFacility,
@@ -26,10 +27,12 @@ export function registerCredentials(program: Command): void {
     .command('add')
     .description('give a person a PIN: generated (recommended) unless --value is given')
     .requiredOption('--person <id>', 'person id', positiveInt)
-    .option('--value <pin>', 'a custom PIN (4-8 digits), or asterisks to generate one of that length')
+    .option('--value <pin>', 'a custom PIN (4-8 digits), asterisks to generate one of that length, or - to read it from stdin')
     .action(
       withSession((s, o: { person: number; value?: string }) => {
-        const { credential: c, warnings } = createCredential(s.admin(), { person_id: o.person, credential_type_id: PIN_TYPE_ID, value: o.value });
+        // `-` keeps a custom PIN out of the process list and shell history.
+        const value = o.value === '-' ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : o.value;
+        const { credential: c, warnings } = createCredential(s.admin(), { person_id: o.person, credential_type_id: PIN_TYPE_ID, value });
         warn(warnings);
         const once = s.admin().config.pin_policy.storage === 'digest';
         print(s, c, () =>
