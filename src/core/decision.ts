@@ -1,0 +1,105 @@
+/**
+ * The access decision: pure, given what storage knows about the presented credential and the state of the door.
+ * Every denial carries exactly one reason code, checked in a fixed order so the same facts always give the same
+ * reason. A denial never says more than its reason (a wrong PIN and a PIN during lockout look alike at the door).
+ */
+import { localWeekMinute, slotCovers, type Slot } from './schedule.js';
+
+export const DENY_REASONS = [
+  'unknown_credential',
+  'credential_disabled',
+  'person_disabled',
+  'outside_validity',
+  'outside_schedule',
+  'no_reservation',
+  'pin_expired',
+  'locked_out',
+  'clock_untrusted',
+  'wrong_mode',
+] as const;
+export type DenyReason = (typeof DENY_REASONS)[number];
+
+export type DoorMode = 'pin' | 'card' | 'card_or_pin' | 'card_and_pin';
+export type CredentialKind = 'PIN' | 'Card';
+
+/** Standing access from one role: its doors (empty = all) in its weekly slots (empty = 24/7). */
+export interface RoleAccess {
+  doors: number[];
+  slots: Slot[];
+}
+
+export interface ReservationAccess {
+  startMs: number;
+  endMs: number;
+  /** Empty = all doors. */
+  doors: number[];
+}
+
+/** What storage found for a presented credential. */
+export interface AccessFacts {
+  credential: { id: string; kind: CredentialKind; enabled: boolean; createdAtMs: number };
+  person: { id: number; name: string; enabled: boolean; validFromMs: number | null; validToMs: number | null };
+  roles: RoleAccess[];
+  reservations: ReservationAccess[];
+}
+
+export interface DecisionInput {
+  presented: CredentialKind;
+  /** Null when no credential has the presented value. */
+  facts: AccessFacts | null;
+  door: { id: number; mode: DoorMode; maxPinAgeDays: number | null };
+  nowMs: number;
+  zone: string;
+  timeTrusted: boolean;
+  /** The door's keypad is in a wrong-PIN lockout. */
+  keypadLockedOut: boolean;
+}
+
+export type Decision = { granted: true; via: 'role' | 'reservation' } | { granted: false; reason: DenyReason };
+
+const deny = (reason: DenyReason): Decision => ({ granted: false, reason });
+const DAY_MS = 86_400_000;
+
+/** Whether the door accepts this kind of credential at all (card_and_pin takes both, paired by the caller). */
+export function modeAccepts(mode: DoorMode, kind: CredentialKind): boolean {
+  return mode === 'card_or_pin' || mode === 'card_and_pin' || (mode === 'pin' ? kind === 'PIN' : kind === 'Card');
+}
+
+export function decide(input: DecisionInput): Decision {
+  const { facts, door, nowMs, timeTrusted } = input;
+  if (!modeAccepts(door.mode, input.presented)) return deny('wrong_mode');
+  // During a lockout every PIN is refused, right or wrong, before it is even looked at.
+  if (input.presented === 'PIN' && input.keypadLockedOut) return deny('locked_out');
+  if (!facts) return deny('unknown_credential');
+  if (!facts.credential.enabled) return deny('credential_disabled');
+  const { person } = facts;
+  if (!person.enabled) return deny('person_disabled');
+  // Time-bounded rules need a clock that can be trusted; an untrusted one fails them closed.
+  if (person.validFromMs !== null || person.validToMs !== null) {
+    if (!timeTrusted) return deny('clock_untrusted');
+    if ((person.validFromMs !== null && nowMs < person.validFromMs) || (person.validToMs !== null && nowMs >= person.validToMs)) {
+      return deny('outside_validity');
+    }
+  }
+  if (input.presented === 'PIN' && door.maxPinAgeDays !== null) {
+    if (!timeTrusted) return deny('clock_untrusted');
+    if (nowMs - facts.credential.createdAtMs >= door.maxPinAgeDays * DAY_MS) return deny('pin_expired');
+  }
+  return standingOrReserved(facts, door.id, nowMs, input.zone, timeTrusted);
+}
+
+function standingOrReserved(facts: AccessFacts, doorId: number, nowMs: number, zone: string, timeTrusted: boolean): Decision {
+  const forDoor = (doors: number[]) => doors.length === 0 || doors.includes(doorId);
+  const roles = facts.roles.filter((r) => forDoor(r.doors));
+  if (roles.some((r) => r.slots.length === 0)) return { granted: true, via: 'role' };
+  const limited = roles.filter((r) => r.slots.length > 0);
+  const reservations = facts.reservations.filter((r) => forDoor(r.doors));
+  if (timeTrusted) {
+    const at = localWeekMinute(nowMs, zone);
+    if (limited.some((r) => r.slots.some((s) => slotCovers(s, at)))) return { granted: true, via: 'role' };
+    if (reservations.some((r) => r.startMs <= nowMs && nowMs < r.endMs)) return { granted: true, via: 'reservation' };
+  } else if (limited.length > 0 || reservations.length > 0) {
+    return deny('clock_untrusted');
+  }
+  return deny(limited.length > 0 ? 'outside_schedule' : 'no_reservation');
+}

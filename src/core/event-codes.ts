@@ -1,0 +1,72 @@
+/**
+ * Event types keypadd records, with DoorFlow's event codes (10-18 admit, 20-29 reject, 30 REX, 31-37 door state and
+ * alarms, 90-91 tamper) and the label text. Labels name people and doors, never a PIN.
+ */
+import type { CredentialKind, DenyReason } from './decision.js';
+
+export type EventType =
+  | 'access_granted'
+  | 'access_denied'
+  | 'rex'
+  | 'door_opened'
+  | 'door_closed'
+  | 'door_held_open'
+  | 'door_forced_open'
+  | 'keypad_locked_out'
+  | 'keypad_alarm'
+  | 'relay_forced_lock'
+  | 'lockout_reset';
+
+export function grantCode(kind: CredentialKind | 'Card+PIN'): number {
+  return kind === 'PIN' ? 11 : 10;
+}
+
+/** DoorFlow reject codes: 20 card, 21 out of hours, 22 lockdown, 24 PIN, 26 invalid type, 27 unauthorised. */
+export function denyCode(kind: CredentialKind, reason: DenyReason): number {
+  switch (reason) {
+    case 'unknown_credential':
+    case 'pin_expired':
+      return kind === 'PIN' ? 24 : 20;
+    case 'outside_schedule':
+      return 21;
+    case 'locked_out':
+      return 22;
+    case 'wrong_mode':
+      return 26;
+    default:
+      return 27;
+  }
+}
+
+export const DOOR_EVENT_CODES: Record<Exclude<EventType, 'access_granted' | 'access_denied'>, number> = {
+  rex: 30,
+  door_opened: 31,
+  door_closed: 32,
+  door_held_open: 33,
+  door_forced_open: 34,
+  keypad_locked_out: 35,
+  keypad_alarm: 36,
+  relay_forced_lock: 37,
+  lockout_reset: 38,
+};
+
+const REASON_TEXT: Record<DenyReason, string> = {
+  unknown_credential: 'unknown credential',
+  credential_disabled: 'credential disabled',
+  person_disabled: 'person disabled',
+  outside_validity: 'outside the person’s validity period',
+  outside_schedule: 'outside schedule',
+  no_reservation: 'no reservation for now',
+  pin_expired: 'PIN too old',
+  locked_out: 'keypad locked out',
+  clock_untrusted: 'clock not trusted',
+  wrong_mode: 'credential type not accepted at this door',
+};
+
+export function grantLabel(personName: string, kind: CredentialKind | 'Card+PIN'): string {
+  return `${personName} admitted using ${kind === 'PIN' ? 'PIN' : kind === 'Card' ? 'card' : 'card and PIN'}`;
+}
+
+export function denyLabel(personName: string | null, kind: CredentialKind, reason: DenyReason): string {
+  return `${personName ?? (kind === 'PIN' ? 'PIN' : 'Card')} rejected: ${REASON_TEXT[reason]}`;
+}
