@@ -42,10 +42,43 @@ const doorPinPolicy = z
   })
   .describe('Overrides of the site PIN policy for this door.');
 
+const seconds = () => z.number().positive();
+
 const door = z.strictObject({
   id: z.int().min(1).describe('Door number, used as the DoorFlow channel id (a positive integer).'),
   name: z.string().trim().min(1).max(64).describe('Door name shown in events ("Front Door").'),
   pin_policy: doorPinPolicy.optional(),
+  mode: z
+    .enum(['pin', 'card', 'card_or_pin', 'card_and_pin'])
+    .default('card_or_pin')
+    .describe('Credentials this door takes: pin, card, card_or_pin, or card_and_pin (card, then the same person’s PIN).'),
+  card_and_pin_window_s: seconds().default(15).describe('card_and_pin: seconds after the card within which the PIN must follow.'),
+  unlock_ms: z.int().min(100).max(600_000).default(5000).describe('How long a grant unlocks the door (ms); a new grant extends it.'),
+  max_unlock_ms: z
+    .int()
+    .min(1000)
+    .default(120_000)
+    .describe('Hard limit on any one unlocked period (ms): a guard against a stuck timer; the relay is forced locked.'),
+  fail_safe: z
+    .boolean()
+    .default(false)
+    .describe('true for locks that must open on power loss (maglocks): the relay is energised to lock.'),
+  held_open_s: seconds().default(30).describe('Seconds the door may stand open before door_held_open is raised.'),
+  relock_on_close: z.boolean().default(true).describe('Lock as soon as the door closes after a grant (no tailgating on the rest of unlock_ms).'),
+  max_pin_age_days: z.int().min(1).optional().describe('Refuse PINs older than this many days at this door (pin_expired).'),
+  keypad: z
+    .strictObject({
+      timeout_s: seconds().default(10).describe('Silence after which a partly typed PIN is dropped.'),
+      submit_on_length: z
+        .int()
+        .min(4)
+        .max(8)
+        .nullable()
+        .default(null)
+        .describe('For keypads without #: submit as soon as this many digits are typed (null: # submits).'),
+    })
+    .prefault({})
+    .describe('Key entry at this door.'),
 });
 
 export const configSchema = z
@@ -67,18 +100,61 @@ export const configSchema = z
       .default('/var/lib/keypadd')
       .describe('Where the database and its PIN key file live (also --data-dir, KEYPADD_DATA_DIR).'),
     pin_policy: sitePinPolicy,
+    access: z
+      .strictObject({
+        default_role: z
+          .string()
+          .min(1)
+          .nullable()
+          .default('Everyone')
+          .describe('Role given to new people who are not visitors (null: none). "Everyone" is built in: all doors, 24/7.'),
+      })
+      .prefault({})
+      .describe('Who gets standing access.'),
+    lockout: z
+      .strictObject({
+        attempts: z.int().min(1).max(100).default(3).describe('Wrong PINs within window_s that lock a keypad.'),
+        window_s: seconds().default(60).describe('Window in which the wrong PINs are counted.'),
+        duration_s: seconds().default(30).describe('First lockout; each further one doubles.'),
+        max_duration_s: seconds().default(900).describe('Cap on the doubling lockout.'),
+        alarm_after: z.int().min(1).default(10).describe('Consecutive wrong PINs that raise keypad_alarm (and again at each multiple).'),
+      })
+      .prefault({})
+      .describe('Wrong-PIN lockout, per door keypad, on the monotonic clock.'),
+    clock: z
+      .strictObject({
+        trust: z
+          .enum(['timesyncd', 'rtc', 'always'])
+          .optional()
+          .describe(
+            'When schedules and reservations are honoured: timesyncd (after the first NTP sync since boot), rtc (an RTC is ' +
+              'fitted), always. Default: timesyncd, or always with --sim.',
+          ),
+        timesync_flag: z
+          .string()
+          .default('/run/systemd/timesync/synchronized')
+          .describe('File systemd-timesyncd creates after its first sync since boot.'),
+      })
+      .prefault({})
+      .describe('Trust in the wall clock.'),
     doors: z
       .array(door)
       .min(1, 'at least one door is needed')
-      .default([{ id: 1, name: 'Front Door' }])
+      .prefault([{ id: 1, name: 'Front Door' }])
       .describe('The doors this controller drives (default: one door 1 named "Front Door").'),
   })
   .superRefine((c, ctx) => {
     checkLengths(c.pin_policy, ['pin_policy'], ctx);
     const seen = new Set<number>();
+    if (c.lockout.max_duration_s < c.lockout.duration_s) {
+      ctx.addIssue({ code: 'custom', path: ['lockout', 'max_duration_s'], message: `must be at least duration_s (${c.lockout.duration_s})` });
+    }
     c.doors.forEach((d, i) => {
       if (seen.has(d.id)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'id'], message: `door id ${d.id} is used twice` });
       seen.add(d.id);
+      if (d.max_unlock_ms < d.unlock_ms) {
+        ctx.addIssue({ code: 'custom', path: ['doors', i, 'max_unlock_ms'], message: `must be at least unlock_ms (${d.unlock_ms})` });
+      }
       if (d.pin_policy) checkLengths({ ...c.pin_policy, ...d.pin_policy }, ['doors', i, 'pin_policy'], ctx);
     });
   });

@@ -34,7 +34,11 @@ describe('configuration', () => {
     // The default path (/etc/keypadd/config.yaml) is absent on a test machine.
     expect(source).toBe('built-in defaults');
     expect(config.data_dir).toBe('/var/lib/keypadd');
-    expect(config.doors).toEqual([{ id: 1, name: 'Front Door' }]);
+    expect(config.doors).toEqual([
+      expect.objectContaining({ id: 1, name: 'Front Door', mode: 'card_or_pin', unlock_ms: 5000, fail_safe: false, keypad: { timeout_s: 10, submit_on_length: null } }),
+    ]);
+    expect(config.lockout).toEqual({ attempts: 3, window_s: 60, duration_s: 30, max_duration_s: 900, alarm_after: 10 });
+    expect(config.access.default_role).toBe('Everyone');
     expect(config.pin_policy).toEqual({ min_length: 4, max_length: 8, generated_length: 6, weak_pins: 'warn', storage: 'digest' });
     expect(config.site.time_zone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
@@ -131,7 +135,7 @@ doors:
     });
     expect(config.pin_policy.min_length).toBe(5);
     expect(config.site.name).toBe('0042');
-    expect(config.doors).toEqual([{ id: 3, name: 'Garage' }]);
+    expect(config.doors).toEqual([expect.objectContaining({ id: 3, name: 'Garage', mode: 'card_or_pin' })]);
     expect(config.data_dir).toBe('/tmp/kp');
   });
 
