@@ -17,13 +17,18 @@ export interface NewEvent {
   source?: string | null;
   /** Extra facts as JSON. Never a PIN. */
   detail?: Record<string, unknown> | null;
+  /** Whether the wall clock was trusted when the event happened (null: not applicable, e.g. admin events). */
+  time_trusted?: boolean | null;
+  /** Time-sortable unique id made when the event happened; a second append with the same uid is a no-op. */
+  uid?: string | null;
   created_at: string;
 }
 
-export interface EventRow extends Required<Omit<NewEvent, 'detail'>> {
+export interface EventRow extends Required<Omit<NewEvent, 'detail' | 'time_trusted'>> {
   id: number;
   door_seq: number | null;
   detail: string | null;
+  time_trusted: 0 | 1 | null;
 }
 
 export class EventRepo {
@@ -31,6 +36,10 @@ export class EventRepo {
 
   append(e: NewEvent): EventRow {
     return this.db.transaction(() => {
+      if (e.uid) {
+        const existing = this.db.prepare(`SELECT * FROM events WHERE uid = ?`).get(e.uid) as EventRow | undefined;
+        if (existing) return existing;
+      }
       const seq =
         e.door_id === null
           ? null
@@ -48,14 +57,16 @@ export class EventRepo {
         reason: e.reason ?? null,
         source: e.source ?? null,
         detail: e.detail ? JSON.stringify(e.detail) : null,
+        time_trusted: e.time_trusted === undefined || e.time_trusted === null ? null : e.time_trusted ? (1 as const) : (0 as const),
+        uid: e.uid ?? null,
         created_at: e.created_at,
       };
       const info = this.db
         .prepare(
           `INSERT INTO events (door_id, door_seq, event_code, event_type, event_label, person_id, person_name, credential_id,
-             credential_type, reason, source, detail, created_at)
+             credential_type, reason, source, detail, time_trusted, uid, created_at)
            VALUES (@door_id, @door_seq, @event_code, @event_type, @event_label, @person_id, @person_name, @credential_id,
-             @credential_type, @reason, @source, @detail, @created_at)`,
+             @credential_type, @reason, @source, @detail, @time_trusted, @uid, @created_at)`,
         )
         .run(row);
       return { id: Number(info.lastInsertRowid), ...row };

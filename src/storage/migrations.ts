@@ -112,4 +112,25 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER events_append_only BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
   `,
+  /* 2: the door runtime: built-in role, time trust on events, persisted keypad lockouts */ `
+  ALTER TABLE roles ADD COLUMN builtin INTEGER NOT NULL DEFAULT 0;
+  INSERT INTO roles (name, builtin, created_at, updated_at)
+    VALUES ('Everyone', 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+  -- Before roles existed every person had access to every door at all times: keep that for them.
+  INSERT INTO person_roles (person_id, role_id) SELECT id, (SELECT id FROM roles WHERE name = 'Everyone') FROM people;
+
+  ALTER TABLE events ADD COLUMN time_trusted INTEGER;
+  -- uid: time-sortable unique id made when the event happens; a re-sent event is recognised and not stored twice.
+  ALTER TABLE events ADD COLUMN uid TEXT;
+  CREATE UNIQUE INDEX events_uid ON events (uid);
+
+  -- remaining_ms, not a wall-clock deadline: a wrong clock after a power cut cannot shorten a lockout.
+  CREATE TABLE lockouts (
+    door_id      INTEGER PRIMARY KEY,
+    level        INTEGER NOT NULL,
+    consecutive  INTEGER NOT NULL,
+    remaining_ms INTEGER NOT NULL,
+    updated_at   TEXT NOT NULL
+  ) STRICT;
+  `,
 ];

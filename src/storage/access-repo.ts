@@ -1,0 +1,76 @@
+/**
+ * The decision path's one read: everything about a presented credential, by its keyed digest. Statements are
+ * prepared once, because this runs on every key-press submission; an indexed lookup costs a few microseconds.
+ * Reads run on the main thread without waiting for the event writer (WAL readers never block on the writer).
+ */
+import type { AccessFacts, CredentialKind } from '../core/decision.js';
+import { CARD_TYPE_ID, PIN_TYPE_ID } from './credential-repo.js';
+import type { Db } from './database.js';
+
+interface Row {
+  credential_id: string;
+  credential_enabled: 0 | 1;
+  credential_created: string;
+  person_id: number;
+  first_name: string;
+  last_name: string;
+  person_enabled: 0 | 1;
+  valid_from: string | null;
+  valid_to: string | null;
+}
+
+export class AccessRepo {
+  private readonly credential;
+  private readonly roles;
+  private readonly slots;
+  private readonly reservations;
+
+  constructor(db: Db) {
+    this.credential = db.prepare(
+      `SELECT c.id AS credential_id, c.enabled AS credential_enabled, c.created_at AS credential_created, p.id AS person_id,
+              p.first_name, p.last_name, p.enabled AS person_enabled, p.valid_from, p.valid_to
+       FROM credentials c JOIN people p ON p.id = c.person_id WHERE c.credential_type_id = ? AND c.digest = ?`,
+    );
+    this.roles = db.prepare(
+      `SELECT r.id, (SELECT json_group_array(door_id) FROM role_doors WHERE role_id = r.id) AS doors
+       FROM person_roles pr JOIN roles r ON r.id = pr.role_id WHERE pr.person_id = ?`,
+    );
+    this.slots = db.prepare(`SELECT days, start_minute, end_minute FROM role_slots WHERE role_id = ?`);
+    this.reservations = db.prepare(
+      `SELECT start_time, end_time, (SELECT json_group_array(door_id) FROM reservation_doors WHERE reservation_id = r.id) AS doors
+       FROM reservations r WHERE person_id = ? AND end_time > ?`,
+    );
+  }
+
+  /** Facts for the credential with this digest, or null when none has it. `nowIso` trims ended reservations. */
+  lookup(kind: CredentialKind, digest: string, nowIso: string): AccessFacts | null {
+    const row = this.credential.get(kind === 'PIN' ? PIN_TYPE_ID : CARD_TYPE_ID, digest) as Row | undefined;
+    if (!row) return null;
+    const roles = (this.roles.all(row.person_id) as { id: number; doors: string }[]).map((r) => ({
+      doors: JSON.parse(r.doors) as number[],
+      slots: (this.slots.all(r.id) as { days: number; start_minute: number; end_minute: number }[]).map((s) => ({
+        days: s.days,
+        startMinute: s.start_minute,
+        endMinute: s.end_minute,
+      })),
+    }));
+    const reservations = (this.reservations.all(row.person_id, nowIso) as { start_time: string; end_time: string; doors: string }[]).map((r) => ({
+      startMs: Date.parse(r.start_time),
+      endMs: Date.parse(r.end_time),
+      doors: JSON.parse(r.doors) as number[],
+    }));
+    const ms = (t: string | null) => (t === null ? null : Date.parse(t));
+    return {
+      credential: { id: row.credential_id, kind, enabled: row.credential_enabled === 1, createdAtMs: Date.parse(row.credential_created) },
+      person: {
+        id: row.person_id,
+        name: `${row.first_name} ${row.last_name}`,
+        enabled: row.person_enabled === 1,
+        validFromMs: ms(row.valid_from),
+        validToMs: ms(row.valid_to),
+      },
+      roles,
+      reservations,
+    };
+  }
+}

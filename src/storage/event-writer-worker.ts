@@ -1,0 +1,91 @@
+/**
+ * Worker thread that makes events and lockout state durable. It owns the only write connection the daemon uses
+ * for them, so an fsync (5-30 ms on an SD card) never runs on the main thread, where it would stall key and
+ * Wiegand handling. Messages that arrive during a commit are committed together in the next one (group commit).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { PersistedLockout } from '../core/lockout.js';
+import { openDatabase } from './database.js';
+import { EventRepo, type NewEvent } from './event-repo.js';
+import { LockoutRepo } from './lockout-repo.js';
+import type { FromWorker, ToWorker } from './event-writer-protocol.js';
+
+const port = parentPort!;
+const db = openDatabase((workerData as { dataDir: string }).dataDir);
+const events = new EventRepo(db);
+const lockouts = new LockoutRepo(db);
+
+let queue: ToWorker[] = [];
+let scheduled = false;
+let retryMs = 100;
+
+const send = (m: FromWorker) => port.postMessage(m);
+
+function schedule(delayMs = 0): void {
+  if (scheduled) return;
+  scheduled = true;
+  const run = () => {
+    scheduled = false;
+    commit();
+  };
+  if (delayMs > 0) setTimeout(run, delayMs);
+  else setImmediate(run);
+}
+
+/** Errors that pass (a busy or full disk, I/O trouble): keep the batch and retry it. */
+function transient(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL|NOMEM)/.test(code);
+}
+
+function apply(m: ToWorker, out: FromWorker[]): void {
+  if (m.type === 'event') out.push({ type: 'recorded', ref: m.ref, row: events.append(m.event as NewEvent) });
+  else if (m.type === 'lockout') lockouts.save(m.doorId, m.state as PersistedLockout, m.now);
+  else if (m.type === 'flush') out.push({ type: 'flushed', token: m.token });
+}
+
+function commit(): void {
+  const batch = queue;
+  if (batch.length === 0) return;
+  queue = [];
+  let recorded: FromWorker[] = [];
+  try {
+    db.transaction(() => {
+      for (const m of batch) apply(m, recorded);
+    }).immediate();
+    retryMs = 100;
+  } catch (err) {
+    if (transient(err)) {
+      // Keep everything and try again: a busy database or a full disk must not lose events.
+      queue = [...batch, ...queue];
+      send({ type: 'error', message: (err as Error).message });
+      retryMs = Math.min(retryMs * 2, 5000);
+      schedule(retryMs);
+      return;
+    }
+    // One malformed message must not hold back the rest: commit them one by one, and report the one that fails.
+    recorded = [];
+    for (const m of batch) {
+      try {
+        const one: FromWorker[] = [];
+        db.transaction(() => apply(m, one)).immediate();
+        recorded.push(...one);
+      } catch (e) {
+        send({ type: 'rejected', ref: m.type === 'event' ? m.ref : null, message: `${m.type}: ${(e as Error).message}` });
+      }
+    }
+  }
+  for (const r of recorded) send(r);
+  if (batch.some((m) => m.type === 'close')) {
+    db.close();
+    port.close();
+    return;
+  }
+  if (queue.length > 0) schedule();
+}
+
+port.on('message', (m: ToWorker) => {
+  queue.push(m);
+  schedule();
+});
+send({ type: 'ready' });

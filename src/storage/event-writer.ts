@@ -1,0 +1,150 @@
+/**
+ * The daemon's side of event storage. record() returns at once (a postMessage); the event counts as recorded when
+ * the worker reports it committed, normally within one fsync. Until then it is kept here, and sent again if the
+ * worker dies, so nothing is lost short of the process itself dying (then at most the last commit window is).
+ */
+import { Worker } from 'node:worker_threads';
+import type { PersistedLockout } from '../core/lockout.js';
+import type { Logger } from '../log.js';
+import type { EventRow, NewEvent } from './event-repo.js';
+import type { FromWorker, ToWorker } from './event-writer-protocol.js';
+
+// The compiled worker; this path works from src/ (tests) and dist/ alike, as both sit at the package root.
+const WORKER = new URL('../../dist/storage/event-writer-worker.js', import.meta.url);
+
+export interface EventSink {
+  record(event: NewEvent): void;
+  saveLockout(doorId: number, state: PersistedLockout, now: string): void;
+}
+
+export class EventWriter implements EventSink {
+  private worker?: Worker;
+  private nextRef = 1;
+  private nextToken = 1;
+  private readonly pending = new Map<number, NewEvent>();
+  private readonly lockouts = new Map<number, { state: PersistedLockout; now: string }>();
+  private readonly flushes = new Map<number, () => void>();
+  private readonly listeners: ((row: EventRow) => void)[] = [];
+  private stopping = false;
+  private ready = false;
+  /** Commit failures reported by the worker (it retries them). */
+  errors = 0;
+  /** Messages the worker could not store at all (counted and logged; a bug if ever non-zero). */
+  rejected = 0;
+  recorded = 0;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.ready = false;
+    const worker = new Worker(WORKER, { workerData: { dataDir: this.dataDir } });
+    this.worker = worker;
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        if (m.type === 'ready') {
+          worker.off('error', reject);
+          resolve();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    this.ready = true;
+    // Anything recorded before the worker was up (or while a dead one was being replaced) goes now, in order.
+    // Events carry a uid, so one that a dead worker committed but did not acknowledge is not stored twice.
+    for (const [ref, event] of this.pending) this.post({ type: 'event', ref, event });
+    for (const [doorId, l] of this.lockouts) this.post({ type: 'lockout', doorId, ...l });
+    for (const token of this.flushes.keys()) this.post({ type: 'flush', token });
+    worker.on('error', (err) => this.log.error(`event writer failed: ${err.message}`));
+    worker.on('exit', (code) => {
+      if (this.stopping) return;
+      this.log.error(`event writer exited (${code}); restarting it with ${this.pending.size} events still to store`);
+      setTimeout(() => void this.restart(), 500);
+    });
+  }
+
+  /** Called when an event is durable, with its id and per-door sequence number. */
+  onRecorded(listener: (row: EventRow) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get backlog(): number {
+    return this.pending.size;
+  }
+
+  record(event: NewEvent): void {
+    const ref = this.nextRef++;
+    this.pending.set(ref, event);
+    this.post({ type: 'event', ref, event });
+  }
+
+  saveLockout(doorId: number, state: PersistedLockout, now: string): void {
+    this.lockouts.set(doorId, { state, now });
+    this.post({ type: 'lockout', doorId, state, now });
+  }
+
+  /** Resolves once everything recorded so far is durable. */
+  flush(): Promise<void> {
+    const token = this.nextToken++;
+    return new Promise((resolve) => {
+      this.flushes.set(token, resolve);
+      this.post({ type: 'flush', token });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.stopping = true;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    this.post({ type: 'close' });
+    let timer: NodeJS.Timeout | undefined;
+    // Bounded: a wedged worker must not keep the daemon (and its locked doors' supervisor) waiting forever.
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
+    if (this.pending.size > 0) this.log.error(`${this.pending.size} events were not stored before stopping`);
+    await worker.terminate();
+  }
+
+  /** Sends to the worker once it is ready; before that, pending state is sent by start(). */
+  private post(m: ToWorker): void {
+    if (this.ready) this.worker?.postMessage(m);
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'recorded') {
+      if (!this.pending.delete(m.ref)) return;
+      this.recorded++;
+      for (const l of this.listeners) {
+        try {
+          l(m.row);
+        } catch (err) {
+          this.log.error(`event listener failed: ${(err as Error).message}`);
+        }
+      }
+    } else if (m.type === 'flushed') {
+      this.flushes.get(m.token)?.();
+      this.flushes.delete(m.token);
+    } else if (m.type === 'rejected') {
+      this.rejected++;
+      if (m.ref !== null) this.pending.delete(m.ref);
+      this.log.error(`could not store ${m.message}`);
+    } else if (m.type === 'error') {
+      this.errors++;
+      this.log.error(`storing events failed, retrying: ${m.message}`);
+    }
+  }
+
+  private async restart(): Promise<void> {
+    try {
+      await this.start();
+    } catch (err) {
+      this.log.error(`event writer restart failed: ${(err as Error).message}; retrying`);
+      setTimeout(() => void this.restart(), 2000);
+    }
+  }
+}
