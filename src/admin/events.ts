@@ -18,6 +18,12 @@ export interface EventView {
   credential_type: string | null;
   reason: string | null;
   source: string | null;
+  /** Card number for card events (DoorFlow's field); never set for PINs. */
+  credentials_number: string | null;
+  /** Whether the controller trusted its clock at the time (null: not a door event). */
+  time_trusted: boolean | null;
+  /** Time-sortable unique id made at the door. */
+  uid: string | null;
   detail: Record<string, unknown> | null;
   timestamp: string;
   created_at: string;
@@ -25,6 +31,7 @@ export interface EventView {
 }
 
 export function eventView(ctx: AdminContext, e: EventRow): EventView {
+  const detail = e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : null;
   return {
     id: e.id,
     event_id: e.id,
@@ -40,7 +47,10 @@ export function eventView(ctx: AdminContext, e: EventRow): EventView {
     credential_type: e.credential_type,
     reason: e.reason,
     source: e.source,
-    detail: e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : null,
+    credentials_number: typeof detail?.card_number === 'string' ? detail.card_number : null,
+    time_trusted: e.time_trusted === null ? null : e.time_trusted === 1,
+    uid: e.uid,
+    detail,
     timestamp: e.created_at,
     created_at: e.created_at,
     updated_at: e.created_at,

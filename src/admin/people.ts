@@ -1,5 +1,7 @@
 /** People: who may hold credentials. Validation here, SQL in storage/people-repo. */
 import { PeopleRepo, type PersonRow } from '../storage/people-repo.js';
+import { RoleRepo } from '../storage/role-repo.js';
+import { defaultRoleId } from './roles.js';
 import { type AdminContext, nowIso, paging } from './context.js';
 import { Problems, notFound } from './errors.js';
 import { readTime } from './times.js';
@@ -12,6 +14,8 @@ export interface PersonInput {
   valid_from?: string | null | undefined;
   valid_to?: string | null | undefined;
   notes?: string | null | undefined;
+  /** A visitor gets no standing role: access only from reservations. */
+  visitor?: boolean | undefined;
 }
 
 /** A person as the DoorFlow API returns one. */
@@ -71,6 +75,7 @@ export function addPerson(ctx: AdminContext, input: PersonInput): PersonView {
         p.throwIfAny();
       }
       const now = nowIso(ctx);
+      const role = input.visitor ? null : defaultRoleId(ctx);
       const row = repo.insert({
         first_name: first,
         last_name: last,
@@ -82,6 +87,7 @@ export function addPerson(ctx: AdminContext, input: PersonInput): PersonView {
         created_at: now,
         updated_at: now,
       });
+      if (role !== null) new RoleRepo(ctx.store.db).assign(row.id, role);
       return personView(ctx, row);
     })
     .immediate();

@@ -28,7 +28,7 @@ describe('people', () => {
       valid_to: '2026-07-02T17:00:00Z',
       notes: null,
       groups: [],
-      roles: [],
+      roles: [1], // the built-in "Everyone" role, the default for people who are not visitors
       created_at: '2026-01-15T12:00:00Z',
       updated_at: '2026-01-15T12:00:00Z',
     });

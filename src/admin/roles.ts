@@ -1,0 +1,97 @@
+/** Roles: standing access to doors in weekly time slots (site time zone), or 24/7. */
+import { formatSlot, parseSlot, type Slot } from '../core/schedule.js';
+import { RoleRepo, type RoleRow } from '../storage/role-repo.js';
+import { type AdminContext, nowIso } from './context.js';
+import { Problems, invalid, notFound } from './errors.js';
+import { getPersonRow } from './people.js';
+
+/** A role as the DoorFlow API lists one, with its schedule. */
+export interface RoleView {
+  id: number;
+  name: string;
+  builtin: boolean;
+  /** Door ids; every configured door when the role is for all doors. */
+  channel_ids: number[];
+  all_channels: boolean;
+  /** Weekly slots as text ("mon-fri 07:00-19:00"); empty means 24/7. */
+  schedule: string[];
+  always: boolean;
+  people: number;
+}
+
+function view(ctx: AdminContext, r: RoleRow, repo: RoleRepo): RoleView {
+  return {
+    id: r.id,
+    name: r.name,
+    builtin: r.builtin === 1,
+    channel_ids: r.doors.length === 0 ? ctx.config.doors.map((d) => d.id) : r.doors,
+    all_channels: r.doors.length === 0,
+    schedule: r.slots.map(formatSlot),
+    always: r.slots.length === 0,
+    people: repo.holders(r.id),
+  };
+}
+
+export function addRole(ctx: AdminContext, input: { name?: string | undefined; doors?: number[] | undefined; slots?: string[] | undefined }): RoleView {
+  const repo = new RoleRepo(ctx.store.db);
+  const problems = new Problems();
+  const name = input.name?.trim() ?? '';
+  if (name === '') problems.add('name', 'must not be empty');
+  const known = new Set(ctx.config.doors.map((d) => d.id));
+  const doors = [...new Set(input.doors ?? [])].sort((a, b) => a - b);
+  for (const d of doors) if (!known.has(d)) problems.add('door', `door ${d} is not configured (doors: ${[...known].join(', ')})`);
+  const slots: Slot[] = [];
+  for (const spec of input.slots ?? []) {
+    const r = parseSlot(spec);
+    if (r.ok) slots.push(r.slot);
+    else problems.add('slot', `"${spec}": ${r.message}`);
+  }
+  problems.throwIfAny();
+  return ctx.store.db
+    .transaction(() => {
+      if (repo.byName(name)) throw invalid('name', 'is already in use by another role');
+      const now = nowIso(ctx);
+      return view(ctx, repo.insert({ name, doors, slots, created_at: now, updated_at: now }), repo);
+    })
+    .immediate();
+}
+
+export function listRoles(ctx: AdminContext): RoleView[] {
+  const repo = new RoleRepo(ctx.store.db);
+  return repo.list().map((r) => view(ctx, r, repo));
+}
+
+function getRole(ctx: AdminContext, id: number): RoleRow {
+  const r = new RoleRepo(ctx.store.db).get(id);
+  if (!r) throw notFound('role', `no role with id ${id}`);
+  return r;
+}
+
+export function assignRole(ctx: AdminContext, personId: number, roleId: number, assign: boolean): RoleView {
+  getPersonRow(ctx, personId);
+  const role = getRole(ctx, roleId);
+  const repo = new RoleRepo(ctx.store.db);
+  if (assign) repo.assign(personId, roleId);
+  else repo.unassign(personId, roleId);
+  return view(ctx, role, repo);
+}
+
+export function deleteRole(ctx: AdminContext, id: number): RoleView {
+  const repo = new RoleRepo(ctx.store.db);
+  const role = getRole(ctx, id);
+  if (role.name === ctx.config.access.default_role) {
+    throw invalid('role', `"${role.name}" is the default role for new people (access.default_role); change that first`);
+  }
+  const v = view(ctx, role, repo);
+  repo.delete(id);
+  return v;
+}
+
+/** The role new non-visitors get, or null when the config names none. Refuses a name that no role has. */
+export function defaultRoleId(ctx: AdminContext): number | null {
+  const name = ctx.config.access.default_role;
+  if (name === null) return null;
+  const role = new RoleRepo(ctx.store.db).byName(name);
+  if (!role) throw invalid('access.default_role', `no role is named "${name}"; create it (keypadd role add --name "${name}") or change the setting`);
+  return role.id;
+}
