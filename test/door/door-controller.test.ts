@@ -1,0 +1,302 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { configSchema, type DoorConfig } from '../../src/config/schema.js';
+import type { AccessFacts, CredentialKind } from '../../src/core/decision.js';
+import type { PersistedLockout } from '../../src/core/lockout.js';
+import { DoorController } from '../../src/door/door-controller.js';
+import type { Clock } from '../../src/drivers/clock.js';
+import { SimDoorHardware } from '../../src/drivers/sim/sim-door.js';
+import { createLogger } from '../../src/log.js';
+import type { NewEvent } from '../../src/storage/event-repo.js';
+
+/** A clock whose wall and monotonic times move separately, as they do on a Pi whose wall clock is corrected. */
+class ManualClock implements Clock {
+  wall = Date.parse('2026-01-14T10:00:00Z');
+  mono = 1_000;
+  isTrusted = true;
+  wallMs = () => this.wall;
+  monoMs = () => this.mono;
+  trusted = () => this.isTrusted;
+  advance(ms: number): void {
+    this.wall += ms;
+    this.mono += ms;
+    vi.advanceTimersByTime(ms);
+  }
+}
+
+class Sink {
+  events: NewEvent[] = [];
+  lockouts: PersistedLockout[] = [];
+  record(e: NewEvent): void {
+    this.events.push(e);
+  }
+  saveLockout(_door: number, s: PersistedLockout): void {
+    this.lockouts.push(s);
+  }
+  types(): string[] {
+    return this.events.map((e) => (e.reason ? `${e.event_type}:${e.reason}` : e.event_type));
+  }
+}
+
+const person = (id: number, kind: CredentialKind, credentialId: string): AccessFacts => ({
+  credential: { id: credentialId, kind, enabled: true, createdAtMs: Date.parse('2026-01-01T00:00:00Z') },
+  person: { id, name: `Person ${id}`, enabled: true, validFromMs: null, validToMs: null },
+  roles: [{ doors: [], slots: [] }],
+  reservations: [],
+});
+
+const CREDENTIALS: Record<string, AccessFacts> = {
+  'PIN:583920': person(1, 'PIN', 'cred_pin1'),
+  'PIN:740163': person(2, 'PIN', 'cred_pin2'),
+  'Card:1234567': person(1, 'Card', 'cred_card1'),
+};
+
+let clock: ManualClock;
+let hw: SimDoorHardware;
+let sink: Sink;
+let door: DoorController;
+
+function build(doorSettings: Record<string, unknown> = {}, resumed?: PersistedLockout): void {
+  const config = configSchema.parse({ doors: [{ id: 1, name: 'Front Door', ...doorSettings }] });
+  const d: DoorConfig = config.doors[0]!;
+  door = new DoorController({
+    door: d,
+    hw,
+    clock,
+    zone: 'Europe/London',
+    pinPolicy: { min: 4, max: 8, rejectWeak: false },
+    lockoutPolicy: { attempts: 3, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 900_000, alarmAfter: 10 },
+    lookup: (kind, value) => CREDENTIALS[`${kind}:${value}`] ?? null,
+    events: sink,
+    log: createLogger('test', 'error', () => undefined),
+    resumedLockout: resumed,
+  });
+  door.start();
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  clock = new ManualClock();
+  hw = new SimDoorHardware();
+  sink = new Sink();
+});
+afterEach(() => {
+  door.stop();
+  vi.useRealTimers();
+});
+
+describe('door controller: relay', () => {
+  it('drives the relay locked at start, unlocks on a grant for unlock_ms, and locks at stop', () => {
+    build();
+    expect(hw.relay.history.map((h) => h.energised)).toEqual([false]);
+    hw.typeKeys('583920#');
+    expect(door.status()).toMatchObject({ relay: 'unlocked', unlock_count: 1, led: 'granted', buzzer: 'granted' });
+    expect(hw.relay.energised).toBe(true);
+    clock.advance(4_999);
+    expect(door.status().relay).toBe('unlocked');
+    clock.advance(1);
+    expect(door.status().relay).toBe('locked');
+    expect(sink.events[0]).toMatchObject({ event_type: 'access_granted', event_code: 11, person_id: 1, credential_id: 'cred_pin1', credential_type: 'PIN', time_trusted: true });
+  });
+
+  it('extends the unlock on a new grant', () => {
+    build();
+    hw.typeKeys('583920#');
+    clock.advance(4_000);
+    hw.presentCard('1234567');
+    clock.advance(4_000);
+    expect(door.status()).toMatchObject({ relay: 'unlocked', unlock_count: 1 });
+    clock.advance(1_000);
+    expect(door.status().relay).toBe('locked');
+  });
+
+  it('energises to lock a fail-safe door', () => {
+    build({ fail_safe: true });
+    expect(hw.relay.energised).toBe(true);
+    hw.typeKeys('583920#');
+    expect(hw.relay.energised).toBe(false);
+    door.stop();
+    expect(hw.relay.energised).toBe(true);
+  });
+
+  it('forces the relay locked when an unlocked period outlasts max_unlock_ms, and says so', () => {
+    build({ unlock_ms: 5_000, max_unlock_ms: 8_000 });
+    // Someone keeps presenting a card: each grant extends, but never past the hard limit.
+    for (let i = 0; i < 3; i++) {
+      hw.presentCard('1234567');
+      clock.advance(3_000);
+    }
+    // Grants at 0, 3 and 6 s would keep it unlocked until 11 s; the guard locks it just after 8 s.
+    expect(door.status().relay).toBe('locked');
+    expect(sink.types()).toContain('relay_forced_lock');
+  });
+});
+
+describe('door controller: PINs and lockout', () => {
+  it('locks the keypad after 3 wrong PINs; the right PIN is then refused; nothing is ever unlocked', () => {
+    build();
+    hw.typeKeys('111190#222290#333390#');
+    hw.typeKeys('583920#');
+    expect(sink.types()).toEqual([
+      'access_denied:unknown_credential',
+      'access_denied:unknown_credential',
+      'keypad_locked_out',
+      'access_denied:unknown_credential',
+      'access_denied:locked_out',
+    ]);
+    expect(door.status()).toMatchObject({ relay: 'locked', unlock_count: 0, led: 'locked_out', lockout: { active: true, level: 1 } });
+    clock.advance(30_000);
+    hw.typeKeys('583920#');
+    expect(door.status().relay).toBe('unlocked');
+  });
+
+  it('is not shortened or lengthened by a wall-clock jump of an hour either way', () => {
+    build();
+    hw.typeKeys('1111#2222#3333#');
+    clock.wall += 3_600_000; // NTP steps the clock forward an hour
+    clock.mono += 10_000;
+    hw.typeKeys('583920#');
+    expect(sink.types().at(-1)).toBe('access_denied:locked_out');
+    clock.wall -= 7_200_000; // and back two hours
+    clock.mono += 19_000;
+    hw.typeKeys('583920#');
+    expect(sink.types().at(-1)).toBe('access_denied:locked_out');
+    clock.mono += 1_000;
+    hw.typeKeys('583920#');
+    expect(sink.types().at(-1)).toBe('access_granted');
+  });
+
+  it('resumes a persisted lockout at start', () => {
+    build({}, { level: 1, consecutive: 3, remainingMs: 20_000 });
+    hw.typeKeys('583920#');
+    expect(sink.types()).toEqual(['access_denied:locked_out']);
+    expect(door.status().lockout.active).toBe(true);
+    clock.mono += 20_000;
+    hw.typeKeys('583920#');
+    expect(sink.types().at(-1)).toBe('access_granted');
+  });
+
+  it('counts an overlong entry as a failed attempt', () => {
+    build();
+    hw.typeKeys('123456789');
+    expect(sink.events[0]).toMatchObject({ event_type: 'access_denied', reason: 'unknown_credential', detail: { entry: 'too_long' } });
+  });
+
+  it('drops a partial entry silently after the inter-key timeout', () => {
+    build();
+    hw.typeKeys('5839');
+    clock.advance(10_000);
+    hw.typeKeys('20#');
+    expect(sink.types()).toEqual(['access_denied:unknown_credential']);
+  });
+
+  it('raises keypad_alarm at 10 consecutive wrong PINs and a grant resets the count', () => {
+    build();
+    for (let i = 0; i < 10; i++) hw.typeKeys('99999990#');
+    expect(sink.types().filter((t) => t === 'keypad_alarm')).toHaveLength(1);
+    clock.mono += 60_000;
+    hw.typeKeys('583920#');
+    expect(door.status().lockout).toMatchObject({ active: false, level: 0, consecutive_failures: 0 });
+  });
+
+  it('counts card failures apart: they never lock the keypad', () => {
+    build();
+    for (let i = 0; i < 5; i++) hw.presentCard('999');
+    expect(door.status()).toMatchObject({ card_failures: 5, lockout: { active: false } });
+    expect(sink.events[0]).toMatchObject({ credential_type: 'Card', reason: 'unknown_credential', detail: { card_number: '999' } });
+    hw.typeKeys('583920#');
+    expect(door.status().relay).toBe('unlocked');
+  });
+
+  it('never puts a PIN digit sequence in an event', () => {
+    build();
+    hw.typeKeys('583920#740163#12345678#8765#');
+    const text = JSON.stringify(sink.events);
+    for (const pin of ['583920', '740163', '12345678', '8765']) expect(text).not.toContain(pin);
+  });
+
+  it('refuses weak PINs at a door whose policy rejects them, without looking them up', () => {
+    CREDENTIALS['PIN:121212'] = person(3, 'PIN', 'cred_weak');
+    build();
+    door.stop();
+    const config = configSchema.parse({ doors: [{ id: 1, name: 'Lab' }] });
+    door = new DoorController({
+      door: config.doors[0]!,
+      hw,
+      clock,
+      zone: 'UTC',
+      pinPolicy: { min: 6, max: 8, rejectWeak: true },
+      lockoutPolicy: { attempts: 3, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 900_000, alarmAfter: 10 },
+      lookup: (kind, value) => CREDENTIALS[`${kind}:${value}`] ?? null,
+      events: sink,
+      log: createLogger('test', 'error', () => undefined),
+    });
+    door.start();
+    hw.typeKeys('121212#');
+    expect(sink.types().at(-1)).toBe('access_denied:unknown_credential');
+  });
+});
+
+describe('door controller: modes', () => {
+  it('card_and_pin: the card, then the same person’s PIN within the window', () => {
+    build({ mode: 'card_and_pin' });
+    hw.typeKeys('583920#');
+    expect(sink.types()).toEqual(['access_denied:wrong_mode']);
+    hw.presentCard('1234567');
+    expect(door.status()).toMatchObject({ relay: 'locked', led: 'awaiting_pin' });
+    hw.typeKeys('583920#');
+    expect(door.status().relay).toBe('unlocked');
+    expect(sink.events.at(-1)).toMatchObject({ event_type: 'access_granted', credential_type: 'Card+PIN', person_id: 1 });
+  });
+
+  it('card_and_pin: another person’s PIN is a wrong PIN, and a late PIN is refused', () => {
+    build({ mode: 'card_and_pin' });
+    hw.presentCard('1234567');
+    hw.typeKeys('740163#');
+    expect(sink.types().at(-1)).toBe('access_denied:unknown_credential');
+    hw.presentCard('1234567');
+    clock.advance(15_000);
+    hw.typeKeys('583920#');
+    expect(sink.types().at(-1)).toBe('access_denied:wrong_mode');
+    expect(door.status().unlock_count).toBe(0);
+  });
+
+  it('pin-only and card-only doors refuse the other kind', () => {
+    build({ mode: 'pin' });
+    hw.presentCard('1234567');
+    expect(sink.types()).toEqual(['access_denied:wrong_mode']);
+    door.stop();
+    sink.events = [];
+    build({ mode: 'card' });
+    hw.typeKeys('583920#');
+    expect(sink.types()).toEqual(['access_denied:wrong_mode']);
+  });
+});
+
+describe('door controller: contact and REX', () => {
+  it('opening without a grant is door_forced_open; standing open raises door_held_open', () => {
+    build({ held_open_s: 30 });
+    hw.setDoor(true);
+    expect(sink.types()).toEqual(['door_forced_open']);
+    clock.advance(30_000);
+    expect(sink.types()).toEqual(['door_forced_open', 'door_held_open']);
+    expect(door.status().door).toBe('open');
+  });
+
+  it('a grant, then open and close: a normal passage, relocked on close', () => {
+    build();
+    hw.presentCard('1234567');
+    hw.setDoor(true);
+    hw.setDoor(false);
+    expect(sink.types()).toEqual(['access_granted', 'door_opened', 'door_closed']);
+    expect(door.status().relay).toBe('locked');
+  });
+
+  it('REX unlocks and records event code 30', () => {
+    build();
+    hw.pressRex();
+    expect(door.status()).toMatchObject({ relay: 'unlocked', unlock_count: 1 });
+    expect(sink.events[0]).toMatchObject({ event_type: 'rex', event_code: 30 });
+    hw.setDoor(true);
+    expect(sink.types().at(-1)).toBe('door_opened');
+  });
+});
