@@ -12,6 +12,12 @@ import { registerCredentials } from './commands/credential.js';
 import { registerEvent } from './commands/event.js';
 import { registerPerson } from './commands/person.js';
 import { registerReservation } from './commands/reservation.js';
+import { registerLockout } from './commands/lockout.js';
+import { registerRole } from './commands/role.js';
+import { registerRun } from './commands/run.js';
+import { registerSim } from './commands/sim.js';
+import { DaemonNotRunningError } from '../control/client.js';
+import { ControlRefusedError } from './control.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -28,19 +34,23 @@ export function buildProgram(): Command {
     .option('--json', 'machine output: resources as the DoorFlow API returns them')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+  registerRun(program);
+  registerSim(program);
   registerPerson(program);
   registerCredentials(program);
   registerReservation(program);
+  registerRole(program);
   registerEvent(program);
+  registerLockout(program);
   registerConfig(program);
   return program;
 }
 
 /** Runs the CLI and returns the exit status; never throws. */
-export function runCli(argv: string[]): number {
+export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    program.parse(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (err) {
     return report(err, argv.includes('--json'));
@@ -66,6 +76,14 @@ function report(err: unknown, json: boolean): number {
   }
   if (err instanceof ConfigError) {
     process.stderr.write(`keypadd: ${err.message}\n`);
+    return EXIT_REFUSED;
+  }
+  if (err instanceof DaemonNotRunningError) {
+    process.stderr.write(`keypadd: ${err.message} (start it with: keypadd run --sim)\n`);
+    return EXIT_FAILED;
+  }
+  if (err instanceof ControlRefusedError) {
+    process.stderr.write(`keypadd: refused: ${err.message}\n`);
     return EXIT_REFUSED;
   }
   if (err instanceof StorageError) {

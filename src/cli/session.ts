@@ -3,9 +3,15 @@
  * database: the configuration (from --config/--data-dir or the environment) and the store.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { AdminContext } from '../admin/context.js';
 import { openStore, type Store } from '../storage/store.js';
+
+/** The folder holding package.json, from src/cli or dist/cli alike. */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface GlobalOptions {
   config?: string;
@@ -28,7 +34,15 @@ export class Session {
   }
 
   config(): LoadedConfig {
-    this.loaded ??= loadConfig({ configPath: this.opts.config, dataDir: this.opts.dataDir });
+    if (!this.loaded) {
+      const loaded = loadConfig({ configPath: this.opts.config, dataDir: this.opts.dataDir });
+      // Run from a git checkout with no config and no data dir named: keep the data beside the code (./var), so
+      // `npm start` and `keypadd sim ...` need no setup and never touch /var/lib.
+      if (loaded.source === 'built-in defaults' && !this.opts.dataDir && !process.env.KEYPADD_DATA_DIR && existsSync(join(PACKAGE_ROOT, '.git'))) {
+        loaded.config.data_dir = join(PACKAGE_ROOT, 'var');
+      }
+      this.loaded = loaded;
+    }
     return this.loaded;
   }
 
@@ -44,12 +58,12 @@ export class Session {
 }
 
 /** Runs a command's body with a session that is closed afterwards, whatever happens. */
-export function withSession<A extends unknown[]>(body: (s: Session, ...args: A) => void): (...args: A) => void {
-  return (...args: A) => {
+export function withSession<A extends unknown[]>(body: (s: Session, ...args: A) => void | Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
     const cmd = args[args.length - 1] as Command;
     const session = Session.of(cmd);
     try {
-      body(session, ...args);
+      await body(session, ...args);
     } finally {
       session.close();
     }

@@ -95,6 +95,12 @@ describe('keypadd CLI', () => {
     if (args.includes('--value') && value) expect(r.stderr).not.toContain(value);
   });
 
+  it('refuses `run` without --sim while no hardware drivers exist, naming the flag', () => {
+    const r = cli().run('run');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('keypadd: refused: --sim: is required for now');
+  });
+
   it('refuses bad option values and unknown options with exit 2', () => {
     const k = cli();
     const bad = k.run('pin', 'add', '--person', 'abc');

@@ -37,6 +37,7 @@ export class Cli {
       env: cleanEnv({ KEYPADD_CONFIG: this.configFile }),
       encoding: 'utf8',
       input,
+      maxBuffer: 256 * 1024 * 1024,
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }

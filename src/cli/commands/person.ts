@@ -22,9 +22,11 @@ export function registerPerson(program: Command): void {
     .option('--valid-from <time>', 'no access before this time (ISO 8601; without an offset, site local time)')
     .option('--valid-to <time>', 'no access from this time on')
     .option('--notes <text>', 'free text')
+    .option('--visitor', 'no standing role: access only through reservations')
     .action(
-      withSession((s, o: { firstName: string; lastName: string; email?: string; validFrom?: string; validTo?: string; notes?: string }) => {
+      withSession((s, o: { firstName: string; lastName: string; email?: string; validFrom?: string; validTo?: string; notes?: string; visitor?: boolean }) => {
         const p = addPerson(s.admin(), {
+          visitor: o.visitor === true,
           first_name: o.firstName,
           last_name: o.lastName,
           email: o.email,

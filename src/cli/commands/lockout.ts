@@ -1,0 +1,94 @@
+/** keypadd lockout list|reset: on the running daemon when there is one, else on its stored state. */
+import type { Command } from 'commander';
+import { DaemonNotRunningError } from '../../control/client.js';
+import { notFound } from '../../admin/errors.js';
+import { toIsoSeconds } from '../../core/site-time.js';
+import { DOOR_EVENT_CODES } from '../../core/event-codes.js';
+import { EventRepo } from '../../storage/event-repo.js';
+import { LockoutRepo } from '../../storage/lockout-repo.js';
+import { newEventId } from '../../storage/event-id.js';
+import { askDaemon } from '../control.js';
+import { print, table } from '../output.js';
+import { positiveInt } from '../parse.js';
+import { type Session, withSession } from '../session.js';
+
+interface LockoutView {
+  door: number;
+  name: string;
+  active: boolean;
+  until: string | null;
+  level: number;
+  consecutive_failures: number;
+}
+
+async function fromDaemon<T>(s: Session, ask: () => Promise<T>): Promise<T | null> {
+  try {
+    return await ask();
+  } catch (err) {
+    if (err instanceof DaemonNotRunningError) return null;
+    throw err;
+  }
+}
+
+/** A stopped daemon's lockouts: the time still to serve resumes when it starts again. */
+function stored(s: Session): LockoutView[] {
+  const saved = new LockoutRepo(s.admin().store.db).all();
+  return s.config().config.doors.map((d) => {
+    const l = saved.get(d.id);
+    return {
+      door: d.id,
+      name: d.name,
+      active: (l?.remainingMs ?? 0) > 0,
+      until: l && l.remainingMs > 0 ? `${Math.ceil(l.remainingMs / 1000)} s after the next start` : null,
+      level: l?.level ?? 0,
+      consecutive_failures: l?.consecutive ?? 0,
+    };
+  });
+}
+
+export function registerLockout(program: Command): void {
+  const lockout = program.command('lockout').description('wrong-PIN keypad lockouts');
+
+  lockout
+    .command('list')
+    .description('lockout state of every door keypad')
+    .action(
+      withSession(async (s) => {
+        const list = (await fromDaemon(s, () => askDaemon<LockoutView[]>(s, { cmd: 'lockout_list' }))) ?? stored(s);
+        print(s, list, () =>
+          table(
+            ['DOOR', 'NAME', 'LOCKED', 'UNTIL', 'LEVEL', 'WRONG PINS'],
+            list.map((l) => [l.door, l.name, l.active ? 'yes' : 'no', l.until, l.level, l.consecutive_failures]),
+            'No doors.',
+          ),
+        );
+      }),
+    );
+
+  lockout
+    .command('reset')
+    .description('end a keypad lockout and clear its wrong-PIN count')
+    .requiredOption('--door <id>', 'door id', positiveInt)
+    .action(
+      withSession(async (s, o: { door: number }) => {
+        const door = s.config().config.doors.find((d) => d.id === o.door);
+        if (!door) throw notFound('door', `no door ${o.door}`);
+        const live = await fromDaemon(s, () => askDaemon(s, { cmd: 'lockout_reset', door: o.door, source: 'cli' }));
+        if (live === null) {
+          const db = s.admin().store.db;
+          new LockoutRepo(db).clear(o.door);
+          const now = Date.now();
+          new EventRepo(db).append({
+            door_id: o.door,
+            event_type: 'lockout_reset',
+            event_code: DOOR_EVENT_CODES.lockout_reset,
+            event_label: `${door.name}: keypad lockout reset`,
+            source: 'cli',
+            uid: newEventId(now),
+            created_at: toIsoSeconds(now),
+          });
+        }
+        print(s, { door: o.door, reset: true, daemon_running: live !== null }, () => `Keypad lockout of door ${o.door} (${door.name}) reset`);
+      }),
+    );
+}

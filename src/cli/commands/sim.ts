@@ -1,0 +1,57 @@
+/** keypadd sim key|card|door|rex|status: drive a running simulated door from another shell. */
+import type { Command } from 'commander';
+import { invalid } from '../../admin/errors.js';
+import type { DoorStatus } from '../../door/door-controller.js';
+import { askDaemon } from '../control.js';
+import { print } from '../output.js';
+import { positiveInt } from '../parse.js';
+import { withSession } from '../session.js';
+
+export function describeDoor(d: DoorStatus): string {
+  const lock = d.lockout.active ? `, keypad locked out until ${d.lockout.until}` : '';
+  return `door ${d.id} (${d.name}): relay ${d.relay}, door ${d.door}, LED ${d.led}, buzzer ${d.buzzer}, unlocks ${d.unlock_count}${lock}`;
+}
+
+export function registerSim(program: Command): void {
+  const sim = program.command('sim').description('drive the simulated door of a running `keypadd run --sim`');
+  const doorOption = (c: Command) => c.option('--door <id>', 'which door (default 1)', positiveInt, 1);
+
+  doorOption(sim.command('key').description('type keys on the keypad, e.g. 1234#').argument('<keys>', 'digits, * (clear) and # (enter)')).action(
+    withSession(async (s, keys: string, o: { door: number }) => {
+      const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_key', door: o.door, keys });
+      print(s, d, () => describeDoor(d));
+    }),
+  );
+
+  doorOption(sim.command('card').description('present a card to the reader').argument('<number>', 'card number, decimal')).action(
+    withSession(async (s, number: string, o: { door: number }) => {
+      const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_card', door: o.door, number });
+      print(s, d, () => describeDoor(d));
+    }),
+  );
+
+  doorOption(sim.command('door').description('open or close the door (the door contact)').argument('<state>', 'open or close')).action(
+    withSession(async (s, state: string, o: { door: number }) => {
+      if (state !== 'open' && state !== 'close') throw invalid('state', 'must be open or close');
+      const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_door', door: o.door, open: state === 'open' });
+      print(s, d, () => describeDoor(d));
+    }),
+  );
+
+  doorOption(sim.command('rex').description('press the request-to-exit button')).action(
+    withSession(async (s, o: { door: number }) => {
+      const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_rex', door: o.door });
+      print(s, d, () => describeDoor(d));
+    }),
+  );
+
+  sim
+    .command('status')
+    .description('relay, LED, buzzer, door contact and lockout of every door')
+    .action(
+      withSession(async (s) => {
+        const st = await askDaemon<{ doors: DoorStatus[]; clock_trusted: boolean; event_backlog: number }>(s, { cmd: 'status' });
+        print(s, st, () => [...st.doors.map(describeDoor), `clock trusted: ${st.clock_trusted}; events waiting to be stored: ${st.event_backlog}`].join('\n'));
+      }),
+    );
+}

@@ -1,0 +1,89 @@
+/** Serves the control socket. A second daemon on the same data dir is refused: the socket answers. */
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '../log.js';
+import { controlSocketPath, type ControlRequest, type ControlResponse } from './protocol.js';
+
+export type ControlHandler = (req: ControlRequest) => ControlResponse;
+
+const MAX_LINE = 64 * 1024;
+
+export class ControlServer {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly handle: ControlHandler,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const path = controlSocketPath(this.dataDir);
+    if (existsSync(path)) {
+      if (await answers(path)) throw new Error(`another keypadd is already running on ${this.dataDir} (its control socket answers)`);
+      unlinkSync(path); // left behind by a daemon that was killed
+    }
+    const server = createServer((socket) => this.serve(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve());
+    });
+    chmodSync(path, 0o660);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let buffer = '';
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      if (buffer.length > MAX_LINE) {
+        socket.end(JSON.stringify({ ok: false, error: 'request too long' }) + '\n');
+        return;
+      }
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        socket.write(JSON.stringify(this.answer(line)) + '\n');
+      }
+    });
+  }
+
+  private answer(line: string): ControlResponse {
+    let req: unknown;
+    try {
+      req = JSON.parse(line);
+    } catch {
+      return { ok: false, error: 'request: not valid JSON' };
+    }
+    if (typeof req !== 'object' || req === null || typeof (req as { cmd?: unknown }).cmd !== 'string') {
+      return { ok: false, error: 'request: needs a "cmd" string' };
+    }
+    try {
+      return this.handle(req as ControlRequest);
+    } catch (err) {
+      this.log.error(`control request failed: ${(err as Error).message}`);
+      return { ok: false, error: (err as Error).message };
+    }
+  }
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection(path);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,179 @@
+/**
+ * The composition root of `keypadd run`: opens storage, starts the event writer, builds each door from its drivers
+ * and the core, serves the control socket, and drives every relay locked on the way in and on the way out.
+ */
+import { doorPinRules } from './config/policy.js';
+import type { Config } from './config/schema.js';
+import { ControlServer } from './control/server.js';
+import type { ControlRequest, ControlResponse } from './control/protocol.js';
+import { parseCardNumber } from './core/card-number.js';
+import { toIsoSeconds } from './core/site-time.js';
+import { DoorController, type DoorStatus } from './door/door-controller.js';
+import { SystemClock, type Clock } from './drivers/clock.js';
+import type { DoorHardware } from './drivers/door-hardware.js';
+import { SimDoorHardware } from './drivers/sim/sim-door.js';
+import type { Logger } from './log.js';
+import { AccessRepo } from './storage/access-repo.js';
+import type { EventRow } from './storage/event-repo.js';
+import { EventWriter } from './storage/event-writer.js';
+import { LockoutRepo } from './storage/lockout-repo.js';
+import { openStore, type Store } from './storage/store.js';
+
+export interface DaemonOptions {
+  config: Config;
+  /** Run the simulated door (the only driver until the hardware drivers land). */
+  sim: boolean;
+  log: Logger;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class Daemon {
+  private store?: Store;
+  private writer?: EventWriter;
+  private control?: ControlServer;
+  readonly doors = new Map<number, { controller: DoorController; hw: DoorHardware }>();
+  private readonly clock: Clock;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly opts: DaemonOptions) {
+    const trust = opts.config.clock.trust ?? (opts.sim ? 'always' : 'timesyncd');
+    this.clock = opts.clock ?? new SystemClock(trust, opts.config.clock.timesync_flag);
+  }
+
+  get storeForAdmin(): Store {
+    return this.store!;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.opts;
+    if (!this.opts.sim) throw new Error('no door drivers are configured: the GPIO, Wiegand and serial drivers are not built yet; run with --sim');
+    const store = openStore(config.data_dir, this.opts.env ?? process.env);
+    this.store = store;
+    const access = new AccessRepo(store.db);
+    const saved = new LockoutRepo(store.db).all();
+    const writer = new EventWriter(config.data_dir, log.child('events'));
+    this.writer = writer;
+    // Doors first: their relays are driven locked before anything else can happen.
+    for (const door of config.doors) {
+      const hw = new SimDoorHardware();
+      const rules = doorPinRules(config, door);
+      const controller = new DoorController({
+        door,
+        hw,
+        clock: this.clock,
+        zone: config.site.time_zone,
+        pinPolicy: { min: rules.min_length, max: rules.max_length, rejectWeak: rules.weak_pins === 'reject' },
+        lockoutPolicy: {
+          attempts: config.lockout.attempts,
+          windowMs: config.lockout.window_s * 1000,
+          durationMs: config.lockout.duration_s * 1000,
+          maxDurationMs: config.lockout.max_duration_s * 1000,
+          alarmAfter: config.lockout.alarm_after,
+        },
+        lookup: (kind, value) => {
+          const canonical = kind === 'Card' ? parseCardNumber(value) : null;
+          if (canonical && !canonical.ok) return null;
+          return access.lookup(kind, store.digest(canonical ? canonical.number : value), toIsoSeconds(this.clock.wallMs()));
+        },
+        events: writer,
+        log: log.child(`door${door.id}`),
+        resumedLockout: saved.get(door.id),
+      });
+      controller.start();
+      this.doors.set(door.id, { controller, hw });
+    }
+    await writer.start();
+    writer.onRecorded((row) => logEvent(log, row));
+    this.control = new ControlServer(config.data_dir, (req) => this.request(req), log.child('control'));
+    await this.control.start();
+    log.info(`running ${this.doors.size} door(s) on ${config.data_dir}${this.opts.sim ? ' (simulated door)' : ''}; clock trusted: ${this.clock.trusted()}`);
+  }
+
+  /** Locks every door, then stores what is left to store. Safe to call twice. */
+  async stop(): Promise<void> {
+    for (const { controller, hw } of this.doors.values()) {
+      controller.stop();
+      hw.close();
+    }
+    await this.control?.stop();
+    await this.writer?.stop();
+    this.store?.close();
+    this.doors.clear();
+    this.control = undefined;
+    this.writer = undefined;
+    this.store = undefined;
+  }
+
+  /** Drives every relay locked at once, without waiting for anything: for fatal errors. */
+  lockAll(): void {
+    for (const { controller } of this.doors.values()) controller.stop();
+  }
+
+  status(): { sim: boolean; uptime_s: number; clock_trusted: boolean; event_backlog: number; doors: DoorStatus[] } {
+    return {
+      sim: this.opts.sim,
+      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      clock_trusted: this.clock.trusted(),
+      event_backlog: this.writer?.backlog ?? 0,
+      doors: [...this.doors.values()].map((d) => d.controller.status()),
+    };
+  }
+
+  onEvent(listener: (row: EventRow) => void): void {
+    this.writer?.onRecorded(listener);
+  }
+
+  /** Answers a control-socket request. */
+  request(req: ControlRequest): ControlResponse {
+    switch (req.cmd) {
+      case 'status':
+        return { ok: true, result: this.status() };
+      case 'lockout_list':
+        return { ok: true, result: this.status().doors.map((d) => ({ door: d.id, name: d.name, ...d.lockout })) };
+      case 'lockout_reset':
+        this.door(req.door).controller.resetLockout(req.source);
+        return { ok: true, result: this.door(req.door).controller.status().lockout };
+      default:
+        return this.handleSim(req);
+    }
+  }
+
+  private handleSim(req: ControlRequest): ControlResponse {
+    if (!this.opts.sim) return { ok: false, error: 'this keypadd is not running the simulated door (start it with --sim)' };
+    if (!('door' in req)) return { ok: false, error: `unknown command "${(req as { cmd: string }).cmd}"` };
+    const hw = this.door(req.door).hw;
+    if (!(hw instanceof SimDoorHardware)) return { ok: false, error: `door ${req.door} is not simulated` };
+    switch (req.cmd) {
+      case 'sim_key':
+        hw.typeKeys(String(req.keys));
+        break;
+      case 'sim_card': {
+        const n = parseCardNumber(String(req.number));
+        if (!n.ok) return { ok: false, error: `card number: ${n.message}` };
+        hw.presentCard(n.number);
+        break;
+      }
+      case 'sim_door':
+        hw.setDoor(req.open === true);
+        break;
+      case 'sim_rex':
+        hw.pressRex();
+        break;
+      default:
+        return { ok: false, error: `unknown command "${(req as { cmd: string }).cmd}"` };
+    }
+    return { ok: true, result: this.door(req.door).controller.status() };
+  }
+
+  private door(id: unknown): { controller: DoorController; hw: DoorHardware } {
+    const d = this.doors.get(Number(id));
+    if (!d) throw new Error(`door: no door ${String(id)} (doors: ${[...this.doors.keys()].join(', ')})`);
+    return d;
+  }
+}
+
+function logEvent(log: Logger, e: EventRow): void {
+  const who = e.person_name ? ` ${e.person_name}` : '';
+  log.info(`event #${e.id} door ${e.door_id} seq ${e.door_seq}: ${e.event_type}${e.reason ? ` (${e.reason})` : ''}${who}`);
+}

@@ -1,0 +1,165 @@
+/** End to end: real `keypadd run --sim` processes, driven from another "shell" with the real CLI. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DoorStatusJson, eventually, simDoor } from '../helpers/daemon.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((f) => f()));
+
+interface EventJson {
+  event_type: string;
+  reason: string | null;
+  person_id: number | null;
+  credential_type: string | null;
+  door_seq: number;
+  time_trusted: boolean | null;
+}
+const events = (d: ReturnType<typeof simDoor>) => d.cli.json<{ events: EventJson[] }>('event', 'list', '--limit', '100000').events;
+
+describe('keypadd run --sim', () => {
+  it('creates a demo person on a fresh data dir whose generated PIN opens the door; events record it', async () => {
+    const d = simDoor('', cleanups);
+    await d.start();
+    const pin = d.demoPin();
+    expect(pin).toMatch(/^\d{6}$/);
+    expect(d.status()).toMatchObject({ relay: 'locked', unlock_count: 0, door: 'closed', lockout: { active: false, until: null } });
+    expect(d.key(`${pin}#`)).toMatchObject({ relay: 'unlocked', unlock_count: 1, led: 'granted' });
+    const [granted] = await eventually(() => events(d), (e) => e.length === 1);
+    expect(granted).toMatchObject({ event_type: 'access_granted', person_id: 1, credential_type: 'PIN', door_seq: 1, time_trusted: true });
+    expect(JSON.stringify(events(d))).not.toContain(pin);
+    expect(d.stderr).not.toContain(pin);
+  });
+
+  it('locks the keypad after 3 wrong PINs, refuses the right one, and keeps the lockout across SIGKILL and restart', async () => {
+    const d = simDoor('', cleanups);
+    await d.start();
+    const pin = d.demoPin();
+    for (const wrong of ['111190', '222290', '333390']) d.key(`${wrong}#`);
+    expect(d.key(`${pin}#`)).toMatchObject({ relay: 'locked', unlock_count: 0, led: 'locked_out', lockout: { active: true, level: 1 } });
+    await eventually(() => events(d), (e) => e.some((x) => x.event_type === 'keypad_locked_out'));
+    expect(await d.stop('SIGKILL')).toBe(null);
+    // The stopped daemon's state is visible...
+    expect(d.cli.json<{ door: number; active: boolean }[]>('lockout', 'list')).toEqual([expect.objectContaining({ door: 1, active: true })]);
+    await d.start();
+    // ...and resumes: the right PIN is still refused.
+    expect(d.key(`${pin}#`)).toMatchObject({ relay: 'locked', lockout: { active: true } });
+    // An admin can end it on the running daemon.
+    expect(d.cli.run('lockout', 'reset', '--door', '1').status).toBe(0);
+    expect(d.key(`${pin}#`)).toMatchObject({ relay: 'unlocked' });
+    const types = (await eventually(() => events(d), (e) => e.some((x) => x.event_type === 'lockout_reset'))).map((e) => e.event_type);
+    expect(types).toContain('lockout_reset');
+  });
+
+  it('after SIGKILL while unlocked, the restarted daemon drives the relay locked', async () => {
+    const d = simDoor('doors: [{ id: 1, name: Front Door, unlock_ms: 60000 }]\n', cleanups);
+    await d.start();
+    expect(d.key(`${d.demoPin()}#`).relay).toBe('unlocked');
+    await d.stop('SIGKILL');
+    await d.start();
+    expect(d.status()).toMatchObject({ relay: 'locked', unlock_count: 0 });
+  });
+
+  it('10,000 scripted wrong PINs never unlock, and every attempt is stored', async () => {
+    const d = simDoor('lockout: { duration_s: 1, max_duration_s: 1 }\n', cleanups);
+    await d.start();
+    const pin = d.demoPin();
+    let seed = 7;
+    const wrong: string[] = [];
+    while (wrong.length < 10_000) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const p = String(seed % 1_000_000).padStart(6, '0');
+      if (p !== pin) wrong.push(p);
+    }
+    let last: DoorStatusJson | undefined;
+    for (let i = 0; i < wrong.length; i += 2000) last = d.key(wrong.slice(i, i + 2000).map((p) => `${p}#`).join(''));
+    expect(last).toMatchObject({ relay: 'locked', unlock_count: 0 });
+    const stored = await eventually(() => events(d), (e) => e.filter((x) => x.event_type === 'access_denied').length >= 10_000, 20_000);
+    expect(stored.filter((x) => x.event_type === 'access_denied')).toHaveLength(10_000);
+    expect(stored.filter((x) => x.event_type === 'access_granted')).toHaveLength(0);
+    expect(stored.some((x) => x.event_type === 'keypad_alarm')).toBe(true);
+  }, 60_000);
+
+  it('honours a visitor’s reservation inside its window only', async () => {
+    const d = simDoor('', cleanups);
+    await d.start();
+    d.cli.json('person', 'add', '--first-name', 'Now', '--last-name', 'Visitor', '--visitor');
+    d.cli.json('person', 'add', '--first-name', 'Later', '--last-name', 'Visitor', '--visitor');
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    d.cli.json('reservation', 'add', '--person', '2', '--start', iso(now - 3_600_000), '--end', iso(now + 3_600_000));
+    d.cli.json('reservation', 'add', '--person', '3', '--start', iso(now + 86_400_000), '--end', iso(now + 90_000_000));
+    const inside = d.cli.json<{ value: string }>('pin', 'add', '--person', '2').value;
+    const outside = d.cli.json<{ value: string }>('pin', 'add', '--person', '3').value;
+    // Admin changes reach the running daemon at the next decision.
+    expect(d.key(`${outside}#`).relay).toBe('locked');
+    expect(d.key(`${inside}#`).relay).toBe('unlocked');
+    const e = await eventually(() => events(d), (x) => x.length >= 2);
+    expect(e.map((x) => [x.person_id, x.event_type, x.reason])).toEqual([
+      [2, 'access_granted', null],
+      [3, 'access_denied', 'no_reservation'],
+    ]);
+  });
+
+  it('with an untrusted clock, denies the visitor (clock_untrusted) but not a 24/7 role, and says so in events', async () => {
+    const d = simDoor('clock: { trust: timesyncd, timesync_flag: /nonexistent/synchronized }\n', cleanups);
+    await d.start();
+    const staff = d.demoPin(); // the demo person holds the 24/7 "Everyone" role
+    d.cli.json('person', 'add', '--first-name', 'Jane', '--last-name', 'Visitor', '--visitor');
+    const now = Date.now();
+    d.cli.json('reservation', 'add', '--person', '2', '--start', new Date(now - 60_000).toISOString(), '--end', new Date(now + 3_600_000).toISOString());
+    const visitor = d.cli.json<{ value: string }>('pin', 'add', '--person', '2').value;
+    expect(d.key(`${visitor}#`).relay).toBe('locked');
+    expect(d.key(`${staff}#`).relay).toBe('unlocked');
+    const e = await eventually(() => events(d), (x) => x.length >= 2);
+    expect(e.map((x) => [x.event_type, x.reason, x.time_trusted])).toEqual([
+      ['access_granted', null, false],
+      ['access_denied', 'clock_untrusted', false],
+    ]);
+  });
+
+  it('an admin disabling a credential takes effect at the next decision, without a restart', async () => {
+    const d = simDoor('', cleanups);
+    await d.start();
+    const pin = d.demoPin();
+    const [cred] = d.cli.json<{ id: string }[]>('credential', 'list');
+    d.cli.json('credential', 'disable', cred!.id);
+    expect(d.key(`${pin}#`).relay).toBe('locked');
+    const e = await eventually(() => events(d), (x) => x.length >= 1);
+    expect(e[0]).toMatchObject({ event_type: 'access_denied', reason: 'credential_disabled', person_id: 1 });
+  });
+
+  it('drives door, REX and card from another shell; stops cleanly on SIGTERM with every event stored', async () => {
+    const d = simDoor('', cleanups);
+    await d.start();
+    d.cli.json('card', 'add', '--person', '1', '--facility', '12', '--card', '345');
+    expect(d.cli.json<DoorStatusJson>('sim', 'door', 'open')).toMatchObject({ door: 'open', relay: 'locked' });
+    d.cli.json('sim', 'door', 'close');
+    expect(d.cli.json<DoorStatusJson>('sim', 'rex')).toMatchObject({ relay: 'unlocked', unlock_count: 1 });
+    expect(d.cli.json<DoorStatusJson>('sim', 'card', '786777')).toMatchObject({ relay: 'unlocked' });
+    d.cli.json('sim', 'card', '999');
+    expect(await d.stop('SIGTERM')).toBe(0);
+    expect(d.stderr).toMatch(/stopped; relays locked/);
+    expect(events(d).map((e) => e.event_type).reverse()).toEqual(['door_forced_open', 'door_closed', 'rex', 'access_granted', 'access_denied']);
+  });
+
+  it('loses no event acknowledged more than 100 ms before a SIGKILL', async () => {
+    const d = simDoor('lockout: { attempts: 100 }\n', cleanups);
+    await d.start();
+    d.key(Array.from({ length: 50 }, (_, i) => `${100000 + i}#`).join(''));
+    await new Promise((r) => setTimeout(r, 150));
+    await d.stop('SIGKILL');
+    expect(events(d).filter((e) => e.event_type === 'access_denied')).toHaveLength(50);
+  });
+
+  it('refuses sim commands when no daemon runs, and a second daemon on the same data dir', async () => {
+    const d = simDoor('', cleanups);
+    const none = d.cli.run('sim', 'key', '1234#');
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/keypadd is not running on .*start it with: keypadd run --sim/);
+    await d.start();
+    const second = d.cli.spawn('run', '--sim');
+    const code = await new Promise<number | null>((r) => second.once('exit', r));
+    expect(code).not.toBe(0);
+    expect(d.cli.run('sim', 'key', '12a#').stderr).toContain('"a" is not a keypad key');
+    expect(d.status().relay).toBe('locked');
+  });
+});

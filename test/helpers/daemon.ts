@@ -1,0 +1,92 @@
+/** A real `keypadd run --sim` child process on a scratch data dir, driven with the real CLI. */
+import type { ChildProcess } from 'node:child_process';
+import { Cli } from './cli.js';
+import { scratchDir } from './scratch.js';
+
+export interface DoorStatusJson {
+  id: number;
+  relay: 'locked' | 'unlocked';
+  unlock_count: number;
+  led: string;
+  buzzer: string;
+  door: string;
+  lockout: { active: boolean; until: string | null; level: number; consecutive_failures: number };
+}
+
+export class SimDaemon {
+  proc?: ChildProcess;
+  stdout = '';
+  stderr = '';
+
+  constructor(readonly cli: Cli) {}
+
+  /** Starts the daemon and waits until it says it is running. */
+  async start(): Promise<void> {
+    const proc = this.cli.spawn('run', '--sim');
+    this.proc = proc;
+    this.stdout = '';
+    this.stderr = '';
+    proc.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`daemon did not start: ${this.stderr}`)), 15_000);
+      const check = () => {
+        if (this.stderr.includes(' running ')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      proc.stderr!.on('data', check);
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`daemon exited ${code}: ${this.stderr}`));
+      });
+    });
+  }
+
+  /** SIGTERM (clean stop) or SIGKILL (power cut); resolves when the process is gone. */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc?.exitCode ?? null);
+    return new Promise((resolve) => {
+      proc.once('exit', (code) => resolve(code));
+      proc.kill(signal);
+    });
+  }
+
+  key(keys: string): DoorStatusJson {
+    return this.cli.json<DoorStatusJson>('sim', 'key', keys);
+  }
+
+  status(): DoorStatusJson {
+    return this.cli.json<{ doors: DoorStatusJson[] }>('sim', 'status').doors[0]!;
+  }
+
+  /** The demo person's PIN printed at first start. */
+  demoPin(): string {
+    const m = /with PIN (\d+)/.exec(this.stdout);
+    if (!m) throw new Error(`no demo PIN in: ${this.stdout}`);
+    return m[1]!;
+  }
+}
+
+/** A scratch data dir with a config file, and a daemon for it (not started). */
+export function simDoor(yaml = '', cleanups: (() => void)[]): SimDaemon {
+  const d = scratchDir('keypadd-sim-');
+  const daemon = new SimDaemon(new Cli(d.dir, yaml));
+  cleanups.push(() => {
+    void daemon.stop('SIGKILL');
+    d.remove();
+  });
+  return daemon;
+}
+
+/** Polls until `check` passes (events become durable within one commit, not instantly). */
+export async function eventually<T>(read: () => T, check: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = read();
+    if (check(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
