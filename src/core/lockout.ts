@@ -81,7 +81,8 @@ export interface PersistedLockout {
 }
 
 export function persistLockout(s: LockoutState, monoMs: number): PersistedLockout {
-  return { level: s.level, consecutive: s.consecutive, remainingMs: remainingMs(s, monoMs) };
+  // Whole milliseconds, rounded up: rounding must never shorten a lockout.
+  return { level: s.level, consecutive: s.consecutive, remainingMs: Math.ceil(remainingMs(s, monoMs)) };
 }
 
 export function resumeLockout(p: PersistedLockout, monoMs: number): LockoutState {
