@@ -49,6 +49,20 @@ describe('keypadd run --sim', () => {
     expect(types).toContain('lockout_reset');
   });
 
+  it('resets a stopped daemon’s stored lockout, recording who did it', async () => {
+    const d = simDoor('', cleanups);
+    await d.start();
+    const pin = d.demoPin();
+    d.key('111190#222290#333390#');
+    await d.stop('SIGTERM');
+    expect(d.cli.json<{ active: boolean }[]>('lockout', 'list')[0]!.active).toBe(true);
+    expect(d.cli.json('lockout', 'reset', '--door', '1')).toEqual({ door: 1, reset: true, daemon_running: false });
+    expect(d.cli.json<{ active: boolean }[]>('lockout', 'list')[0]!.active).toBe(false);
+    await d.start();
+    expect(d.key(`${pin}#`).relay).toBe('unlocked');
+    expect(events(d).find((e) => e.event_type === 'lockout_reset')).toMatchObject({ door_seq: 5 });
+  });
+
   it('after SIGKILL while unlocked, the restarted daemon drives the relay locked', async () => {
     const d = simDoor('doors: [{ id: 1, name: Front Door, unlock_ms: 60000 }]\n', cleanups);
     await d.start();

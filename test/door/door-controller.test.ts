@@ -55,7 +55,11 @@ let hw: SimDoorHardware;
 let sink: Sink;
 let door: DoorController;
 
-function build(doorSettings: Record<string, unknown> = {}, resumed?: PersistedLockout): void {
+function build(
+  doorSettings: Record<string, unknown> = {},
+  resumed?: PersistedLockout,
+  pinPolicy = { min: 4, max: 8, rejectWeak: false },
+): void {
   const config = configSchema.parse({ doors: [{ id: 1, name: 'Front Door', ...doorSettings }] });
   const d: DoorConfig = config.doors[0]!;
   door = new DoorController({
@@ -63,7 +67,7 @@ function build(doorSettings: Record<string, unknown> = {}, resumed?: PersistedLo
     hw,
     clock,
     zone: 'Europe/London',
-    pinPolicy: { min: 4, max: 8, rejectWeak: false },
+    pinPolicy,
     lockoutPolicy: { attempts: 3, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 900_000, alarmAfter: 10 },
     lookup: (kind, value) => CREDENTIALS[`${kind}:${value}`] ?? null,
     events: sink,
@@ -216,21 +220,7 @@ describe('door controller: PINs and lockout', () => {
 
   it('refuses weak PINs at a door whose policy rejects them, without looking them up', () => {
     CREDENTIALS['PIN:121212'] = person(3, 'PIN', 'cred_weak');
-    build();
-    door.stop();
-    const config = configSchema.parse({ doors: [{ id: 1, name: 'Lab' }] });
-    door = new DoorController({
-      door: config.doors[0]!,
-      hw,
-      clock,
-      zone: 'UTC',
-      pinPolicy: { min: 6, max: 8, rejectWeak: true },
-      lockoutPolicy: { attempts: 3, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 900_000, alarmAfter: 10 },
-      lookup: (kind, value) => CREDENTIALS[`${kind}:${value}`] ?? null,
-      events: sink,
-      log: createLogger('test', 'error', () => undefined),
-    });
-    door.start();
+    build({}, undefined, { min: 6, max: 8, rejectWeak: true });
     hw.typeKeys('121212#');
     expect(sink.types().at(-1)).toBe('access_denied:unknown_credential');
   });
