@@ -79,13 +79,16 @@ function migrate(db: Db, file: string): void {
         `upgrade keypadd or restore a matching backup`,
     );
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    // Each migration and its version bump commit together: a crash leaves the old or the new schema, never half.
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
-  }
+  // Each migration and its version bump commit together: a crash leaves the old or the new schema, never half.
+  // The version is read again under the write lock, because another process may have migrated meanwhile.
+  const step = db.transaction((): boolean => {
+    const v = db.pragma('user_version', { simple: true }) as number;
+    if (v >= MIGRATIONS.length) return false;
+    db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${v + 1}`);
+    return true;
+  });
+  while (step.immediate());
 }
 
 /** The schema version this keypadd writes. */
