@@ -2,9 +2,13 @@
  * The one configuration schema: every key with its default and a description. `keypadd config describe` prints it,
  * the environment overrides are derived from it, and the daemon refuses to run on any violation.
  */
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { isValidTimeZone, systemTimeZone } from '../core/site-time.js';
 import { PIN_MAX_DIGITS, PIN_MIN_DIGITS } from '../core/pin-rules.js';
+
+/** The hostname, cut to what a topic level may safely hold. */
+const defaultNodeId = () => hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'keypadd';
 
 const pinLength = () => z.int().min(PIN_MIN_DIGITS).max(PIN_MAX_DIGITS);
 const weakPins = () => z.enum(['warn', 'reject']);
@@ -137,6 +141,49 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Trust in the wall clock.'),
+    mqtt: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^mqtts?:\/\/[^\s]+$/, 'must be an mqtt:// or mqtts:// URL')
+          .nullable()
+          .default(null)
+          .describe('Broker URL (mqtt://host:1883 or mqtts://host:8883). Null: MQTT off, events stay local.'),
+        base_topic: z
+          .string()
+          .regex(/^[^#+\s]+$/, 'must not contain #, + or spaces')
+          .default('keypadd')
+          .describe('First level of every keypadd topic.'),
+        node_id: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+          .default(defaultNodeId)
+          .describe("This controller's name in topics (default: the hostname)."),
+        username: z.string().min(1).nullable().default(null).describe('Broker user name.'),
+        password_file: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('File holding the broker password (else $CREDENTIALS_DIRECTORY/mqtt-password). Never put the password in this file.'),
+        ca_file: z.string().min(1).nullable().default(null).describe('CA certificate (PEM) that signed the broker certificate, for mqtts://.'),
+        cert_file: z.string().min(1).nullable().default(null).describe('Client certificate (PEM), for brokers that require one.'),
+        key_file: z.string().min(1).nullable().default(null).describe('Client private key (PEM).'),
+        keepalive_s: z.int().min(5).max(3600).default(30).describe('MQTT keepalive.'),
+        reconnect_max_s: seconds().default(30).describe('Longest wait between reconnect attempts (backoff doubles from 1 s, with jitter).'),
+        commands: z.boolean().default(false).describe('Accept commands on <base>/<node>/<door>/set (unlock, lock, lockout_reset, sync_now).'),
+        homeassistant: z.boolean().default(false).describe('Publish Home Assistant discovery.'),
+        discovery_prefix: z.string().min(1).default('homeassistant').describe('Home Assistant discovery prefix.'),
+      })
+      .prefault({})
+      .describe('Publishing events over MQTT.'),
+    events: z
+      .strictObject({
+        retention_days: z.int().min(1).default(90).describe('Published events older than this are pruned (with MQTT off: all events older).'),
+        backlog_alarm: z.int().min(1).default(100_000).describe('Unpublished events past which outbox_backlog_alarm is raised (they are never pruned).'),
+      })
+      .prefault({})
+      .describe('The event history and MQTT outbox.'),
     doors: z
       .array(door)
       .min(1, 'at least one door is needed')
@@ -146,6 +193,13 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     checkLengths(c.pin_policy, ['pin_policy'], ctx);
     const seen = new Set<number>();
+    const m = c.mqtt;
+    if (m.url?.startsWith('mqtt://') && (m.ca_file || m.cert_file)) {
+      ctx.addIssue({ code: 'custom', path: ['mqtt', 'url'], message: 'use mqtts:// with ca_file/cert_file (TLS)' });
+    }
+    if ((m.cert_file === null) !== (m.key_file === null)) {
+      ctx.addIssue({ code: 'custom', path: ['mqtt', m.cert_file ? 'key_file' : 'cert_file'], message: 'cert_file and key_file go together' });
+    }
     if (c.lockout.max_duration_s < c.lockout.duration_s) {
       ctx.addIssue({ code: 'custom', path: ['lockout', 'max_duration_s'], message: `must be at least duration_s (${c.lockout.duration_s})` });
     }

@@ -15,7 +15,11 @@ export type EventType =
   | 'keypad_locked_out'
   | 'keypad_alarm'
   | 'relay_forced_lock'
-  | 'lockout_reset';
+  | 'lockout_reset'
+  | 'remote_unlock'
+  | 'remote_lock'
+  | 'command_refused'
+  | 'outbox_backlog_alarm';
 
 export function grantCode(kind: CredentialKind | 'Card+PIN'): number {
   return kind === 'PIN' ? 11 : 10;
@@ -48,6 +52,11 @@ export const DOOR_EVENT_CODES: Record<Exclude<EventType, 'access_granted' | 'acc
   keypad_alarm: 36,
   relay_forced_lock: 37,
   lockout_reset: 38,
+  // DoorFlow's 50-63 are remote control events.
+  remote_unlock: 50,
+  remote_lock: 51,
+  command_refused: 52,
+  outbox_backlog_alarm: 60,
 };
 
 const REASON_TEXT: Record<DenyReason, string> = {

@@ -32,6 +32,8 @@ export interface DoorDeps {
   events: EventSink;
   log: Logger;
   resumedLockout?: lockout.PersistedLockout | undefined;
+  /** Called when the relay locks or unlocks. */
+  onRelayChange?: () => void;
 }
 
 export interface DoorStatus {
@@ -71,6 +73,7 @@ export class DoorController {
       this.relay.unlock(d.door.unlock_ms),
     );
     this.lockoutState = d.resumedLockout ? lockout.resumeLockout(d.resumedLockout, d.clock.monoMs()) : lockout.initialLockout();
+    this.relay.onChange = d.onRelayChange ?? null;
   }
 
   get id(): number {
@@ -123,6 +126,27 @@ export class DoorController {
     this.lockoutState = lockout.initialLockout();
     this.persistLockout();
     this.emit('lockout_reset', DOOR_EVENT_CODES.lockout_reset, `${this.d.door.name}: keypad lockout reset`, { source });
+  }
+
+  /** A remote unlock (MQTT, API): `source` names who asked; the duration is capped by max_unlock_ms. */
+  remoteUnlock(source: string, durationMs?: number): void {
+    const ms = Math.min(durationMs ?? this.d.door.unlock_ms, this.d.door.max_unlock_ms);
+    this.relay.unlock(ms);
+    this.annunciator.show('granted', ms);
+    this.emit('remote_unlock', DOOR_EVENT_CODES.remote_unlock, `${this.d.door.name} unlocked remotely (${source})`, { source, duration_ms: ms });
+  }
+
+  remoteLock(source: string): void {
+    this.relay.lock();
+    this.emit('remote_lock', DOOR_EVENT_CODES.remote_lock, `${this.d.door.name} locked remotely (${source})`, { source });
+  }
+
+  commandRefused(source: string, command: string | null, reason: string): void {
+    this.emit('command_refused', DOOR_EVENT_CODES.command_refused, `${this.d.door.name}: ${command ?? 'command'} from ${source} refused: ${reason}`, {
+      source,
+      command,
+      reason,
+    });
   }
 
   /** A driver callback must never take the daemon down: report and carry on. */

@@ -19,6 +19,8 @@ export class DoorRelay {
   private guard: NodeJS.Timeout | undefined;
   /** Locked-to-unlocked transitions since start. */
   unlockCount = 0;
+  /** Called after each change between locked and unlocked (for the retained MQTT state). */
+  onChange: (() => void) | null = null;
 
   constructor(
     private readonly line: OutputLine,
@@ -48,15 +50,18 @@ export class DoorRelay {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.line.write(this.opts.failSafe);
-    if (this.unlockedSince !== null) this.lastLockedAt = this.clock.monoMs();
+    const changed = this.unlockedSince !== null;
+    if (changed) this.lastLockedAt = this.clock.monoMs();
     this.unlockedSince = null;
     this.lockAt = null;
+    if (changed) this.onChange?.();
   }
 
   /** Unlocks for `ms`; an unlock while unlocked extends to whichever ends later. */
   unlock(ms: number): void {
     const now = this.clock.monoMs();
-    if (this.unlockedSince === null) {
+    const changed = this.unlockedSince === null;
+    if (changed) {
       this.unlockedSince = now;
       this.unlockCount++;
     }
@@ -64,6 +69,7 @@ export class DoorRelay {
     this.lockAt = Math.max(this.lockAt ?? 0, now + ms);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.lock(), this.lockAt - now);
+    if (changed) this.onChange?.();
   }
 
   /** Locks and stops the guard: used at shutdown. */

@@ -2,6 +2,12 @@
 import type { PersistedLockout } from '../core/lockout.js';
 import type { EventRow, NewEvent } from './event-repo.js';
 
+/** Published events older than `days` are pruned; with MQTT off (`onlyPublished` false), all older events. */
+export interface RetentionPolicy {
+  days: number;
+  onlyPublished: boolean;
+}
+
 export type ToWorker =
   | { type: 'event'; ref: number; event: NewEvent }
   | { type: 'lockout'; doorId: number; state: PersistedLockout; now: string }
@@ -13,5 +19,6 @@ export type FromWorker =
   | { type: 'recorded'; ref: number; row: EventRow }
   | { type: 'flushed'; token: number }
   | { type: 'error'; message: string }
+  | { type: 'pruned'; count: number }
   /** A message that cannot be stored whatever the retries (a bug, not a busy disk). */
   | { type: 'rejected'; ref: number | null; message: string };

@@ -8,12 +8,15 @@ import type { PersistedLockout } from '../core/lockout.js';
 import { openDatabase } from './database.js';
 import { EventRepo, type NewEvent } from './event-repo.js';
 import { LockoutRepo } from './lockout-repo.js';
-import type { FromWorker, ToWorker } from './event-writer-protocol.js';
+import type { FromWorker, RetentionPolicy, ToWorker } from './event-writer-protocol.js';
+import { OutboxRepo } from './outbox-repo.js';
 
 const port = parentPort!;
-const db = openDatabase((workerData as { dataDir: string }).dataDir);
+const data = workerData as { dataDir: string; retention: RetentionPolicy | null };
+const db = openDatabase(data.dataDir);
 const events = new EventRepo(db);
 const lockouts = new LockoutRepo(db);
+const outbox = new OutboxRepo(db);
 
 let queue: ToWorker[] = [];
 let scheduled = false;
@@ -82,6 +85,28 @@ function commit(): void {
     return;
   }
   if (queue.length > 0) schedule();
+}
+
+/**
+ * Drops events past the retention period, a chunk at a time between commits. With MQTT on, only events at or
+ * below the published cursor go: an unpublished event is never pruned.
+ */
+function prune(): void {
+  const r = data.retention;
+  if (!r) return;
+  const before = new Date(Date.now() - r.days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  try {
+    const through = r.onlyPublished ? outbox.cursor() : null;
+    let total = 0;
+    for (let n = Infinity; n >= 1000; total += n) n = db.transaction(() => outbox.prune(before, through, 1000)).immediate();
+    if (total > 0) send({ type: 'pruned', count: total });
+  } catch (err) {
+    send({ type: 'error', message: `pruning old events failed: ${(err as Error).message}` });
+  }
+}
+if (data.retention) {
+  setTimeout(prune, 10_000).unref();
+  setInterval(prune, 3_600_000).unref();
 }
 
 port.on('message', (m: ToWorker) => {

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { PersistedLockout } from '../core/lockout.js';
 import type { Logger } from '../log.js';
 import type { EventRow, NewEvent } from './event-repo.js';
-import type { FromWorker, ToWorker } from './event-writer-protocol.js';
+import type { FromWorker, RetentionPolicy, ToWorker } from './event-writer-protocol.js';
 
 // The compiled worker; this path works from src/ (tests) and dist/ alike, as both sit at the package root.
 const WORKER = new URL('../../dist/storage/event-writer-worker.js', import.meta.url);
@@ -36,11 +36,12 @@ export class EventWriter implements EventSink {
   constructor(
     private readonly dataDir: string,
     private readonly log: Logger,
+    private readonly retention: RetentionPolicy | null = null,
   ) {}
 
   async start(): Promise<void> {
     this.ready = false;
-    const worker = new Worker(WORKER, { workerData: { dataDir: this.dataDir } });
+    const worker = new Worker(WORKER, { workerData: { dataDir: this.dataDir, retention: this.retention } });
     this.worker = worker;
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
@@ -129,6 +130,8 @@ export class EventWriter implements EventSink {
     } else if (m.type === 'flushed') {
       this.flushes.get(m.token)?.();
       this.flushes.delete(m.token);
+    } else if (m.type === 'pruned') {
+      this.log.info(`pruned ${m.count} events past the retention period`);
     } else if (m.type === 'rejected') {
       this.rejected++;
       if (m.ref !== null) this.pending.delete(m.ref);
