@@ -18,6 +18,10 @@ import type { EventRow } from './storage/event-repo.js';
 import { EventWriter } from './storage/event-writer.js';
 import { LockoutRepo } from './storage/lockout-repo.js';
 import { openStore, type Store } from './storage/store.js';
+import { MqttBridge } from './mqtt/bridge.js';
+import { createRequire } from 'node:module';
+
+const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export interface DaemonOptions {
   config: Config;
@@ -32,6 +36,7 @@ export class Daemon {
   private store?: Store;
   private writer?: EventWriter;
   private control?: ControlServer;
+  private mqtt?: MqttBridge;
   readonly doors = new Map<number, { controller: DoorController; hw: DoorHardware }>();
   private readonly clock: Clock;
   private readonly startedAt = Date.now();
@@ -52,7 +57,10 @@ export class Daemon {
     this.store = store;
     const access = new AccessRepo(store.db);
     const saved = new LockoutRepo(store.db).all();
-    const writer = new EventWriter(config.data_dir, log.child('events'));
+    const writer = new EventWriter(config.data_dir, log.child('events'), {
+      days: config.events.retention_days,
+      onlyPublished: config.mqtt.url !== null,
+    });
     this.writer = writer;
     // Doors first: their relays are driven locked before anything else can happen.
     for (const door of config.doors) {
@@ -79,12 +87,24 @@ export class Daemon {
         events: writer,
         log: log.child(`door${door.id}`),
         resumedLockout: saved.get(door.id),
+        onRelayChange: () => this.mqtt?.relayChanged(door.id),
       });
       controller.start();
       this.doors.set(door.id, { controller, hw });
     }
     await writer.start();
     writer.onRecorded((row) => logEvent(log, row));
+    this.mqtt = new MqttBridge({
+      config,
+      doors: new Map([...this.doors].map(([id, d]) => [id, d.controller])),
+      events: writer,
+      log,
+      version: VERSION,
+      clockTrusted: () => this.clock.trusted(),
+      env: this.opts.env ?? process.env,
+    });
+    writer.onRecorded((row) => this.mqtt?.recorded(row));
+    this.mqtt.start();
     this.control = new ControlServer(config.data_dir, (req) => this.request(req), log.child('control'));
     await this.control.start();
     log.info(`running ${this.doors.size} door(s) on ${config.data_dir}${this.opts.sim ? ' (simulated door)' : ''}; clock trusted: ${this.clock.trusted()}`);
@@ -98,10 +118,13 @@ export class Daemon {
     }
     await this.control?.stop();
     await this.writer?.stop();
+    // Last, so events stored at shutdown are in the outbox; what is not published now goes at the next start.
+    await this.mqtt?.stop();
     this.store?.close();
     this.doors.clear();
     this.control = undefined;
     this.writer = undefined;
+    this.mqtt = undefined;
     this.store = undefined;
   }
 
@@ -110,12 +133,22 @@ export class Daemon {
     for (const { controller } of this.doors.values()) controller.stop();
   }
 
-  status(): { sim: boolean; uptime_s: number; clock_trusted: boolean; event_backlog: number; doors: DoorStatus[] } {
+  status(): {
+    version: string;
+    sim: boolean;
+    uptime_s: number;
+    clock_trusted: boolean;
+    event_backlog: number;
+    mqtt: ReturnType<MqttBridge['status']> | null;
+    doors: DoorStatus[];
+  } {
     return {
+      version: VERSION,
       sim: this.opts.sim,
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
       clock_trusted: this.clock.trusted(),
       event_backlog: this.writer?.backlog ?? 0,
+      mqtt: this.mqtt?.status() ?? null,
       doors: [...this.doors.values()].map((d) => d.controller.status()),
     };
   }

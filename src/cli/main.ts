@@ -16,6 +16,7 @@ import { registerLockout } from './commands/lockout.js';
 import { registerRole } from './commands/role.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
+import { registerStatus } from './commands/status.js';
 import { DaemonNotRunningError } from '../control/client.js';
 import { ControlRefusedError } from './control.js';
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRun(program);
   registerSim(program);
+  registerStatus(program);
   registerPerson(program);
   registerCredentials(program);
   registerReservation(program);

@@ -1,0 +1,38 @@
+/**
+ * Remote commands arriving on <base>/<node>/<door>/set. Pure parsing: a payload becomes a command or a reason it
+ * was refused; nothing here acts. The payload is JSON: {"command": "unlock"} (also "lock", "lockout_reset",
+ * "sync_now"); {"command": "unlock", "duration_ms": 3000} shortens or lengthens one unlock within the door's limit.
+ */
+export const COMMANDS = ['unlock', 'lock', 'lockout_reset', 'sync_now'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface Command {
+  command: CommandName;
+  durationMs?: number;
+}
+
+export type ParsedCommand = { ok: true; value: Command } | { ok: false; reason: string };
+
+const MAX_PAYLOAD = 1024;
+
+export function parseCommand(payload: Buffer): ParsedCommand {
+  if (payload.length > MAX_PAYLOAD) return { ok: false, reason: `payload: longer than ${MAX_PAYLOAD} bytes` };
+  let body: unknown;
+  try {
+    body = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'payload: not valid JSON (send {"command":"unlock"})' };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, reason: 'payload: must be a JSON object' };
+  const { command, duration_ms: duration, ...rest } = body as Record<string, unknown>;
+  const extra = Object.keys(rest);
+  if (extra.length > 0) return { ok: false, reason: `${extra[0]}: unknown field` };
+  if (typeof command !== 'string' || !(COMMANDS as readonly string[]).includes(command)) {
+    return { ok: false, reason: `command: must be one of ${COMMANDS.join(', ')}` };
+  }
+  if (duration !== undefined && (typeof duration !== 'number' || !Number.isInteger(duration) || duration < 100 || duration > 600_000)) {
+    return { ok: false, reason: 'duration_ms: must be a whole number from 100 to 600000' };
+  }
+  if (duration !== undefined && command !== 'unlock') return { ok: false, reason: 'duration_ms: only with unlock' };
+  return { ok: true, value: duration === undefined ? { command: command as CommandName } : { command: 'unlock', durationMs: duration } };
+}

@@ -1,0 +1,31 @@
+/** Messages between the daemon and the MQTT publisher worker. */
+import type { Command } from './commands.js';
+
+/** What the retained state topic of a door says. */
+export interface DoorState {
+  lock: 'locked' | 'unlocked';
+  door: 'open' | 'closed' | 'unknown';
+  lockout: { active: boolean; until: string | null };
+  last_event_id: number | null;
+  last_access: { label: string; event_type: string; person_name: string | null; reason: string | null; at: string } | null;
+}
+
+export interface CommandResult {
+  command: string | null;
+  accepted: boolean;
+  reason?: string;
+}
+
+export type ToPublisher =
+  | { type: 'wake' }
+  | { type: 'state'; doorId: number; state: DoorState }
+  | { type: 'status'; status: { clock_trusted: boolean; last_sync: string | null } }
+  | { type: 'command_result'; doorId: number; result: CommandResult }
+  | { type: 'stop' };
+
+export type FromPublisher =
+  | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string }
+  | { type: 'connection'; connected: boolean }
+  | { type: 'backlog'; backlog: number; alarm: boolean }
+  | { type: 'command'; doorId: number; command: Command | null; reason?: string }
+  | { type: 'stopped' };

@@ -1,0 +1,96 @@
+/**
+ * The daemon's side of MQTT: starts the publisher worker and feeds it; commands it receives come back here to be
+ * executed and recorded on the main thread. Nothing here waits on the broker.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log.js';
+import type { Command } from './commands.js';
+import type { PublisherData } from './publisher-worker.js';
+import type { CommandResult, DoorState, FromPublisher, ToPublisher } from './protocol.js';
+
+const WORKER = new URL('../../dist/mqtt/publisher-worker.js', import.meta.url);
+
+export type CommandHandler = (doorId: number, command: Command | null, reason: string | undefined) => CommandResult;
+
+export class MqttPublisher {
+  private worker?: Worker;
+  private stopping = false;
+  connected = false;
+  /** Events not yet confirmed published, as last counted by the worker. */
+  backlog = 0;
+
+  constructor(
+    private readonly data: PublisherData,
+    private readonly log: Logger,
+    private readonly onCommand: CommandHandler,
+    private readonly onBacklogAlarm: (backlog: number) => void,
+  ) {}
+
+  start(): void {
+    const worker = new Worker(WORKER, { workerData: this.data });
+    this.worker = worker;
+    worker.on('message', (m: FromPublisher) => this.onMessage(m));
+    worker.on('error', (err) => this.log.error(`publisher failed: ${err.message}`));
+    worker.on('exit', (code) => {
+      if (this.stopping) return;
+      // The outbox is in the database: a new worker resumes from the saved cursor.
+      this.log.error(`publisher exited (${code}); restarting it`);
+      setTimeout(() => this.start(), 1000).unref();
+    });
+  }
+
+  wake(): void {
+    this.post({ type: 'wake' });
+  }
+
+  state(doorId: number, state: DoorState): void {
+    this.post({ type: 'state', doorId, state });
+  }
+
+  status(status: { clock_trusted: boolean; last_sync: string | null }): void {
+    this.post({ type: 'status', status });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.stopping = true;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    this.post({ type: 'stop' });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+    clearTimeout(timer);
+    await worker.terminate();
+  }
+
+  private post(m: ToPublisher): void {
+    this.worker?.postMessage(m);
+  }
+
+  private onMessage(m: FromPublisher): void {
+    switch (m.type) {
+      case 'log':
+        this.log[m.level](m.message);
+        return;
+      case 'connection':
+        this.connected = m.connected;
+        return;
+      case 'backlog':
+        this.backlog = m.backlog;
+        if (m.alarm) this.onBacklogAlarm(m.backlog);
+        return;
+      case 'command': {
+        let result: CommandResult;
+        try {
+          result = this.onCommand(m.doorId, m.command, m.reason);
+        } catch (err) {
+          result = { command: m.command?.command ?? null, accepted: false, reason: (err as Error).message };
+        }
+        this.post({ type: 'command_result', doorId: m.doorId, result });
+        return;
+      }
+      case 'stopped':
+        return;
+    }
+  }
+}
