@@ -1,0 +1,150 @@
+/** keypadd publishing to a real Mosquitto: topics, fields, retained state, availability, discovery, commands. */
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Broker, requireTool } from '../helpers/broker.js';
+import { Consumer } from '../helpers/consumer.js';
+import { eventually, simDoor } from '../helpers/daemon.js';
+
+const HAVE = requireTool('mosquitto', 'MQTT');
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0).reverse()) await f();
+});
+
+async function setup(mqttExtra = '') {
+  const broker = new Broker();
+  await broker.start();
+  cleanups.push(() => broker.dispose());
+  const d = simDoor(`mqtt:\n  url: ${broker.url}\n  node_id: door-ctl\n  reconnect_max_s: 1\n${mqttExtra}`, cleanups as (() => void)[]);
+  const consumer = new Consumer(broker.url, ['keypadd/#', 'homeassistant/#']);
+  await consumer.start();
+  cleanups.push(() => consumer.stop());
+  /** The daemon subscribes to its command topics before it publishes its status on the same connection. */
+  const connected = () => eventually(() => consumer.on('/status'), (m) => m.length > 0);
+  return { broker, d, consumer, connected };
+}
+
+describe.skipIf(!HAVE)('MQTT publishing', () => {
+  it('publishes each event on <base>/<node>/<door>/event with the API fields, to mosquitto_sub too', async () => {
+    const { broker, d, consumer } = await setup();
+    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'keypadd/door-ctl/1/event', '-q', '1', '-C', '2']);
+    let subOut = '';
+    sub.stdout.on('data', (b: Buffer) => (subOut += b.toString()));
+    cleanups.push(() => void sub.kill());
+    await new Promise((r) => setTimeout(r, 300)); // let mosquitto_sub subscribe
+    await d.start();
+    const pin = d.demoPin();
+    d.key(`${pin}#`);
+    d.key('111190#');
+    const events = await eventually(() => consumer.on('/1/event'), (m) => m.length >= 2);
+    const [granted, denied] = events.map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    expect(granted).toMatchObject({
+      event_type: 'access_granted',
+      event_code: 11,
+      channel_id: 1,
+      channel_name: 'Front Door',
+      door_seq: 1,
+      person_id: 1,
+      person_name: 'Demo Person',
+      credential_type: 'PIN',
+      time_trusted: true,
+    });
+    expect(granted).toHaveProperty('uid');
+    expect(granted).toHaveProperty('timestamp');
+    expect(denied).toMatchObject({ event_type: 'access_denied', reason: 'unknown_credential', door_seq: 2 });
+    expect(events.every((m) => !m.retain)).toBe(true);
+    for (const m of consumer.messages) expect(m.payload).not.toContain(pin);
+    await new Promise<void>((resolve) => (sub.exitCode !== null ? resolve() : sub.once('exit', () => resolve())));
+    expect(subOut.trim().split('\n').map((l) => (JSON.parse(l) as { event_type: string }).event_type)).toEqual(['access_granted', 'access_denied']);
+  });
+
+  it('keeps a retained state per door, a status, and availability with a last will that fires on SIGKILL', async () => {
+    const { broker, d } = await setup();
+    await d.start();
+    d.key(`${d.demoPin()}#`);
+    d.key('111190#222290#333390#');
+    await new Promise((r) => setTimeout(r, 500));
+    // A consumer arriving later gets the retained topics.
+    const late = new Consumer(broker.url, ['keypadd/door-ctl/+/state', 'keypadd/door-ctl/availability', 'keypadd/door-ctl/status']);
+    await late.start();
+    cleanups.push(() => late.stop());
+    const state = await eventually(() => late.on('/1/state'), (m) => m.length > 0);
+    expect(state[0]!.retain).toBe(true);
+    expect(JSON.parse(state[0]!.payload)).toMatchObject({
+      lock: 'unlocked',
+      door: 'closed',
+      lockout: { active: true },
+      last_event_id: 5,
+      last_access: { event_type: 'access_denied', reason: 'unknown_credential' },
+    });
+    expect(late.on('/availability').map((m) => m.payload)).toEqual(['online']);
+    expect(JSON.parse(late.on('/status')[0]!.payload)).toMatchObject({ version: '0.1.0', outbox_backlog: 0, clock_trusted: true, last_sync: null });
+    await d.stop('SIGKILL');
+    await eventually(() => late.on('/availability').map((m) => m.payload), (p) => p.at(-1) === 'offline');
+    expect(late.on('/availability').map((m) => m.payload)).toEqual(['online', 'offline']);
+  });
+
+  it('publishes Home Assistant discovery with the fields HA requires, and again when HA comes online', async () => {
+    const { d, consumer } = await setup('  homeassistant: true\n');
+    await d.start();
+    const config = (component: string) =>
+      eventually(() => consumer.messages.filter((m) => m.topic.startsWith(`homeassistant/${component}/door-ctl/`)), (m) => m.length > 0);
+    const lock = JSON.parse((await config('lock'))[0]!.payload) as Record<string, unknown>;
+    expect(lock).toMatchObject({
+      command_topic: 'keypadd/door-ctl/1/set',
+      state_topic: 'keypadd/door-ctl/1/state',
+      state_locked: 'locked',
+      state_unlocked: 'unlocked',
+      availability_topic: 'keypadd/door-ctl/availability',
+      unique_id: 'keypadd_door-ctl_door1_lock',
+    });
+    const event = JSON.parse((await config('event'))[0]!.payload) as { state_topic: string; event_types: string[] };
+    expect(event.state_topic).toBe('keypadd/door-ctl/1/event');
+    expect(event.event_types).toEqual(expect.arrayContaining(['access_granted', 'access_denied', 'keypad_locked_out']));
+    const contact = JSON.parse((await config('binary_sensor'))[0]!.payload) as Record<string, unknown>;
+    expect(contact).toMatchObject({ device_class: 'door', payload_on: 'open', payload_off: 'closed', state_topic: 'keypadd/door-ctl/1/state' });
+    const sensors = (await config('sensor')).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    expect(sensors.map((s) => s.unique_id).sort()).toEqual(['keypadd_door-ctl_door1_last_access', 'keypadd_door-ctl_outbox_backlog']);
+    for (const m of consumer.messages.filter((x) => x.topic.startsWith('homeassistant/'))) {
+      expect((JSON.parse(m.payload) as { device: { identifiers: string[] } }).device.identifiers).toEqual(['keypadd_door-ctl']);
+    }
+    const before = consumer.messages.filter((m) => m.topic.startsWith('homeassistant/lock/')).length;
+    await consumer.publish('homeassistant/status', 'online');
+    await eventually(() => consumer.messages.filter((m) => m.topic.startsWith('homeassistant/lock/')).length, (n) => n > before);
+  });
+
+  it('executes commands when enabled: each accepted or refused command is an event naming its source', async () => {
+    const { d, consumer, connected } = await setup('  commands: true\n');
+    await d.start();
+    await connected();
+    await consumer.publish('keypadd/door-ctl/1/set', '{"command":"unlock","duration_ms":2000}');
+    const result = await eventually(() => consumer.on('/1/set/result'), (m) => m.length > 0);
+    expect(JSON.parse(result[0]!.payload)).toEqual({ command: 'unlock', accepted: true });
+    expect(d.status()).toMatchObject({ relay: 'unlocked', unlock_count: 1 });
+    for (const bad of ['not json', '{"command":"explode"}', '{"command":"unlock","duration_ms":-1}', '[1]']) {
+      await consumer.publish('keypadd/door-ctl/1/set', bad);
+    }
+    await consumer.publish('keypadd/door-ctl/1/set', '{"command":"sync_now"}');
+    const results = await eventually(() => consumer.on('/1/set/result'), (m) => m.length >= 6);
+    expect(results.slice(1).map((m) => (JSON.parse(m.payload) as { reason: string }).reason)).toEqual([
+      'payload: not valid JSON (send {"command":"unlock"})',
+      'command: must be one of unlock, lock, lockout_reset, sync_now',
+      'duration_ms: must be a whole number from 100 to 600000',
+      'payload: must be a JSON object',
+      'sync is not configured on this controller',
+    ]);
+    const events = await eventually(() => consumer.events(), (e) => e.length >= 6);
+    expect(events.map((e) => e.event_type)).toEqual(['remote_unlock', ...Array<string>(5).fill('command_refused')]);
+    expect(d.status().relay).toBe('unlocked'); // the daemon is still up and answering
+  });
+
+  it('refuses commands while they are disabled, and says so', async () => {
+    const { d, consumer, connected } = await setup();
+    await d.start();
+    await connected();
+    await consumer.publish('keypadd/door-ctl/1/set', '{"command":"unlock"}');
+    const result = await eventually(() => consumer.on('/1/set/result'), (m) => m.length > 0);
+    expect(JSON.parse(result[0]!.payload)).toEqual({ command: 'unlock', accepted: false, reason: 'commands are disabled (mqtt.commands: false)' });
+    expect(d.status()).toMatchObject({ relay: 'locked', unlock_count: 0 });
+  });
+});
