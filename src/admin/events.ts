@@ -30,7 +30,8 @@ export interface EventView {
   updated_at: string;
 }
 
-export function eventView(ctx: AdminContext, e: EventRow): EventView {
+/** The event as the API and MQTT carry it; `doors` names the channel. */
+export function eventView(doors: readonly { id: number; name: string }[], e: EventRow): EventView {
   const detail = e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : null;
   return {
     id: e.id,
@@ -39,7 +40,7 @@ export function eventView(ctx: AdminContext, e: EventRow): EventView {
     event_type: e.event_type,
     event_label: e.event_label,
     channel_id: e.door_id,
-    channel_name: ctx.config.doors.find((d) => d.id === e.door_id)?.name ?? null,
+    channel_name: doors.find((d) => d.id === e.door_id)?.name ?? null,
     door_seq: e.door_seq,
     person_id: e.person_id,
     person_name: e.person_name,
@@ -63,5 +64,5 @@ export function listEvents(
 ): EventView[] {
   return new EventRepo(ctx.store.db)
     .list({ personId: filter.person_id, since: filter.since, until: filter.until, limit: filter.limit ?? 100, offset: filter.offset ?? 0 })
-    .map((e) => eventView(ctx, e));
+    .map((e) => eventView(ctx.config.doors, e));
 }
