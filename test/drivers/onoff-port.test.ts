@@ -1,0 +1,44 @@
+/** The onoff adapter with onoff replaced: the numbers it exports and the errors it turns into fixes. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { OnoffPort } from '../../src/drivers/gpio/onoff-port.js';
+import { FakeKernel } from '../helpers/fake-onoff.js';
+import { scratchDir } from '../helpers/scratch.js';
+import { PI_MODELS, writeSysfs } from '../helpers/sysfs.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((f) => f()));
+
+function pi(model: keyof typeof PI_MODELS, valid: number[]) {
+  const d = scratchDir('keypadd-onoff-');
+  cleanups.push(d.remove);
+  const kernel = new FakeKernel(valid);
+  return { kernel, port: new OnoffPort(kernel.gpioClass(), writeSysfs(d.dir, PI_MODELS[model]!), null) };
+}
+
+describe('onoff adapter', () => {
+  it('exports base + BCM: a Pi 5 relay on BCM17 is sysfs 588, a Pi 4 (6.6) one is 529', () => {
+    const five = pi('pi5', [588, 593]);
+    five.port.output(17, { name: 'relay', activeLow: false });
+    five.port.watch(22, { name: 'contact', activeLow: false }, () => undefined);
+    expect(five.kernel.exported).toEqual([588, 593]);
+    const four = pi('pi4-kernel6.6', [529]);
+    four.port.output(17, { name: 'relay', activeLow: false });
+    expect(four.kernel.exported).toEqual([529]);
+  });
+
+  it('explains a busy line and a number the kernel refuses', () => {
+    const { kernel, port } = pi('pi4-kernel6.6', [529, 530]);
+    kernel.busy.add(530);
+    expect(() => port.output(18, { name: 'door 1 LED', activeLow: false })).toThrow(/door 1 LED: GPIO 530 \(BCM 18\) is busy: another process or a kernel driver/);
+    expect(() => port.output(19, { name: 'door 1 buzzer', activeLow: false })).toThrow(/door 1 buzzer: the kernel refused GPIO 531 \(BCM 19 \+ base 512\): check gpio.chip/);
+  });
+
+  it('unexports every line on close', () => {
+    const { kernel, port } = pi('pi4-kernel6.6', [529, 535]);
+    port.output(17, { name: 'relay', activeLow: false });
+    port.watch(23, { name: 'rex', activeLow: true }, () => undefined);
+    expect(kernel.lines.size).toBe(2);
+    port.close();
+    expect(kernel.lines.size).toBe(0);
+  });
+});
