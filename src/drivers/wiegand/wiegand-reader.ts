@@ -1,0 +1,151 @@
+/**
+ * A Wiegand reader or keypad on two GPIO inputs. The edge callback only timestamps and hands the pulse to the
+ * decoder (as ESPHome's interrupt handler only shifts bits); a frame is decoded when the line goes quiet.
+ * Decoded frames are rate-limited: a noisy or malicious line sending 1,000 frames/s is survived, counted and
+ * reported, and cannot flood decisions or the event log.
+ */
+import { Listeners, type HardwareStatus } from '../door-hardware.js';
+import type { Key } from '../../core/key-collector.js';
+import { WiegandDecoder, type Frame, type WiegandOptions } from '../../core/wiegand.js';
+import type { GpioPort } from '../gpio/port.js';
+
+export interface WiegandReaderOptions {
+  name: string;
+  d0: number;
+  d1: number;
+  /** Data lines idle high and pulse low on nearly every reader. */
+  activeLow: boolean;
+  decoder: WiegandOptions;
+  /** Frames per second passed on; the rest are dropped and counted. */
+  maxFramesPerSecond: number;
+}
+
+export class WiegandReader {
+  private readonly decoder: WiegandDecoder;
+  private readonly keys = new Listeners<Key>();
+  private readonly cards = new Listeners<string>();
+  private readonly statuses = new Listeners<HardwareStatus>();
+  private timer: NodeJS.Timeout | undefined;
+  private tokens: number;
+  private refilledAt = performance.now();
+  private droppedSinceReport = 0;
+  private errorsSinceReport: { reason: string; bits: number; count: number } | null = null;
+  private reportTimer: NodeJS.Timeout | undefined;
+  readonly stats = { frames: 0, cards: 0, keys: 0, errors: 0, dropped: 0 };
+
+  constructor(private readonly opts: WiegandReaderOptions) {
+    this.decoder = new WiegandDecoder(opts.decoder);
+    this.tokens = opts.maxFramesPerSecond;
+  }
+
+  /** Claims the data lines. */
+  attach(port: GpioPort): void {
+    for (const [bcm, bit] of [
+      [this.opts.d0, 0],
+      [this.opts.d1, 1],
+    ] as const) {
+      port.watch(bcm, { name: `${this.opts.name} D${bit}`, activeLow: this.opts.activeLow }, (level, tMs) => {
+        if (level === 1) this.pulse(bit, tMs);
+      });
+    }
+  }
+
+  onKey(l: (k: Key) => void): () => void {
+    return this.keys.add(l);
+  }
+
+  onCard(l: (n: string) => void): () => void {
+    return this.cards.add(l);
+  }
+
+  onStatus(l: (s: HardwareStatus) => void): () => void {
+    return this.statuses.add(l);
+  }
+
+  /** One bit, timestamped at the edge callback. */
+  pulse(bit: 0 | 1, tMs: number): void {
+    const frame = this.decoder.pulse(bit, tMs);
+    if (frame) this.deliver(frame);
+    this.armFlush();
+  }
+
+  /** Ends the pending frame as of `tMs` (the timer does this on real lines; the simulator calls it directly). */
+  flushAt(tMs: number): void {
+    const frame = this.decoder.flush(tMs);
+    if (frame) this.deliver(frame);
+    this.armFlush();
+  }
+
+  /** Stops the timers; read errors still waiting for their once-a-second report are reported now. */
+  close(): void {
+    clearTimeout(this.timer);
+    clearTimeout(this.reportTimer);
+    this.reportTimer = undefined;
+    this.flushReport();
+  }
+
+  private armFlush(): void {
+    clearTimeout(this.timer);
+    const deadline = this.decoder.deadline;
+    if (deadline !== null) this.timer = setTimeout(() => this.flushAt(performance.now()), Math.max(0, deadline - performance.now()) + 1);
+  }
+
+  private deliver(frame: Frame): void {
+    this.stats.frames++;
+    if (!this.takeToken()) {
+      this.stats.dropped++;
+      this.droppedSinceReport++;
+      this.scheduleReport();
+      return;
+    }
+    if (frame.kind === 'error') {
+      this.stats.errors++;
+      const e = this.errorsSinceReport;
+      if (e && e.reason === frame.reason) e.count++;
+      else {
+        this.flushReport();
+        this.errorsSinceReport = { reason: frame.reason, bits: frame.bits, count: 1 };
+      }
+      this.scheduleReport();
+    } else if (frame.kind === 'key') {
+      this.stats.keys++;
+      this.keys.emit(frame.key);
+    } else {
+      this.stats.cards++;
+      this.cards.emit(frame.number);
+    }
+  }
+
+  private takeToken(): boolean {
+    const now = performance.now();
+    const rate = this.opts.maxFramesPerSecond;
+    this.tokens = Math.min(rate, this.tokens + ((now - this.refilledAt) / 1000) * rate);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Read errors and drops are reported at most once a second, summed, so noise cannot flood the event log. */
+  private scheduleReport(): void {
+    if (this.reportTimer) return;
+    this.flushReport();
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      this.flushReport();
+    }, 1000);
+  }
+
+  private flushReport(): void {
+    const source = this.opts.name;
+    if (this.errorsSinceReport) {
+      const e = this.errorsSinceReport;
+      this.statuses.emit({ type: 'read_error', source, reason: e.reason, count: e.count, bits: e.bits });
+      this.errorsSinceReport = null;
+    }
+    if (this.droppedSinceReport > 0) {
+      this.statuses.emit({ type: 'read_error', source, reason: 'rate_limited', count: this.droppedSinceReport });
+      this.droppedSinceReport = 0;
+    }
+  }
+}
