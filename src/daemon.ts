@@ -12,6 +12,10 @@ import { DoorController, type DoorStatus } from './door/door-controller.js';
 import { SystemClock, type Clock } from './drivers/clock.js';
 import type { DoorHardware } from './drivers/door-hardware.js';
 import { SimDoorHardware } from './drivers/sim/sim-door.js';
+import { GpioDoorHardware } from './drivers/gpio-door.js';
+import { loadOnoff, OnoffPort } from './drivers/gpio/onoff-port.js';
+import type { GpioPort } from './drivers/gpio/port.js';
+import { parseBitString } from './core/wiegand-encoder.js';
 import type { Logger } from './log.js';
 import { AccessRepo } from './storage/access-repo.js';
 import type { EventRow } from './storage/event-repo.js';
@@ -22,6 +26,11 @@ import { MqttBridge } from './mqtt/bridge.js';
 import { createRequire } from 'node:module';
 
 const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** The configuration cannot drive real hardware (a door without wiring). Exit status 2, like other config errors. */
+export class HardwareConfigError extends Error {
+  override name = 'HardwareConfigError';
+}
 
 export interface DaemonOptions {
   config: Config;
@@ -37,6 +46,7 @@ export class Daemon {
   private writer?: EventWriter;
   private control?: ControlServer;
   private mqtt?: MqttBridge;
+  private port: GpioPort | null = null;
   readonly doors = new Map<number, { controller: DoorController; hw: DoorHardware }>();
   private readonly clock: Clock;
   private readonly startedAt = Date.now();
@@ -52,7 +62,8 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { config, log } = this.opts;
-    if (!this.opts.sim) throw new Error('no door drivers are configured: the GPIO, Wiegand and serial drivers are not built yet; run with --sim');
+    const port = this.opts.sim ? null : await this.openGpio();
+    this.port = port;
     const store = openStore(config.data_dir, this.opts.env ?? process.env);
     this.store = store;
     const access = new AccessRepo(store.db);
@@ -64,7 +75,8 @@ export class Daemon {
     this.writer = writer;
     // Doors first: their relays are driven locked before anything else can happen.
     for (const door of config.doors) {
-      const hw = new SimDoorHardware();
+      // A door's lines are claimed (and its relay driven locked) here, one door at a time.
+      const hw = port === null ? new SimDoorHardware() : new GpioDoorHardware(port, door, door.hardware!);
       const rules = doorPinRules(config, door);
       const controller = new DoorController({
         door,
@@ -120,12 +132,27 @@ export class Daemon {
     await this.writer?.stop();
     // Last, so events stored at shutdown are in the outbox; what is not published now goes at the next start.
     await this.mqtt?.stop();
+    this.port?.close();
+    this.port = null;
     this.store?.close();
     this.doors.clear();
     this.control = undefined;
     this.writer = undefined;
     this.mqtt = undefined;
     this.store = undefined;
+  }
+
+  /** The Pi's GPIO through onoff, after checking that every door is wired in the config. */
+  private async openGpio(): Promise<GpioPort> {
+    const unwired = this.opts.config.doors.filter((d) => !d.hardware);
+    if (unwired.length > 0) {
+      throw new HardwareConfigError(
+        `${unwired.map((d) => `door ${d.id} (${d.name})`).join(', ')} has no hardware section: describe its wiring in the config ` +
+          `(examples in hardware/), or run the simulated door with --sim`,
+      );
+    }
+    const g = this.opts.config.gpio;
+    return new OnoffPort(await loadOnoff(), g.sysfs_root, g.chip);
   }
 
   /** Drives every relay locked at once, without waiting for anything: for fatal errors. */
@@ -192,6 +219,17 @@ export class Daemon {
         break;
       case 'sim_rex':
         hw.pressRex();
+        break;
+      case 'sim_wiegand': {
+        const frames = String(req.bits).split(/[\s,]+/).filter(Boolean).map(parseBitString);
+        if (frames.length === 0 || frames.some((f) => f === null)) return { ok: false, error: 'bits: frames of 0 and 1, at most 64 bits each, separated by spaces' };
+        const interval = Number(req.interval_ms ?? 1);
+        if (!(interval >= 0.2 && interval <= 20)) return { ok: false, error: 'interval_ms: must be 0.2 to 20' };
+        hw.sendWiegand(frames as number[][], interval);
+        break;
+      }
+      case 'sim_tamper':
+        hw.tamper.set(req.on === true);
         break;
       default:
         return { ok: false, error: `unknown command "${(req as { cmd: string }).cmd}"` };

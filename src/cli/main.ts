@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import { RefusedError } from '../admin/errors.js';
 import { ConfigError } from '../config/load.js';
 import { StorageError } from '../storage/database.js';
+import { HardwareConfigError } from '../daemon.js';
+import { GpioError } from '../drivers/gpio/port.js';
 import { registerConfig } from './commands/config.js';
 import { registerCredentials } from './commands/credential.js';
 import { registerEvent } from './commands/event.js';
@@ -87,6 +89,14 @@ function report(err: unknown, json: boolean): number {
   if (err instanceof ControlRefusedError) {
     process.stderr.write(`keypadd: refused: ${err.message}\n`);
     return EXIT_REFUSED;
+  }
+  if (err instanceof HardwareConfigError) {
+    process.stderr.write(`keypadd: refused: ${err.message}\n`);
+    return EXIT_REFUSED;
+  }
+  if (err instanceof GpioError) {
+    process.stderr.write(`keypadd: GPIO: ${err.message}\n`);
+    return EXIT_FAILED;
   }
   if (err instanceof StorageError) {
     process.stderr.write(`keypadd: ${err.message}\n`);

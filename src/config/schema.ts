@@ -5,13 +5,11 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { isValidTimeZone, systemTimeZone } from '../core/site-time.js';
-import { PIN_MAX_DIGITS, PIN_MIN_DIGITS } from '../core/pin-rules.js';
+import { door, pinLength, seconds, weakPins } from './door-schema.js';
 
 /** The hostname, cut to what a topic level may safely hold. */
 const defaultNodeId = () => hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'keypadd';
 
-const pinLength = () => z.int().min(PIN_MIN_DIGITS).max(PIN_MAX_DIGITS);
-const weakPins = () => z.enum(['warn', 'reject']);
 
 const sitePinPolicy = z
   .strictObject({
@@ -33,57 +31,6 @@ const sitePinPolicy = z
   })
   .prefault({})
   .describe('The site PIN policy; a door may override the length and weak-PIN rules.');
-
-// A PIN is one value across the site, so a door can narrow what it accepts but not how PINs are stored.
-const doorPinPolicy = z
-  .strictObject({
-    min_length: pinLength().optional().describe('Shortest PIN this door accepts.'),
-    max_length: pinLength().optional().describe('Longest PIN this door accepts.'),
-    generated_length: pinLength()
-      .optional()
-      .describe('Length this door wants for generated PINs; a generated PIN takes the longest of the site and its doors.'),
-    weak_pins: weakPins().optional().describe('Whether this door warns about or rejects weak custom PINs.'),
-  })
-  .describe('Overrides of the site PIN policy for this door.');
-
-const seconds = () => z.number().positive();
-
-const door = z.strictObject({
-  id: z.int().min(1).describe('Door number, used as the DoorFlow channel id (a positive integer).'),
-  name: z.string().trim().min(1).max(64).describe('Door name shown in events ("Front Door").'),
-  pin_policy: doorPinPolicy.optional(),
-  mode: z
-    .enum(['pin', 'card', 'card_or_pin', 'card_and_pin'])
-    .default('card_or_pin')
-    .describe('Credentials this door takes: pin, card, card_or_pin, or card_and_pin (card, then the same person’s PIN).'),
-  card_and_pin_window_s: seconds().default(15).describe('card_and_pin: seconds after the card within which the PIN must follow.'),
-  unlock_ms: z.int().min(100).max(600_000).default(5000).describe('How long a grant unlocks the door (ms); a new grant extends it.'),
-  max_unlock_ms: z
-    .int()
-    .min(1000)
-    .default(120_000)
-    .describe('Hard limit on any one unlocked period (ms): a guard against a stuck timer; the relay is forced locked.'),
-  fail_safe: z
-    .boolean()
-    .default(false)
-    .describe('true for locks that must open on power loss (maglocks): the relay is energised to lock.'),
-  held_open_s: seconds().default(30).describe('Seconds the door may stand open before door_held_open is raised.'),
-  relock_on_close: z.boolean().default(true).describe('Lock as soon as the door closes after a grant (no tailgating on the rest of unlock_ms).'),
-  max_pin_age_days: z.int().min(1).optional().describe('Refuse PINs older than this many days at this door (pin_expired).'),
-  keypad: z
-    .strictObject({
-      timeout_s: seconds().default(10).describe('Silence after which a partly typed PIN is dropped.'),
-      submit_on_length: z
-        .int()
-        .min(4)
-        .max(8)
-        .nullable()
-        .default(null)
-        .describe('For keypads without #: submit as soon as this many digits are typed (null: # submits).'),
-    })
-    .prefault({})
-    .describe('Key entry at this door.'),
-});
 
 export const configSchema = z
   .strictObject({
@@ -184,6 +131,17 @@ export const configSchema = z
       })
       .prefault({})
       .describe('The event history and MQTT outbox.'),
+    gpio: z
+      .strictObject({
+        chip: z
+          .union([z.string().min(1), z.int().min(0)])
+          .nullable()
+          .default(null)
+          .describe('GPIO controller by sysfs label or base, when auto-detection (pinctrl-bcm2835/2711/rp1) does not fit.'),
+        sysfs_root: z.string().default('/sys/class/gpio').describe('Where the sysfs GPIO interface is (tests point this at fixtures).'),
+      })
+      .prefault({})
+      .describe('GPIO through sysfs (onoff).'),
     doors: z
       .array(door)
       .min(1, 'at least one door is needed')
@@ -203,6 +161,28 @@ export const configSchema = z
     if (c.lockout.max_duration_s < c.lockout.duration_s) {
       ctx.addIssue({ code: 'custom', path: ['lockout', 'max_duration_s'], message: `must be at least duration_s (${c.lockout.duration_s})` });
     }
+    const pins = new Map<number, string>();
+    c.doors.forEach((d, i) => {
+      const h = d.hardware;
+      if (!h) return;
+      const used: [string, number | undefined][] = [
+        ['relay.pin', h.relay.pin],
+        ['led.pin', h.led?.pin],
+        ['buzzer.pin', h.buzzer?.pin],
+        ['contact.pin', h.contact?.pin],
+        ['rex.pin', h.rex?.pin],
+        ['tamper.pin', h.tamper?.pin],
+        ['wiegand.d0', h.wiegand?.d0],
+        ['wiegand.d1', h.wiegand?.d1],
+      ];
+      for (const [field, pin] of used) {
+        if (pin === undefined) continue;
+        const where = `doors[${i}].hardware.${field}`;
+        const other = pins.get(pin);
+        if (other) ctx.addIssue({ code: 'custom', path: ['doors', i, 'hardware', ...field.split('.')], message: `BCM ${pin} is already used by ${other}` });
+        else pins.set(pin, where);
+      }
+    });
     c.doors.forEach((d, i) => {
       if (seen.has(d.id)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'id'], message: `door id ${d.id} is used twice` });
       seen.add(d.id);

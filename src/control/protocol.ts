@@ -13,6 +13,8 @@ export type ControlRequest =
   | { cmd: 'sim_key'; door: number; keys: string }
   | { cmd: 'sim_card'; door: number; number: string }
   | { cmd: 'sim_door'; door: number; open: boolean }
-  | { cmd: 'sim_rex'; door: number };
+  | { cmd: 'sim_rex'; door: number }
+  | { cmd: 'sim_wiegand'; door: number; bits: string; interval_ms?: number }
+  | { cmd: 'sim_tamper'; door: number; on: boolean };
 
 export type ControlResponse = { ok: true; result?: unknown } | { ok: false; error: string };

@@ -19,7 +19,12 @@ export type EventType =
   | 'remote_unlock'
   | 'remote_lock'
   | 'command_refused'
-  | 'outbox_backlog_alarm';
+  | 'outbox_backlog_alarm'
+  | 'tamper'
+  | 'tamper_cleared'
+  | 'reader_offline'
+  | 'reader_online'
+  | 'read_error';
 
 export function grantCode(kind: CredentialKind | 'Card+PIN'): number {
   return kind === 'PIN' ? 11 : 10;
@@ -57,6 +62,12 @@ export const DOOR_EVENT_CODES: Record<Exclude<EventType, 'access_granted' | 'acc
   remote_lock: 51,
   command_refused: 52,
   outbox_backlog_alarm: 60,
+  // DoorFlow's 90-91 are tamper events; the reader's own health follows them.
+  tamper: 90,
+  tamper_cleared: 91,
+  reader_offline: 92,
+  reader_online: 93,
+  read_error: 94,
 };
 
 const REASON_TEXT: Record<DenyReason, string> = {

@@ -10,7 +10,7 @@ import * as lockout from '../core/lockout.js';
 import { pinWeakness } from '../core/pin-rules.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import type { Clock } from '../drivers/clock.js';
-import type { DoorHardware } from '../drivers/door-hardware.js';
+import type { DoorHardware, HardwareStatus } from '../drivers/door-hardware.js';
 import type { Logger } from '../log.js';
 import { newEventId } from '../storage/event-id.js';
 import type { NewEvent } from '../storage/event-repo.js';
@@ -18,6 +18,7 @@ import type { EventSink } from '../storage/event-writer.js';
 import { Annunciator } from './annunciator.js';
 import { DoorRelay } from './relay.js';
 import { DoorSensors } from './door-sensors.js';
+import { hardwareEvent } from './hardware-events.js';
 
 export interface DoorDeps {
   door: DoorConfig;
@@ -87,6 +88,7 @@ export class DoorController {
     if (hw.keypad) this.unsubscribe.push(hw.keypad.onKey((k) => this.guard(() => this.onKey(k))));
     if (hw.reader) this.unsubscribe.push(hw.reader.onCard((n) => this.guard(() => this.onCard(n))));
     this.unsubscribe.push(...this.sensors.start());
+    if (hw.onStatus) this.unsubscribe.push(hw.onStatus((st) => this.guard(() => this.onHardwareStatus(st))));
     if (lockout.isLockedOut(this.lockoutState, this.d.clock.monoMs())) {
       this.annunciator.show('locked_out', lockout.remainingMs(this.lockoutState, this.d.clock.monoMs()));
     }
@@ -126,6 +128,13 @@ export class DoorController {
     this.lockoutState = lockout.initialLockout();
     this.persistLockout();
     this.emit('lockout_reset', DOOR_EVENT_CODES.lockout_reset, `${this.d.door.name}: keypad lockout reset`, { source });
+  }
+
+  private onHardwareStatus(st: HardwareStatus): void {
+    const e = hardwareEvent(this.d.door.name, st);
+    if (st.type === 'tamper') this.d.log.error(e.label);
+    else if (st.type !== 'read_error') this.d.log.warn(e.label);
+    this.emit(e.type, e.code, e.label, e.detail);
   }
 
   /** A remote unlock (MQTT, API): `source` names who asked; the duration is capped by max_unlock_ms. */

@@ -28,6 +28,12 @@ export interface CardReader {
   onCard(listener: (cardNumber: string) => void): () => void;
 }
 
+/** Something the door should record about its hardware. */
+export type HardwareStatus =
+  | { type: 'read_error'; source: string; reason: string; count: number; bits?: number }
+  | { type: 'reader_offline' | 'reader_online'; source: string; reason?: string }
+  | { type: 'tamper' | 'tamper_cleared'; source: string };
+
 export interface DoorHardware {
   relay: OutputLine;
   led: OutputLine | null;
@@ -36,6 +42,8 @@ export interface DoorHardware {
   rex: InputLine | null;
   keypad: Keypad | null;
   reader: CardReader | null;
+  /** Hardware conditions to record as events (read errors, a reader gone or back, tamper). Optional. */
+  onStatus?(listener: (status: HardwareStatus) => void): () => void;
   /** Releases the lines. The door has driven the relay locked before this is called. */
   close(): void;
 }

@@ -20,6 +20,11 @@ export const HA_EVENT_TYPES = [
   'remote_unlock',
   'remote_lock',
   'command_refused',
+  'tamper',
+  'tamper_cleared',
+  'reader_offline',
+  'reader_online',
+  'read_error',
 ] as const;
 
 export interface DiscoveryInput {

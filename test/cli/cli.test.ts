@@ -95,10 +95,18 @@ describe('keypadd CLI', () => {
     if (args.includes('--value') && value) expect(r.stderr).not.toContain(value);
   });
 
-  it('refuses `run` without --sim while no hardware drivers exist, naming the flag', () => {
+  it('refuses `run` on a door with no wiring in the config, naming the door and the way out', () => {
     const r = cli().run('run');
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('keypadd: refused: --sim: is required for now');
+    expect(r.stderr).toContain('keypadd: refused: door 1 (Front Door) has no hardware section');
+    expect(r.stderr).toContain('or run the simulated door with --sim');
+  });
+
+  it('exits 1 with the fix when the wired GPIO is not there', () => {
+    const k = cli('gpio: { sysfs_root: /nonexistent/gpio }\ndoors: [{ id: 1, name: Front, hardware: { relay: { pin: 17 } } }]\n');
+    const r = k.run('run');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('keypadd: GPIO: GPIO sysfs interface not found at /nonexistent/gpio');
   });
 
   it('refuses bad option values and unknown options with exit 2', () => {

@@ -164,6 +164,49 @@ describe('keypadd run --sim', () => {
     expect(events(d).filter((e) => e.event_type === 'access_denied')).toHaveLength(50);
   });
 
+  it('opens the door for a card and for a PIN typed as 4-bit and 8-bit Wiegand keys; a corrupted frame does not', async () => {
+    const d = simDoor('', cleanups);
+    await d.start();
+    const pin = d.demoPin();
+    d.cli.json('card', 'add', '--person', '1', '--facility', '123', '--card', '4567');
+    const nibble = (k: string) => (k === '#' ? 11 : Number(k)).toString(2).padStart(4, '0');
+    const byte = (k: string) => {
+      const n = k === '#' ? 11 : Number(k);
+      return ((~n & 0xf) << 4 | n).toString(2).padStart(8, '0');
+    };
+    const card = '10111101100010001110101110'; // H10301 facility 123, card 4567
+    const corrupted = '10111101100010001110101111'; // the same with the odd parity bit flipped
+    expect(d.cli.json<{ relay: string }>('sim', 'wiegand', corrupted).relay).toBe('locked');
+    expect(d.cli.json<{ relay: string; unlock_count: number }>('sim', 'wiegand', card)).toMatchObject({ relay: 'unlocked', unlock_count: 1 });
+    d.cli.json('sim', 'door', 'open');
+    d.cli.json('sim', 'door', 'close'); // relock on close
+    expect(d.cli.json<{ unlock_count: number }>('sim', 'wiegand', ...[...`${pin}#`].map(nibble)).unlock_count).toBe(2);
+    d.cli.json('sim', 'door', 'open');
+    d.cli.json('sim', 'door', 'close');
+    expect(d.cli.json<{ unlock_count: number }>('sim', 'wiegand', '--interval-ms', '2', ...[...`${pin}#`].map(byte)).unlock_count).toBe(3);
+    expect(d.cli.json<{ unlock_count: number }>('sim', 'card', String(123 * 65536 + 4567)).unlock_count).toBe(3); // still unlocked: no new count
+    const e = await eventually(() => events(d), (x) => x.filter((y) => y.event_type === 'access_granted').length >= 4);
+    const kinds = e.reverse().filter((x) => ['access_granted', 'read_error'].includes(x.event_type)).map((x) => [x.event_type, x.credential_type]);
+    expect(kinds).toEqual([
+      ['read_error', null],
+      ['access_granted', 'Card'],
+      ['access_granted', 'PIN'],
+      ['access_granted', 'PIN'],
+      ['access_granted', 'Card'],
+    ]);
+    expect(d.cli.run('sim', 'wiegand', '10x1').stderr).toContain('bits: frames of 0 and 1');
+  });
+
+  it('records tamper as an alarm event', async () => {
+    const d = simDoor('', cleanups);
+    await d.start();
+    d.cli.json('sim', 'tamper', 'on');
+    d.cli.json('sim', 'tamper', 'off');
+    const e = await eventually(() => events(d), (x) => x.length >= 2);
+    expect(e.map((x) => x.event_type).reverse()).toEqual(['tamper', 'tamper_cleared']);
+    expect(await eventually(() => d.stderr, (x) => /TAMPER/.test(x))).toMatch(/error keypadd.door1: Front Door: TAMPER alarm \(simulated tamper switch\)/);
+  });
+
   it('refuses sim commands when no daemon runs, and a second daemon on the same data dir', async () => {
     const d = simDoor('', cleanups);
     const none = d.cli.run('sim', 'key', '1234#');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
-import { Daemon } from '../../src/daemon.js';
+import { Daemon, HardwareConfigError } from '../../src/daemon.js';
 import { createLogger } from '../../src/log.js';
 
 describe('daemon control requests', () => {
@@ -16,8 +16,8 @@ describe('daemon control requests', () => {
     }
   });
 
-  it('will not start without door drivers', async () => {
+  it('will not start real hardware for a door that is not wired', async () => {
     const daemon = new Daemon({ config: configSchema.parse({ data_dir: '/nonexistent' }), sim: false, log: createLogger('t', 'error', () => undefined) });
-    await expect(daemon.start()).rejects.toThrow(/run with --sim/);
+    await expect(daemon.start()).rejects.toThrow(HardwareConfigError);
   });
 });

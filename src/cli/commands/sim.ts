@@ -23,7 +23,9 @@ export function registerSim(program: Command): void {
     }),
   );
 
-  doorOption(sim.command('card').description('present a card to the reader').argument('<number>', 'card number, decimal')).action(
+  doorOption(
+    sim.command('card').description('present a card: sent as a 26-, 34- or 37-bit Wiegand frame over the simulated reader').argument('<number>', 'card number, decimal'),
+  ).action(
     withSession(async (s, number: string, o: { door: number }) => {
       const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_card', door: o.door, number });
       print(s, d, () => describeDoor(d));
@@ -41,6 +43,27 @@ export function registerSim(program: Command): void {
   doorOption(sim.command('rex').description('press the request-to-exit button')).action(
     withSession(async (s, o: { door: number }) => {
       const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_rex', door: o.door });
+      print(s, d, () => describeDoor(d));
+    }),
+  );
+
+  doorOption(
+    sim
+      .command('wiegand')
+      .description('send raw Wiegand frames over the simulated data lines, e.g. 10000000100000000000000010 (card 1:1) or "0001 1011" (keys 1 #)')
+      .argument('<bits...>', 'one or more frames of 0s and 1s')
+      .option('--interval-ms <ms>', 'time between bits (0.2-20, default 1)', Number),
+  ).action(
+    withSession(async (s, bits: string[], o: { door: number; intervalMs?: number }) => {
+      const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_wiegand', door: o.door, bits: bits.join(' '), interval_ms: o.intervalMs });
+      print(s, d, () => describeDoor(d));
+    }),
+  );
+
+  doorOption(sim.command('tamper').description('trip or clear the simulated tamper switch').argument('<state>', 'on or off')).action(
+    withSession(async (s, state: string, o: { door: number }) => {
+      if (state !== 'on' && state !== 'off') throw invalid('state', 'must be on or off');
+      const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_tamper', door: o.door, on: state === 'on' });
       print(s, d, () => describeDoor(d));
     }),
   );

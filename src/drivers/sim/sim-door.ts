@@ -1,9 +1,15 @@
 /**
  * The simulated door: the same DoorHardware contract as the Pi drivers, plus controls for tests, the terminal
- * keypad and `keypadd sim`: type keys, present a card, open the door, press REX; and what the outputs did.
+ * keypad and `keypadd sim`: type keys, present a card, send raw Wiegand bits, open the door, press REX, trip the
+ * tamper switch; and what the outputs did. Cards and Wiegand bits go through the real encoder, a simulated GPIO
+ * port and the real Wiegand reader and decoder, as they would on a Pi.
  */
 import { isKey, type Key } from '../../core/key-collector.js';
-import { Listeners, type DoorHardware, type InputLine, type OutputLine } from '../door-hardware.js';
+import { DEFAULT_WIEGAND } from '../../core/wiegand.js';
+import { encodeCardNumber, toPulses } from '../../core/wiegand-encoder.js';
+import { Listeners, type DoorHardware, type HardwareStatus, type InputLine, type OutputLine } from '../door-hardware.js';
+import { SimGpioPort } from '../gpio/sim-port.js';
+import { WiegandReader } from '../wiegand/wiegand-reader.js';
 
 export class SimOutput implements OutputLine {
   energised = false;
@@ -33,6 +39,9 @@ export class SimInput implements InputLine {
   }
 }
 
+/** The simulated reader's data lines, as the default hardware/ pin map wires them. */
+export const SIM_WIEGAND = { d0: 5, d1: 6 };
+
 export class SimDoorHardware implements DoorHardware {
   readonly relay = new SimOutput();
   readonly led = new SimOutput();
@@ -40,13 +49,29 @@ export class SimDoorHardware implements DoorHardware {
   /** The simulated door starts closed, REX released. */
   readonly contact = new SimInput(false);
   readonly rex = new SimInput(false);
+  readonly tamper = new SimInput(false);
+  readonly gpio = new SimGpioPort();
+  readonly wiegand = new WiegandReader({ name: 'simulated Wiegand reader', ...SIM_WIEGAND, activeLow: true, decoder: DEFAULT_WIEGAND, maxFramesPerSecond: 50 });
   private readonly keys = new Listeners<Key>();
   private readonly cards = new Listeners<string>();
+  private readonly statuses = new Listeners<HardwareStatus>();
   readonly keypad = { onKey: (l: (k: Key) => void) => this.keys.add(l) };
   readonly reader = { onCard: (l: (n: string) => void) => this.cards.add(l) };
   closed = false;
 
-  /** Types a key sequence such as "1234#"; refuses anything that is not a keypad key. */
+  constructor() {
+    this.wiegand.attach(this.gpio);
+    this.wiegand.onKey((k) => this.keys.emit(k));
+    this.wiegand.onCard((c) => this.cards.emit(c));
+    this.wiegand.onStatus((s) => this.statuses.emit(s));
+    this.tamper.onChange((on) => this.statuses.emit({ type: on ? 'tamper' : 'tamper_cleared', source: 'simulated tamper switch' }));
+  }
+
+  onStatus(l: (s: HardwareStatus) => void): () => void {
+    return this.statuses.add(l);
+  }
+
+  /** Types a key sequence such as "1234#" straight into the keypad; refuses anything that is not a keypad key. */
   typeKeys(sequence: string): void {
     const keys = [...sequence];
     const bad = keys.find((k) => !isKey(k));
@@ -54,8 +79,23 @@ export class SimDoorHardware implements DoorHardware {
     for (const k of keys) this.keys.emit(k as Key);
   }
 
+  /**
+   * Sends Wiegand frames over the simulated data lines at `intervalMs` per bit, as a reader would, and ends the last
+   * frame; the decoded keys or card reach the door before this returns.
+   */
+  sendWiegand(frames: number[][], intervalMs = 1): void {
+    const start = performance.now();
+    const pulses = toPulses(frames, { startMs: start, intervalMs, frameGapMs: DEFAULT_WIEGAND.gapMs * 2 });
+    for (const p of pulses) this.gpio.pulse(p.line === 0 ? SIM_WIEGAND.d0 : SIM_WIEGAND.d1, p.tMs);
+    this.wiegand.flushAt((pulses.at(-1)?.tMs ?? start) + DEFAULT_WIEGAND.gapMs);
+  }
+
+  /** A card at the reader: a 26-, 34- or 37-bit frame, the shortest that holds the number. */
   presentCard(cardNumber: string): void {
-    this.cards.emit(cardNumber);
+    const n = BigInt(cardNumber);
+    const format = n < 1n << 24n ? 'h10301' : n < 1n << 32n ? 'h34' : n < 1n << 35n ? 'h10304' : null;
+    if (format === null) throw new Error(`card number: ${cardNumber} does not fit a 37-bit Wiegand frame`);
+    this.sendWiegand([encodeCardNumber(format, n)]);
   }
 
   setDoor(open: boolean): void {
@@ -69,5 +109,6 @@ export class SimDoorHardware implements DoorHardware {
 
   close(): void {
     this.closed = true;
+    this.wiegand.close();
   }
 }

@@ -1,0 +1,124 @@
+/** The schema of one door: its PIN policy overrides, behaviour, and hardware wiring (part of the one config schema). */
+import { z } from 'zod';
+import { PIN_MAX_DIGITS, PIN_MIN_DIGITS } from '../core/pin-rules.js';
+
+export const pinLength = () => z.int().min(PIN_MIN_DIGITS).max(PIN_MAX_DIGITS);
+export const weakPins = () => z.enum(['warn', 'reject']);
+
+// A PIN is one value across the site, so a door can narrow what it accepts but not how PINs are stored.
+const doorPinPolicy = z
+  .strictObject({
+    min_length: pinLength().optional().describe('Shortest PIN this door accepts.'),
+    max_length: pinLength().optional().describe('Longest PIN this door accepts.'),
+    generated_length: pinLength()
+      .optional()
+      .describe('Length this door wants for generated PINs; a generated PIN takes the longest of the site and its doors.'),
+    weak_pins: weakPins().optional().describe('Whether this door warns about or rejects weak custom PINs.'),
+  })
+  .describe('Overrides of the site PIN policy for this door.');
+
+export const seconds = () => z.number().positive();
+
+const bcm = () => z.int().min(0).max(27).describe('BCM GPIO number (0-27), not the header pin number.');
+const outputLine = () =>
+  z.strictObject({
+    pin: bcm(),
+    active_low: z.boolean().default(false).describe('true when the line is active at 0 V (many relay boards and reader LED inputs).'),
+  });
+const inputLine = () =>
+  z.strictObject({
+    pin: bcm(),
+    active_low: z.boolean().default(false).describe('true when the contact or button pulls the line to 0 V when active.'),
+    debounce_ms: z.int().min(0).max(1000).default(50).describe('Software debounce: a change counts once the level has held this long.'),
+  });
+
+const hardware = z
+  .strictObject({
+    relay: outputLine().describe('The lock relay; active = energised.'),
+    led: outputLine().optional().describe('Reader LED input (grant/deny/lockout patterns).'),
+    buzzer: outputLine().optional().describe('Reader buzzer input.'),
+    contact: inputLine().optional().describe('Door contact; active = door open.'),
+    rex: inputLine().optional().describe('Request-to-exit button; active = pressed.'),
+    tamper: inputLine().optional().describe('Reader or enclosure tamper switch; active = tampered.'),
+    wiegand: z
+      .strictObject({
+        d0: bcm(),
+        d1: bcm(),
+        active_low: z.boolean().default(true).describe('Wiegand data lines idle high and pulse low (true for nearly every reader).'),
+        gap_ms: z.number().min(2).max(200).default(25).describe('Silence that ends a frame; the spec allows 20 ms between bits.'),
+        formats: z
+          .array(z.enum(['h10301', 'h34', 'h10304']))
+          .default(['h10301', 'h34', 'h10304'])
+          .describe('Card formats accepted: 26-bit H10301, 34-bit, 37-bit H10304.'),
+        raw_lengths: z.array(z.int().min(9).max(64)).default([]).describe('Other frame lengths accepted as raw cards (all bits as the number).'),
+        star_value: z.int().min(10).max(15).default(10).describe('4-bit value of * (some readers swap * and #).'),
+        hash_value: z.int().min(10).max(15).default(11).describe('4-bit value of #.'),
+        max_frames_per_second: z.int().min(1).max(1000).default(50).describe('Frames passed on per second; a flood beyond is dropped and counted.'),
+      })
+      .optional()
+      .describe('A Wiegand reader or keypad on two GPIO inputs (through a level shifter: readers send 5 V).'),
+    serial: z
+      .strictObject({
+        path: z.string().min(1).describe('Serial device, e.g. /dev/keypad0 (a stable name from the udev rule in hardware/).'),
+        baud_rate: z.int().min(50).max(4_000_000).default(9600).describe('Baud rate.'),
+        protocol: z.enum(['keys', 'line']).default('keys').describe('keys: each character is a key; line: each line is a PIN or a card.'),
+        card_pattern: z
+          .string()
+          .nullable()
+          .default(null)
+          .refine((p) => p === null || compiles(p), 'must be a valid regular expression with one group for the number')
+          .describe('With protocol line: a line matching this pattern is a card; group 1 is its number (e.g. "^C:(\\d+)$").'),
+        max_line: z.int().min(4).max(1024).default(64).describe('Longer lines are discarded and counted.'),
+      })
+      .optional()
+      .describe('A keypad on a serial port (USB or UART).'),
+  })
+  .describe('The door’s GPIO and serial wiring. Needed for `keypadd run` on a Pi; --sim ignores it.');
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const door = z.strictObject({
+  hardware: hardware.optional(),
+  id: z.int().min(1).describe('Door number, used as the DoorFlow channel id (a positive integer).'),
+  name: z.string().trim().min(1).max(64).describe('Door name shown in events ("Front Door").'),
+  pin_policy: doorPinPolicy.optional(),
+  mode: z
+    .enum(['pin', 'card', 'card_or_pin', 'card_and_pin'])
+    .default('card_or_pin')
+    .describe('Credentials this door takes: pin, card, card_or_pin, or card_and_pin (card, then the same person’s PIN).'),
+  card_and_pin_window_s: seconds().default(15).describe('card_and_pin: seconds after the card within which the PIN must follow.'),
+  unlock_ms: z.int().min(100).max(600_000).default(5000).describe('How long a grant unlocks the door (ms); a new grant extends it.'),
+  max_unlock_ms: z
+    .int()
+    .min(1000)
+    .default(120_000)
+    .describe('Hard limit on any one unlocked period (ms): a guard against a stuck timer; the relay is forced locked.'),
+  fail_safe: z
+    .boolean()
+    .default(false)
+    .describe('true for locks that must open on power loss (maglocks): the relay is energised to lock.'),
+  held_open_s: seconds().default(30).describe('Seconds the door may stand open before door_held_open is raised.'),
+  relock_on_close: z.boolean().default(true).describe('Lock as soon as the door closes after a grant (no tailgating on the rest of unlock_ms).'),
+  max_pin_age_days: z.int().min(1).optional().describe('Refuse PINs older than this many days at this door (pin_expired).'),
+  keypad: z
+    .strictObject({
+      timeout_s: seconds().default(10).describe('Silence after which a partly typed PIN is dropped.'),
+      submit_on_length: z
+        .int()
+        .min(4)
+        .max(8)
+        .nullable()
+        .default(null)
+        .describe('For keypads without #: submit as soon as this many digits are typed (null: # submits).'),
+    })
+    .prefault({})
+    .describe('Key entry at this door.'),
+});
+
