@@ -5,6 +5,7 @@ import type { PersistedLockout } from '../../src/core/lockout.js';
 import { DoorController } from '../../src/door/door-controller.js';
 import type { Clock } from '../../src/drivers/clock.js';
 import { SimDoorHardware } from '../../src/drivers/sim/sim-door.js';
+import { encodeCardNumber, encodeKey } from '../../src/core/wiegand-encoder.js';
 import { createLogger } from '../../src/log.js';
 import type { NewEvent } from '../../src/storage/event-repo.js';
 
@@ -234,6 +235,15 @@ describe('door controller: modes', () => {
     hw.presentCard('1234567');
     expect(door.status()).toMatchObject({ relay: 'locked', led: 'awaiting_pin' });
     hw.typeKeys('583920#');
+    expect(door.status().relay).toBe('unlocked');
+    expect(sink.events.at(-1)).toMatchObject({ event_type: 'access_granted', credential_type: 'Card+PIN', person_id: 1 });
+  });
+
+  it('card_and_pin across one Wiegand reader: the card frame, then the PIN as 8-bit key frames', () => {
+    build({ mode: 'card_and_pin' });
+    hw.sendWiegand([encodeCardNumber('h10301', 1234567n)]);
+    expect(door.status()).toMatchObject({ relay: 'locked', led: 'awaiting_pin' });
+    hw.sendWiegand([...'583920#'].map((k) => encodeKey(k as '5', 8)));
     expect(door.status().relay).toBe('unlocked');
     expect(sink.events.at(-1)).toMatchObject({ event_type: 'access_granted', credential_type: 'Card+PIN', person_id: 1 });
   });
