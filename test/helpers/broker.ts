@@ -77,6 +77,9 @@ export class Broker {
         'persistence true',
         `persistence_location ${this.dir}/`,
         'autosave_interval 1',
+        // Mosquitto queues at most 1,000 QoS 1 messages for an offline subscriber by default and drops the rest,
+        // after acknowledging them to the publisher. A consumer that must see every event needs no limit.
+        'max_queued_messages 0',
         // Mosquitto started as root switches to the mosquitto user unless told otherwise; it must write this dir.
         ...(process.getuid?.() === 0 ? ['user root'] : []),
         this.opts.extra?.(this.dir) ?? '',
