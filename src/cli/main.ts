@@ -19,6 +19,7 @@ import { registerRole } from './commands/role.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
 import { registerStatus } from './commands/status.js';
+import { registerToken } from './commands/token.js';
 import { DaemonNotRunningError } from '../control/client.js';
 import { ControlRefusedError } from './control.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerRole(program);
   registerEvent(program);
   registerLockout(program);
+  registerToken(program);
   registerConfig(program);
   return program;
 }

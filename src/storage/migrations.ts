@@ -133,4 +133,15 @@ export const MIGRATIONS: readonly string[] = [
     updated_at   TEXT NOT NULL
   ) STRICT;
   `,
+  /* 3: API tokens, stored as SHA-256 of a 256-bit random token (high entropy: no slow hash needed) */ `
+  CREATE TABLE api_tokens (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    name         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    scopes       TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at   TEXT
+  ) STRICT;
+  `,
 ];
