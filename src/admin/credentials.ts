@@ -226,6 +226,10 @@ export function listCredentials(ctx: AdminContext, filter: { person_id?: number 
     .map((r) => credentialView(r));
 }
 
+export function countCredentials(ctx: AdminContext, personId?: number): number {
+  return new CredentialRepo(ctx.store.db).count(personId);
+}
+
 export interface CredentialUpdate {
   enabled?: boolean | undefined;
   value?: string | undefined;

@@ -1,6 +1,7 @@
 /** Reading the event history, answered as DoorFlow answers GET /api/3/events. */
 import { EventRepo, type EventRow } from '../storage/event-repo.js';
 import type { AdminContext } from './context.js';
+import { notFound } from './errors.js';
 
 /** An event in DoorFlow's shape, with the guide's `timestamp` and the credential used. */
 export interface EventView {
@@ -58,11 +59,30 @@ export function eventView(doors: readonly { id: number; name: string }[], e: Eve
   };
 }
 
-export function listEvents(
-  ctx: AdminContext,
-  filter: { person_id?: number | undefined; since?: string | undefined; until?: string | undefined; limit?: number; offset?: number },
-): EventView[] {
+export interface EventQuery {
+  person_id?: number | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  channel_ids?: number[] | undefined;
+  event_codes?: number[] | undefined;
+  limit?: number;
+  offset?: number;
+}
+
+const filterOf = (q: EventQuery) => ({ personId: q.person_id, since: q.since, until: q.until, doorIds: q.channel_ids, codes: q.event_codes });
+
+export function listEvents(ctx: AdminContext, q: EventQuery): EventView[] {
   return new EventRepo(ctx.store.db)
-    .list({ personId: filter.person_id, since: filter.since, until: filter.until, limit: filter.limit ?? 100, offset: filter.offset ?? 0 })
+    .list({ ...filterOf(q), limit: q.limit ?? 100, offset: q.offset ?? 0 })
     .map((e) => eventView(ctx.config.doors, e));
+}
+
+export function countEvents(ctx: AdminContext, q: EventQuery): number {
+  return new EventRepo(ctx.store.db).count(filterOf(q));
+}
+
+export function getEvent(ctx: AdminContext, id: number): EventView {
+  const e = new EventRepo(ctx.store.db).get(id);
+  if (!e) throw notFound('id', `no event ${id}`);
+  return eventView(ctx.config.doors, e);
 }

@@ -100,6 +100,50 @@ function checkName(field: string, value: string | undefined, problems: Problems)
   return v;
 }
 
+/**
+ * Changes the given fields of a person (PUT /people/{id}); fields left out keep their value. `role_ids` replaces
+ * the person's roles. Every problem is reported at once and nothing changes on a refusal.
+ */
+export function updatePerson(ctx: AdminContext, id: number, input: PersonInput & { role_ids?: number[] | undefined }): PersonView {
+  const repo = new PeopleRepo(ctx.store.db);
+  return ctx.store.db
+    .transaction(() => {
+      const old = getPersonRow(ctx, id);
+      const problems = new Problems();
+      const first = input.first_name === undefined ? old.first_name : checkName('first_name', input.first_name, problems);
+      const last = input.last_name === undefined ? old.last_name : checkName('last_name', input.last_name, problems);
+      const email = input.email === undefined ? old.email : input.email?.trim() || null;
+      if (email !== null && email !== old.email) {
+        if (!EMAIL.test(email)) problems.add('email', 'must be an email address (name@example.com)');
+        else if (repo.byEmail(email)) problems.add('email', 'is already in use by another person');
+      }
+      const zone = ctx.config.site.time_zone;
+      const validFrom = input.valid_from === undefined ? old.valid_from : readTime('valid_from', input.valid_from, zone, problems);
+      const validTo = input.valid_to === undefined ? old.valid_to : readTime('valid_to', input.valid_to, zone, problems);
+      if (validFrom && validTo && validTo <= validFrom) problems.add('valid_to', 'must be after valid_from');
+      const roles = new RoleRepo(ctx.store.db);
+      for (const r of input.role_ids ?? []) if (!roles.get(r)) problems.add('role_ids', `no role with id ${r}`);
+      problems.throwIfAny();
+      repo.update(id, {
+        first_name: first,
+        last_name: last,
+        email,
+        enabled: input.enabled === undefined ? old.enabled : input.enabled ? 1 : 0,
+        valid_from: validFrom,
+        valid_to: validTo,
+        notes: input.notes === undefined ? old.notes : input.notes?.trim() || null,
+        updated_at: nowIso(ctx),
+      });
+      if (input.role_ids !== undefined) repo.setRoles(id, [...new Set(input.role_ids)]);
+      return getPerson(ctx, id);
+    })
+    .immediate();
+}
+
+export function countPeople(ctx: AdminContext, filter: { email?: string | undefined; since_utc?: string | undefined } = {}): number {
+  return new PeopleRepo(ctx.store.db).count({ email: filter.email, updatedSince: filter.since_utc });
+}
+
 export function getPersonRow(ctx: AdminContext, id: number): PersonRow {
   const row = new PeopleRepo(ctx.store.db).get(id);
   if (!row) throw notFound('person_id', `no person with id ${id}`);

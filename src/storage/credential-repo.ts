@@ -55,6 +55,10 @@ export class CredentialRepo {
       .all({ person: filter.personId ?? null, limit: filter.limit, offset: filter.offset }) as CredentialRow[];
   }
 
+  count(personId?: number): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM credentials WHERE (@p IS NULL OR person_id = @p)`).get({ p: personId ?? null }) as { n: number }).n;
+  }
+
   /** Enabled PINs of each length, for the density guard. */
   activePinCount(length: number): number {
     return (

@@ -74,23 +74,40 @@ export class EventRepo {
   }
 
   /** Newest first, as an admin reads a log; `since` and `until` bound created_at. */
-  list(filter: { personId?: number | undefined; since?: string | undefined; until?: string | undefined; limit: number; offset?: number }): EventRow[] {
+  list(filter: EventFilter & { limit: number; offset?: number }): EventRow[] {
     return this.db
-      .prepare(
-        `SELECT * FROM events WHERE (@person IS NULL OR person_id = @person) AND (@since IS NULL OR created_at >= @since)
-           AND (@until IS NULL OR created_at < @until)
-         ORDER BY id DESC LIMIT @limit OFFSET @offset`,
-      )
-      .all({
-        person: filter.personId ?? null,
-        since: filter.since ?? null,
-        until: filter.until ?? null,
-        limit: filter.limit,
-        offset: filter.offset ?? 0,
-      }) as EventRow[];
+      .prepare(`SELECT * FROM events WHERE ${WHERE} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...params(filter), limit: filter.limit, offset: filter.offset ?? 0 }) as EventRow[];
+  }
+
+  count(filter: EventFilter): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM events WHERE ${WHERE}`).get(params(filter)) as { n: number }).n;
   }
 
   get(id: number): EventRow | undefined {
     return this.db.prepare(`SELECT * FROM events WHERE id = ?`).get(id) as EventRow | undefined;
   }
+}
+
+export interface EventFilter {
+  personId?: number | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  doorIds?: number[] | undefined;
+  codes?: number[] | undefined;
+}
+
+const WHERE = `(@person IS NULL OR person_id = @person) AND (@since IS NULL OR created_at >= @since)
+  AND (@until IS NULL OR created_at < @until)
+  AND (@doors IS NULL OR door_id IN (SELECT value FROM json_each(@doors)))
+  AND (@codes IS NULL OR event_code IN (SELECT value FROM json_each(@codes)))`;
+
+function params(f: EventFilter) {
+  return {
+    person: f.personId ?? null,
+    since: f.since ?? null,
+    until: f.until ?? null,
+    doors: f.doorIds ? JSON.stringify(f.doorIds) : null,
+    codes: f.codes ? JSON.stringify(f.codes) : null,
+  };
 }

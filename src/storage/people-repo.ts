@@ -47,8 +47,27 @@ export class PeopleRepo {
       .all({ email: filter.email ?? null, since: filter.updatedSince ?? null, limit: filter.limit, offset: filter.offset }) as PersonRow[];
   }
 
-  count(): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM people`).get() as { n: number }).n;
+  count(filter: { email?: string | undefined; updatedSince?: string | undefined } = {}): number {
+    return (
+      this.db
+        .prepare(`SELECT count(*) AS n FROM people WHERE (@email IS NULL OR lower(email) = lower(@email)) AND (@since IS NULL OR updated_at >= @since)`)
+        .get({ email: filter.email ?? null, since: filter.updatedSince ?? null }) as { n: number }
+    ).n;
+  }
+
+  update(id: number, p: Omit<PersonRow, 'id' | 'created_at'>): void {
+    this.db
+      .prepare(
+        `UPDATE people SET first_name = @first_name, last_name = @last_name, email = @email, enabled = @enabled,
+           valid_from = @valid_from, valid_to = @valid_to, notes = @notes, updated_at = @updated_at WHERE id = @id`,
+      )
+      .run({ ...p, id });
+  }
+
+  setRoles(id: number, roleIds: number[]): void {
+    this.db.prepare(`DELETE FROM person_roles WHERE person_id = ?`).run(id);
+    const add = this.db.prepare(`INSERT INTO person_roles (person_id, role_id) VALUES (?, ?)`);
+    for (const r of roleIds) add.run(id, r);
   }
 
   setEnabled(id: number, enabled: boolean, now: string): boolean {
