@@ -23,6 +23,7 @@ import { EventWriter } from './storage/event-writer.js';
 import { LockoutRepo } from './storage/lockout-repo.js';
 import { openStore, type Store } from './storage/store.js';
 import { MqttBridge } from './mqtt/bridge.js';
+import { ApiHost } from './api/api-host.js';
 import { createRequire } from 'node:module';
 
 const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -46,6 +47,7 @@ export class Daemon {
   private writer?: EventWriter;
   private control?: ControlServer;
   private mqtt?: MqttBridge;
+  private api?: ApiHost;
   private port: GpioPort | null = null;
   readonly doors = new Map<number, { controller: DoorController; hw: DoorHardware }>();
   private readonly clock: Clock;
@@ -117,6 +119,10 @@ export class Daemon {
     });
     writer.onRecorded((row) => this.mqtt?.recorded(row));
     this.mqtt.start();
+    if (config.api.enabled) {
+      this.api = new ApiHost(config, new Map([...this.doors].map(([id, d]) => [id, d.controller])), log.child('api'));
+      this.api.start();
+    }
     this.control = new ControlServer(config.data_dir, (req) => this.request(req), log.child('control'));
     await this.control.start();
     log.info(`running ${this.doors.size} door(s) on ${config.data_dir}${this.opts.sim ? ' (simulated door)' : ''}; clock trusted: ${this.clock.trusted()}`);
@@ -129,6 +135,7 @@ export class Daemon {
       hw.close();
     }
     await this.control?.stop();
+    await this.api?.stop();
     await this.writer?.stop();
     // Last, so events stored at shutdown are in the outbox; what is not published now goes at the next start.
     await this.mqtt?.stop();
@@ -139,6 +146,7 @@ export class Daemon {
     this.control = undefined;
     this.writer = undefined;
     this.mqtt = undefined;
+    this.api = undefined;
     this.store = undefined;
   }
 
@@ -167,6 +175,7 @@ export class Daemon {
     clock_trusted: boolean;
     event_backlog: number;
     mqtt: ReturnType<MqttBridge['status']> | null;
+    api: { url: string | null; error: string | null } | null;
     doors: DoorStatus[];
   } {
     return {
@@ -176,6 +185,7 @@ export class Daemon {
       clock_trusted: this.clock.trusted(),
       event_backlog: this.writer?.backlog ?? 0,
       mqtt: this.mqtt?.status() ?? null,
+      api: this.api ? { url: this.api.url, error: this.api.error } : null,
       doors: [...this.doors.values()].map((d) => d.controller.status()),
     };
   }

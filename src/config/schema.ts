@@ -124,6 +124,19 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Publishing events over MQTT.'),
+    api: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('Serve the DoorFlow-compatible HTTP API.'),
+        listen: z
+          .string()
+          .regex(/^([^:\s]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8425')
+          .default('127.0.0.1:8425')
+          .describe('Address and port; 0.0.0.0:8425 for the LAN (use TLS then).'),
+        cert_file: z.string().min(1).nullable().default(null).describe('TLS certificate (PEM): serve https.'),
+        key_file: z.string().min(1).nullable().default(null).describe('TLS private key (PEM).'),
+      })
+      .prefault({})
+      .describe('The local management API.'),
     events: z
       .strictObject({
         retention_days: z.int().min(1).default(90).describe('Published events older than this are pruned (with MQTT off: all events older).'),

@@ -24,7 +24,9 @@ export type EventType =
   | 'tamper_cleared'
   | 'reader_offline'
   | 'reader_online'
-  | 'read_error';
+  | 'read_error'
+  | 'remote_hold_unlocked'
+  | 'remote_normal';
 
 export function grantCode(kind: CredentialKind | 'Card+PIN'): number {
   return kind === 'PIN' ? 11 : 10;
@@ -61,6 +63,8 @@ export const DOOR_EVENT_CODES: Record<Exclude<EventType, 'access_granted' | 'acc
   remote_unlock: 50,
   remote_lock: 51,
   command_refused: 52,
+  remote_hold_unlocked: 53,
+  remote_normal: 54,
   outbox_backlog_alarm: 60,
   // DoorFlow's 90-91 are tamper events; the reader's own health follows them.
   tamper: 90,

@@ -47,6 +47,7 @@ export interface DoorStatus {
   door: 'open' | 'closed' | 'unknown';
   lockout: { active: boolean; until: string | null; level: number; consecutive_failures: number };
   card_failures: number;
+  held_unlocked: boolean;
 }
 
 export class DoorController {
@@ -121,6 +122,7 @@ export class DoorController {
         consecutive_failures: this.lockoutState.consecutive,
       },
       card_failures: this.cardFailures,
+      held_unlocked: this.relay.isHeld,
     };
   }
 
@@ -143,6 +145,17 @@ export class DoorController {
     this.relay.unlock(ms);
     this.annunciator.show('granted', ms);
     this.emit('remote_unlock', DOOR_EVENT_CODES.remote_unlock, `${this.d.door.name} unlocked remotely (${source})`, { source, duration_ms: ms });
+  }
+
+  /** Holds the door unlocked until backToNormal (DoorFlow's channel unlock). */
+  holdUnlocked(source: string): void {
+    this.relay.hold();
+    this.emit('remote_hold_unlocked', DOOR_EVENT_CODES.remote_hold_unlocked, `${this.d.door.name} held unlocked (${source})`, { source });
+  }
+
+  backToNormal(source: string): void {
+    this.relay.release();
+    this.emit('remote_normal', DOOR_EVENT_CODES.remote_normal, `${this.d.door.name} back to normal (${source})`, { source });
   }
 
   remoteLock(source: string): void {

@@ -17,6 +17,7 @@ export class DoorRelay {
   private lastLockedAt = -Infinity;
   private timer: NodeJS.Timeout | undefined;
   private guard: NodeJS.Timeout | undefined;
+  private held = false;
   /** Locked-to-unlocked transitions since start. */
   unlockCount = 0;
   /** Called after each change between locked and unlocked (for the retained MQTT state). */
@@ -47,6 +48,7 @@ export class DoorRelay {
   }
 
   lock(): void {
+    this.held = false;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.line.write(this.opts.failSafe);
@@ -72,6 +74,24 @@ export class DoorRelay {
     if (changed) this.onChange?.();
   }
 
+  /** Held unlocked by an admin until released (DoorFlow's channel "unlock"): no timer, no guard. */
+  hold(): void {
+    this.held = true;
+    this.unlock(this.opts.maxUnlockMs);
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Ends a hold and locks (DoorFlow's channel "normal"). */
+  release(): void {
+    this.held = false;
+    this.lock();
+  }
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
   /** Locks and stops the guard: used at shutdown. */
   stop(): void {
     this.lock();
@@ -79,7 +99,7 @@ export class DoorRelay {
   }
 
   private checkGuard(): void {
-    if (this.unlockedSince === null) return;
+    if (this.unlockedSince === null || this.held) return;
     const unlockedFor = this.clock.monoMs() - this.unlockedSince;
     if (unlockedFor > this.opts.maxUnlockMs) {
       this.lock();

@@ -1,0 +1,141 @@
+/**
+ * The HTTP API, on its own thread with its own database connection: a request's commit (fsync) never runs on the
+ * main thread, where it would stall key and Wiegand handling. Door status and remote commands are asked of the
+ * main thread by message. Tokens are checked by hash; repeated bad tokens from one address are throttled.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RefusedError } from '../admin/errors.js';
+import type { Config } from '../config/schema.js';
+import { openStore } from '../storage/store.js';
+import { TokenRepo, type TokenRow } from '../storage/token-repo.js';
+import { toIsoSeconds } from '../core/site-time.js';
+import { fromRefusal, HttpError, httpError, readJson, sendJson } from './http.js';
+import { notFoundRoute, ROUTES, type ChannelCall } from './routes.js';
+import { hasScope } from './scopes.js';
+import type { FromApi, ToApi } from './protocol.js';
+
+const { config } = workerData as { config: Config };
+const port = parentPort!;
+const send = (m: FromApi) => port.postMessage(m);
+const log = (level: 'error' | 'warn' | 'info', message: string) => send({ type: 'log', level, message });
+
+const store = openStore(config.data_dir);
+const admin = { store, config, now: Date.now };
+const tokens = new TokenRepo(store.db);
+
+// ---- throttling of bad tokens, per remote address ----
+const FAIL_WINDOW_MS = 60_000;
+const MAX_FAILS = 10;
+const failures = new Map<string, { times: number[]; blockedUntil: number }>();
+
+function throttled(addr: string): number {
+  const f = failures.get(addr);
+  return f && f.blockedUntil > Date.now() ? Math.ceil((f.blockedUntil - Date.now()) / 1000) : 0;
+}
+
+function failed(addr: string): void {
+  const now = Date.now();
+  const f = failures.get(addr) ?? { times: [], blockedUntil: 0 };
+  f.times = [...f.times.filter((t) => now - t < FAIL_WINDOW_MS), now];
+  if (f.times.length >= MAX_FAILS) {
+    f.blockedUntil = now + FAIL_WINDOW_MS;
+    f.times = [];
+    log('warn', `${addr}: ${MAX_FAILS} bad tokens within a minute; refusing it for ${FAIL_WINDOW_MS / 1000} s`);
+  }
+  failures.set(addr, f);
+  if (failures.size > 10_000) failures.clear(); // bounded memory under a spray of addresses
+}
+
+// ---- channel calls to the main thread ----
+let nextCall = 1;
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+const channels: ChannelCall = (call) =>
+  new Promise((resolve, reject) => {
+    const id = nextCall++;
+    pending.set(id, { resolve, reject });
+    send({ type: 'channel', id, call });
+  });
+
+port.on('message', (m: ToApi) => {
+  if (m.type === 'channel_result') {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.ok) p?.resolve(m.result);
+    else p?.reject(new HttpError(m.status, m.body));
+  } else if (m.type === 'stop') {
+    server.close(() => {
+      store.close();
+      port.close();
+    });
+    server.closeAllConnections?.();
+  }
+});
+
+const lastTouched = new Map<number, number>();
+
+function authenticate(req: IncomingMessage, addr: string): TokenRow {
+  const wait = throttled(addr);
+  if (wait > 0) throw new HttpError(429, { error: 'too_many_requests', error_description: `too many bad tokens from ${addr}; retry in ${wait} s`, retry_in: wait });
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  const row = m ? tokens.find(m[1]!) : undefined;
+  if (!row) {
+    failed(addr);
+    throw httpError(401, 'invalid_token', m ? 'the access token is not valid (unknown or revoked)' : 'send Authorization: Bearer <token>');
+  }
+  // last_used_at at most once a minute per token: a busy script must not turn every GET into a write.
+  if (Date.now() - (lastTouched.get(row.id) ?? 0) > 60_000) {
+    lastTouched.set(row.id, Date.now());
+    tokens.touch(row.id, toIsoSeconds(Date.now()));
+  }
+  return row;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const addr = req.socket.remoteAddress ?? 'unknown';
+  const url = new URL(req.url ?? '/', 'http://keypadd');
+  const path = url.pathname;
+  const matching = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m !== null);
+  if (matching.length === 0) throw notFoundRoute(path);
+  const hit = matching.find((x) => x.r.method === req.method);
+  if (!hit) throw httpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path} (allowed: ${matching.map((x) => x.r.method).join(', ')})`);
+  const token = authenticate(req, addr);
+  if (hit.r.scope && !hasScope(token.scopes, hit.r.scope)) throw httpError(403, 'forbidden', `this token lacks the ${hit.r.scope} scope`);
+  const raw = hit.m!.slice(1);
+  const answer = await hit.r.handler({
+    admin,
+    tokenName: token.name,
+    query: url.searchParams,
+    params: raw.map(Number),
+    rawParams: raw,
+    body: () => readJson(req),
+    channels,
+  });
+  sendJson(res, answer.status, answer.body, answer.headers);
+}
+
+function onRequest(req: IncomingMessage, res: ServerResponse): void {
+  handle(req, res).catch((err: unknown) => {
+    let e: HttpError;
+    if (err instanceof HttpError) e = err;
+    else if (err instanceof RefusedError) e = fromRefusal(err);
+    else {
+      log('error', `${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+      e = httpError(500, 'internal_error', 'the controller failed to answer; see its log');
+    }
+    if (!res.headersSent) sendJson(res, e.status, e.body, e.status === 429 ? { 'Retry-After': '60' } : {});
+    else res.end();
+  });
+}
+
+const tls = config.api.cert_file && config.api.key_file ? { cert: readFileSync(config.api.cert_file), key: readFileSync(config.api.key_file) } : null;
+const server = tls ? createHttps(tls, onRequest) : createHttp(onRequest);
+server.requestTimeout = 30_000;
+const [, host, portText] = /^\[?(.*?)\]?:(\d+)$/.exec(config.api.listen)!;
+server.on('error', (err) => send({ type: 'failed', message: `cannot listen on ${config.api.listen}: ${err.message}` }));
+server.listen(Number(portText), host, () => {
+  const a = server.address();
+  send({ type: 'listening', url: `${tls ? 'https' : 'http'}://${config.api.listen.replace(/:\d+$/, '')}:${typeof a === 'object' && a ? a.port : portText}` });
+});

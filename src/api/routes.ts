@@ -1,0 +1,205 @@
+/**
+ * The API's routes under /api/3, each with the scope it needs. Handlers call the same admin operations as the CLI,
+ * so the rules (and the refusals) are the same; door status and remote unlock go to the daemon's main thread.
+ */
+import { countCredentials, createCredential, CREDENTIAL_TYPES, deleteCredential, getCredentialRow, credentialView, listCredentials, updateCredential } from '../admin/credentials.js';
+import type { AdminContext } from '../admin/context.js';
+import { countEvents, getEvent, listEvents } from '../admin/events.js';
+import { invalid } from '../admin/errors.js';
+import { addPerson, countPeople, deletePerson, getPerson, listPeople, updatePerson } from '../admin/people.js';
+import { addReservation, deleteReservation, listReservations } from '../admin/reservations.js';
+import { listRoles } from '../admin/roles.js';
+import { Problems } from '../admin/errors.js';
+import { readTime } from '../admin/times.js';
+import { credentialBody, credentialUpdateBody, parseBody, personBody, reservationBody } from './bodies.js';
+import { httpError, paging, pagingHeaders } from './http.js';
+import type { Scope } from './scopes.js';
+
+export interface ChannelCall {
+  (req: { op: 'list' } | { op: 'get'; id: number } | { op: 'admit' | 'unlock' | 'normal'; id: number; source: string }): Promise<unknown>;
+}
+
+export interface RequestContext {
+  admin: AdminContext;
+  tokenName: string;
+  query: URLSearchParams;
+  params: number[];
+  rawParams: string[];
+  body: () => Promise<unknown>;
+  channels: ChannelCall;
+}
+
+export interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  pattern: RegExp;
+  scope: Scope | null;
+  handler: (c: RequestContext) => Answer | Promise<Answer>;
+}
+
+const ok = (body: unknown, headers?: Record<string, string>): Answer => ({ status: 200, body, ...(headers ? { headers } : {}) });
+const created = (body: unknown): Answer => ({ status: 201, body });
+const ID = '(\\d{1,15})';
+const CRED = '(cred_[A-Za-z0-9]{1,40})';
+const r = (path: string) => new RegExp(`^/api/3/${path}/?$`);
+
+function intList(q: URLSearchParams, name: string): number[] | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return undefined;
+  const parts = raw.split(',');
+  if (!parts.every((p) => /^\d{1,15}$/.test(p.trim()))) throw invalid(name, 'must be a comma-separated list of numbers');
+  return parts.map((p) => Number(p));
+}
+
+function time(c: RequestContext, name: string): string | undefined {
+  const p = new Problems();
+  const t = readTime(name, c.query.get(name), c.admin.config.site.time_zone, p);
+  p.throwIfAny();
+  return t ?? undefined;
+}
+
+export const ROUTES: Route[] = [
+  { method: 'GET', pattern: r('account'), scope: null, handler: (c) => ok({ name: c.admin.config.site.name, time_zone: c.admin.config.site.time_zone }) },
+
+  {
+    method: 'GET',
+    pattern: r('people'),
+    scope: 'account.person.readonly',
+    handler: (c) => {
+      const p = paging(c.query);
+      const filter = { email: c.query.get('email') ?? undefined, since_utc: time(c, 'since_utc') };
+      return ok(listPeople(c.admin, { ...filter, ...p }), pagingHeaders(countPeople(c.admin, filter), p));
+    },
+  },
+  {
+    method: 'POST',
+    pattern: r('people'),
+    scope: 'account.person',
+    handler: async (c) => {
+      const b = parseBody(personBody, await c.body(), 'person');
+      if (b.group_ids?.length) throw invalid('group_ids', 'groups are not kept by this controller: use role_ids');
+      const person = addPerson(c.admin, b);
+      return created(b.role_ids ? updatePerson(c.admin, person.id, { role_ids: b.role_ids }) : person);
+    },
+  },
+  { method: 'GET', pattern: r(`people/${ID}`), scope: 'account.person.readonly', handler: (c) => ok(getPerson(c.admin, c.params[0]!)) },
+  {
+    method: 'PUT',
+    pattern: r(`people/${ID}`),
+    scope: 'account.person',
+    handler: async (c) => {
+      const b = parseBody(personBody, await c.body(), 'person');
+      if (b.group_ids?.length) throw invalid('group_ids', 'groups are not kept by this controller: use role_ids');
+      return ok(updatePerson(c.admin, c.params[0]!, b));
+    },
+  },
+  { method: 'DELETE', pattern: r(`people/${ID}`), scope: 'account.person', handler: (c) => ok(deletePerson(c.admin, c.params[0]!)) },
+
+  {
+    method: 'GET',
+    pattern: r(`people/${ID}/credentials`),
+    scope: 'account.person.readonly',
+    handler: (c) => {
+      const p = paging(c.query, 500);
+      const person = c.params[0]!;
+      return ok(listCredentials(c.admin, { person_id: person, ...p }), pagingHeaders(countCredentials(c.admin, person), p));
+    },
+  },
+  {
+    method: 'POST',
+    pattern: r(`people/${ID}/credentials`),
+    scope: 'account.person',
+    handler: async (c) => {
+      const b = parseBody(credentialBody, await c.body(), 'person_credential');
+      // The value is the generated or given PIN: it is in this answer and nowhere else (digest storage).
+      return created(createCredential(c.admin, { person_id: c.params[0]!, ...b }).credential);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: r(`people/${ID}/credentials/${CRED}`),
+    scope: 'account.person.readonly',
+    handler: (c) => ok(credentialView(getCredentialRow(c.admin, c.rawParams[1]!, c.params[0]!))),
+  },
+  {
+    method: 'PUT',
+    pattern: r(`people/${ID}/credentials/${CRED}`),
+    scope: 'account.person',
+    handler: async (c) => {
+      const b = parseBody(credentialUpdateBody, await c.body(), 'person_credential');
+      return ok(updateCredential(c.admin, c.rawParams[1]!, b, c.params[0]!));
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: r(`people/${ID}/credentials/${CRED}`),
+    scope: 'account.person',
+    handler: (c) => ok(deleteCredential(c.admin, c.rawParams[1]!, c.params[0]!)),
+  },
+  {
+    method: 'GET',
+    pattern: r('credentials'),
+    scope: 'account.person.readonly',
+    handler: (c) => {
+      const p = paging(c.query, 500);
+      return ok(listCredentials(c.admin, p), pagingHeaders(countCredentials(c.admin), p));
+    },
+  },
+  { method: 'GET', pattern: r('credential_types'), scope: 'account.person.readonly', handler: () => ok(CREDENTIAL_TYPES) },
+
+  {
+    method: 'GET',
+    pattern: r('reservations'),
+    scope: 'account.reservation.readonly',
+    handler: (c) => ok(listReservations(c.admin, { person_id: c.query.has('person_id') ? Number(c.query.get('person_id')) : undefined, ...paging(c.query) })),
+  },
+  {
+    method: 'POST',
+    pattern: r('reservations'),
+    scope: 'account.reservation',
+    handler: async (c) => created(addReservation(c.admin, parseBody(reservationBody, await c.body(), 'reservation'))),
+  },
+  { method: 'DELETE', pattern: r(`reservations/${ID}`), scope: 'account.reservation', handler: (c) => ok(deleteReservation(c.admin, c.params[0]!)) },
+
+  { method: 'GET', pattern: r('roles'), scope: 'account.person.readonly', handler: (c) => ok(listRoles(c.admin)) },
+  { method: 'GET', pattern: r('groups'), scope: 'account.person.readonly', handler: () => ok([]) },
+
+  {
+    method: 'GET',
+    pattern: r('events'),
+    scope: 'account.event.access.readonly',
+    handler: (c) => {
+      const p = paging(c.query, 1000, 'n');
+      const q = {
+        person_id: intList(c.query, 'person_id')?.[0],
+        channel_ids: intList(c.query, 'channels'),
+        event_codes: intList(c.query, 'event_codes'),
+        since: time(c, 'since'),
+        until: time(c, 'until'),
+      };
+      const events = listEvents(c.admin, { ...q, limit: p.per_page, offset: (p.page - 1) * p.per_page });
+      return ok({ events }, pagingHeaders(countEvents(c.admin, q), p));
+    },
+  },
+  { method: 'GET', pattern: r(`events/${ID}`), scope: 'account.event.access.readonly', handler: (c) => ok(getEvent(c.admin, c.params[0]!)) },
+
+  { method: 'GET', pattern: r('channels'), scope: 'account.channel.readonly', handler: async (c) => ok(await c.channels({ op: 'list' })) },
+  { method: 'GET', pattern: r(`channels/${ID}`), scope: 'account.channel.readonly', handler: async (c) => ok(await c.channels({ op: 'get', id: c.params[0]! })) },
+  ...(['admit', 'unlock', 'normal'] as const).map(
+    (op): Route => ({
+      method: 'POST',
+      pattern: r(`channels/${ID}/${op}`),
+      scope: 'account.channel.admit',
+      handler: async (c) => ok(await c.channels({ op, id: c.params[0]!, source: `api:${c.tokenName}` })),
+    }),
+  ),
+];
+
+export function notFoundRoute(path: string) {
+  return httpError(404, 'not_found', `no such resource: ${path}`);
+}
