@@ -82,10 +82,10 @@ export function simDoor(yaml = '', cleanups: (() => void)[]): SimDaemon {
 }
 
 /** Polls until `check` passes (events become durable within one commit, not instantly). */
-export async function eventually<T>(read: () => T, check: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(read: () => T | Promise<T>, check: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = read();
+    const v = await read();
     if (check(v) || Date.now() > end) return v;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -1,0 +1,207 @@
+/** The DoorFlow-compatible API over real HTTP against a child `keypadd run --sim`: the guide's examples verbatim. */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/broker.js';
+import { eventually, simDoor, type SimDaemon } from '../helpers/daemon.js';
+
+const cleanups: (() => void)[] = [];
+let d: SimDaemon;
+let base: string;
+let full: string;
+let readonly: string;
+
+beforeAll(async () => {
+  const port = await freePort();
+  d = simDoor(`api: { enabled: true, listen: 127.0.0.1:${port} }\n`, cleanups);
+  await d.start();
+  await eventually(() => d.stderr, (s) => s.includes('API listening'));
+  base = `http://127.0.0.1:${port}`;
+  const scopes = ['account.person', 'account.reservation', 'account.event.access.readonly', 'account.channel.readonly', 'account.channel.admit'];
+  full = d.cli.json<{ token: string }>('token', 'add', '--name', 'hr-script', ...scopes.flatMap((s) => ['--scope', s])).token;
+  readonly = d.cli.json<{ token: string }>('token', 'add', '--name', 'viewer', '--scope', 'account.person.readonly').token;
+}, 30_000);
+afterAll(() => cleanups.splice(0).forEach((f) => f()));
+
+async function api(method: string, path: string, body?: unknown, token = full, raw?: string) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await res.text();
+  // Answers are checked field by field below; the loose type keeps those checks short.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const json: any = text ? JSON.parse(text) : null;
+  return { status: res.status, headers: res.headers, body: json };
+}
+
+const counts = () => d.cli.json<{ id: number }[]>('person', 'list').length + ':' + d.cli.json<unknown[]>('credential', 'list').length + ':' + d.cli.json<unknown[]>('reservation', 'list', '--all').length;
+
+describe('DoorFlow API: the guide, verbatim', () => {
+  let personId: number;
+
+  it('creates the visitor (POST /api/3/people)', async () => {
+    const r = await api('POST', '/api/3/people', { first_name: 'Jane', last_name: 'Visitor', email: 'jane@example.com' });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ first_name: 'Jane', last_name: 'Visitor', email: 'jane@example.com', enabled: true, groups: [] });
+    personId = r.body.id as number;
+  });
+
+  it('Option A: auto-generates a PIN for "******" and returns it once', async () => {
+    const r = await api('POST', `/api/3/people/${personId}/credentials`, { person_credential: { credential_type_id: 6, value: '******', enabled: true } });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ credential_type_id: 6, enabled: true, person_id: personId });
+    expect(r.body.value).toMatch(/^\d{6}$/);
+    expect(r.body.id).toMatch(/^cred_/);
+    expect(r.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const list = await api('GET', `/api/3/people/${personId}/credentials`);
+    expect(list.body.map((c: { value: unknown }) => c.value)).toEqual([null]); // digest storage: never again
+    // Reset: delete the old PIN, create a new one.
+    expect((await api('DELETE', `/api/3/people/${personId}/credentials/${r.body.id as string}`)).status).toBe(200);
+    expect((await api('POST', `/api/3/people/${personId}/credentials`, { person_credential: { credential_type_id: 6, value: '******', enabled: true } })).status).toBe(201);
+  });
+
+  it('409 with the existing credential when the person already has a PIN', async () => {
+    const r = await api('POST', `/api/3/people/${personId}/credentials`, { person_credential: { credential_type_id: 6, value: '5678', enabled: true } });
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ credential_type_id: 6, person_id: personId, value: null });
+  });
+
+  it('Option B: a custom PIN 5678 for another person', async () => {
+    const p = await api('POST', '/api/3/people', { first_name: 'Bob', last_name: 'Builder' });
+    const r = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { person_credential: { credential_type_id: 6, value: '5678', enabled: true } });
+    expect(r.status).toBe(201);
+    expect(r.body.value).toBe('5678');
+  });
+
+  it.each([
+    ['123', 'must be 4 to 8 digits'],
+    ['12AB', 'digits only'],
+    ['1234 ', 'digits only'],
+    ['', 'must not be empty'],
+  ])('refuses the invalid PIN %j with 422 in DoorFlow’s shape and changes nothing', async (value, message) => {
+    const p = await api('POST', '/api/3/people', { first_name: 'Pat', last_name: `Invalid${value.length}` });
+    const before = counts();
+    const r = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { person_credential: { credential_type_id: 6, value, enabled: true } });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ error: 'validation_failed', errors: { value: [expect.stringContaining(message)] } });
+    expect(counts()).toBe(before);
+  });
+
+  it('disables a PIN with PUT {"person_credential":{"enabled":false}}, and refuses a value change', async () => {
+    const [cred] = (await api('GET', `/api/3/people/${personId}/credentials`)).body as { id: string }[];
+    const r = await api('PUT', `/api/3/people/${personId}/credentials/${cred!.id}`, { person_credential: { enabled: false } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id: cred!.id, enabled: false });
+    const v = await api('PUT', `/api/3/people/${personId}/credentials/${cred!.id}`, { person_credential: { value: '9182' } });
+    expect(v.status).toBe(422);
+    expect(v.body).toMatchObject({ errors: { value: ['cannot be changed: delete it and create a new one'] } });
+    await api('PUT', `/api/3/people/${personId}/credentials/${cred!.id}`, { person_credential: { enabled: true } });
+  });
+
+  it('employee onboarding: a card and a backup PIN, in the guide’s short form', async () => {
+    const p = await api('POST', '/api/3/people', { first_name: 'Erin', last_name: 'Employee' });
+    const card = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { credential_type_id: 5, value: '1234567890', enabled: true });
+    expect(card.status).toBe(201);
+    expect(card.body).toMatchObject({ credential_type_id: 5, value: '1234567890' });
+    expect((await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { credential_type_id: 6, value: '******', enabled: true })).status).toBe(201);
+  });
+
+  it('creates a visitor reservation', async () => {
+    const r = await api('POST', '/api/3/reservations', { person_id: personId, start_time: '2030-01-15T09:00:00Z', end_time: '2030-01-15T17:00:00Z' });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ person_id: personId, start_time: '2030-01-15T09:00:00Z', end_time: '2030-01-15T17:00:00Z', channel_ids: [1] });
+    expect(((await api('GET', '/api/3/reservations')).body as unknown[]).length).toBeGreaterThan(0);
+  });
+
+  it('end to end: a PIN made over the API opens the sim door; the event names the credential', async () => {
+    const p = await api('POST', '/api/3/people', { first_name: 'Sam', last_name: 'Staff' });
+    const pin = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { person_credential: { credential_type_id: 6, value: '******', enabled: true } });
+    expect(d.key(`${pin.body.value as string}#`).relay).toBe('unlocked');
+    const got = await eventually(async () => ((await api('GET', `/api/3/events?person_id=${p.body.id as number}`)).body as { events: unknown[] }).events, (e) => e.length > 0);
+    expect(got).toEqual([
+      expect.objectContaining({ event_type: 'access_granted', person_id: p.body.id, credential_id: pin.body.id, credential_type: 'PIN', channel_name: 'Front Door' }),
+    ]);
+  });
+});
+
+describe('API behaviour', () => {
+  it('answers 401 without or with a wrong token, 403 without the scope', async () => {
+    expect((await api('GET', '/api/3/people', undefined, '')).status).toBe(401);
+    expect((await api('GET', '/api/3/people', undefined, 'kpd_wrong')).body).toMatchObject({ error: 'invalid_token' });
+    expect((await api('GET', '/api/3/people', undefined, readonly)).status).toBe(200);
+    const w = await api('POST', '/api/3/people', { first_name: 'X', last_name: 'Y' }, readonly);
+    expect(w.status).toBe(403);
+    expect(w.body).toMatchObject({ error: 'forbidden', error_description: 'this token lacks the account.person scope' });
+    expect((await api('GET', '/api/3/events', undefined, readonly)).status).toBe(403);
+    expect((await api('POST', '/api/3/channels/1/admit', undefined, readonly)).status).toBe(403);
+  });
+
+  it('pages with Total/Per-Page and the older X- headers', async () => {
+    const r = await api('GET', '/api/3/people?per_page=2&page=2');
+    expect(r.status).toBe(200);
+    expect((r.body as unknown[]).length).toBe(2);
+    const total = Number(r.headers.get('total'));
+    expect(total).toBeGreaterThanOrEqual(4);
+    expect(r.headers.get('x-total-results')).toBe(String(total));
+    expect([r.headers.get('per-page'), r.headers.get('x-per-page'), r.headers.get('x-page')]).toEqual(['2', '2', '2']);
+    expect((await api('GET', '/api/3/people?per_page=101')).status).toBe(422);
+  });
+
+  it('answers 400 for malformed JSON and 413 for a body over 64 KiB, changing nothing', async () => {
+    const before = counts();
+    const bad = await api('POST', '/api/3/people', undefined, full, '{"first_name": ');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: 'bad_request' });
+    const big = await api('POST', '/api/3/people', { first_name: 'x'.repeat(70_000), last_name: 'y' });
+    expect(big.status).toBe(413);
+    expect(counts()).toBe(before);
+    expect((await api('PATCH', '/api/3/people')).status).toBe(405);
+    expect((await api('GET', '/api/3/nothing')).status).toBe(404);
+  });
+
+  it('shows doors as channels, and admits remotely with an event naming the token', async () => {
+    const list = await api('GET', '/api/3/channels');
+    expect(list.body).toEqual([
+      expect.objectContaining({ id: 1, name: 'Front Door', online: true, door: 'closed', mode: 'normal', relay: expect.stringMatching(/^(locked|unlocked)$/) }),
+    ]);
+    const admit = await api('POST', '/api/3/channels/1/admit');
+    expect(admit.body).toMatchObject({ relay: 'unlocked' });
+    expect((await api('POST', '/api/3/channels/1/unlock')).body).toMatchObject({ mode: 'unlocked', relay: 'unlocked' });
+    expect((await api('POST', '/api/3/channels/1/normal')).body).toMatchObject({ mode: 'normal', relay: 'locked' });
+    expect((await api('GET', '/api/3/channels/9')).status).toBe(404);
+    const e = await eventually(async () => ((await api('GET', '/api/3/events?channels=1&event_codes=50,53,54')).body as { events: { event_type: string; detail: { source: string } }[] }).events, (x) => x.length >= 3);
+    expect(e.map((x) => [x.event_type, x.detail.source])).toEqual([
+      ['remote_normal', 'api:hr-script'],
+      ['remote_hold_unlocked', 'api:hr-script'],
+      ['remote_unlock', 'api:hr-script'],
+    ]);
+  });
+
+  it('survives a randomised fuzz of bodies and paths: never a 500, never a changed database', async () => {
+    const before = counts();
+    const paths = ['/api/3/people', '/api/3/people/1', '/api/3/people/1/credentials', '/api/3/people/999/credentials/cred_x', '/api/3/reservations', '/api/3/events', '/api/3/people/abc', '/api/3/../etc/passwd', '/api/3/credentials?page=-1'];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), fc.constantFrom('POST', 'PUT', 'GET'), fc.jsonValue(), async (path, method, body) => {
+        // Bodies that could be valid creations are kept out: the point is that refusals change nothing.
+        const b = typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, first_name: 1, start_time: 'never', credential_type_id: 'x' } : body;
+        const r = await api(method, path, method === 'GET' ? undefined : b);
+        expect(r.status).toBeLessThan(500);
+      }),
+      { numRuns: 300, seed: 42 },
+    );
+    expect(counts()).toBe(before);
+  }, 60_000);
+
+  it('throttles an address after repeated bad tokens', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await api('GET', '/api/3/account', undefined, `kpd_guess${i}`)).status);
+    // Earlier tests already spent two bad tokens from this address: 10 in a minute block it.
+    const first429 = statuses.indexOf(429);
+    expect(first429).toBe(8);
+    expect(statuses.slice(0, first429).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(first429).every((s) => s === 429)).toBe(true);
+    // ...and a good token from that address waits too.
+    expect((await api('GET', '/api/3/account')).status).toBe(429);
+  });
+});
