@@ -11,17 +11,37 @@ export interface Logger {
   info(msg: string): void;
   debug(msg: string): void;
   child(component: string): Logger;
+  /** Changes the level of this logger and all its children (SIGUSR2 toggles debug). */
+  setLevel(level: Level): void;
+  readonly level: Level;
 }
 
-export function createLogger(component: string, level: Level = 'info', sink: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
+/** Under systemd (JOURNAL_STREAM set) each line starts with its syslog priority, which journald reads. */
+const PRIORITY: Record<Level, string> = { error: '<3>', warn: '<4>', info: '<6>', debug: '<7>' };
+
+export function createLogger(
+  component: string,
+  level: Level = 'info',
+  sink: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  journal = Boolean(process.env.JOURNAL_STREAM),
+): Logger {
+  const state = { level };
+  return make(component, state, sink, journal);
+}
+
+function make(component: string, state: { level: Level }, sink: (line: string) => void, journal: boolean): Logger {
   const emit = (l: Level) => (msg: string) => {
-    if (ORDER[l] <= ORDER[level]) sink(`${l} ${component}: ${msg}`);
+    if (ORDER[l] <= ORDER[state.level]) sink(`${journal ? PRIORITY[l] : ''}${l} ${component}: ${msg}`);
   };
   return {
     error: emit('error'),
     warn: emit('warn'),
     info: emit('info'),
     debug: emit('debug'),
-    child: (c) => createLogger(`${component}.${c}`, level, sink),
+    child: (c) => make(`${component}.${c}`, state, sink, journal),
+    setLevel: (l) => (state.level = l),
+    get level() {
+      return state.level;
+    },
   };
 }

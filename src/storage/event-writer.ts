@@ -12,6 +12,9 @@ import type { FromWorker, RetentionPolicy, ToWorker } from './event-writer-proto
 // The compiled worker; this path works from src/ (tests) and dist/ alike, as both sit at the package root.
 const WORKER = new URL('../../dist/storage/event-writer-worker.js', import.meta.url);
 
+/** Events held in memory while the database refuses writes (a full or read-only disk); beyond, new ones are dropped. */
+const MAX_PENDING = 100_000;
+
 export interface EventSink {
   record(event: NewEvent): void;
   saveLockout(doorId: number, state: PersistedLockout, now: string): void;
@@ -29,6 +32,10 @@ export class EventWriter implements EventSink {
   private ready = false;
   /** Commit failures reported by the worker (it retries them). */
   errors = 0;
+  /** Since when (ms epoch) commits have failed with no success since; null while storage works. */
+  failingSince: number | null = null;
+  /** Events dropped because too many were waiting in memory for a database that would not take them. */
+  droppedInMemory = 0;
   /** Messages the worker could not store at all (counted and logged; a bug if ever non-zero). */
   rejected = 0;
   recorded = 0;
@@ -78,6 +85,11 @@ export class EventWriter implements EventSink {
   }
 
   record(event: NewEvent): void {
+    if (this.pending.size >= MAX_PENDING) {
+      // The database has refused writes for a long time: keep the oldest events (they are in order) and count.
+      if (this.droppedInMemory++ % 1000 === 0) this.log.error(`${this.pending.size} events wait in memory; dropping new ones (${this.droppedInMemory} so far)`);
+      return;
+    }
     const ref = this.nextRef++;
     this.pending.set(ref, event);
     this.post({ type: 'event', ref, event });
@@ -118,6 +130,7 @@ export class EventWriter implements EventSink {
 
   private onMessage(m: FromWorker): void {
     if (m.type === 'recorded') {
+      this.failingSince = null;
       if (!this.pending.delete(m.ref)) return;
       this.recorded++;
       for (const l of this.listeners) {
@@ -138,6 +151,7 @@ export class EventWriter implements EventSink {
       this.log.error(`could not store ${m.message}`);
     } else if (m.type === 'error') {
       this.errors++;
+      this.failingSince ??= Date.now();
       this.log.error(`storing events failed, retrying: ${m.message}`);
     }
   }
