@@ -66,7 +66,7 @@ export class Daemon {
     const { config, log } = this.opts;
     const port = this.opts.sim ? null : await this.openGpio();
     this.port = port;
-    const store = openStore(config.data_dir, this.opts.env ?? process.env);
+    const store = openStore(config.data_dir, this.opts.env ?? process.env, config.pin_key_file);
     this.store = store;
     const access = new AccessRepo(store.db);
     const saved = new LockoutRepo(store.db).all();
@@ -163,6 +163,19 @@ export class Daemon {
     return new OnoffPort(await loadOnoff(), g.sysfs_root, g.chip);
   }
 
+  /** Since when storing events has failed (for the watchdog's health check), or null. */
+  storageFailingSince(): number | null {
+    return this.writer?.failingSince ?? null;
+  }
+
+  /** One line for systemd's STATUS= and `systemctl status`. */
+  summary(): string {
+    const s = this.status();
+    const doors = s.doors.map((d) => `${d.name} ${d.relay}${d.lockout.active ? ' (keypad locked out)' : ''}`).join(', ');
+    const mqtt = s.mqtt?.enabled ? `MQTT ${s.mqtt.connected ? 'up' : 'down'}, ${s.mqtt.backlog ?? 0} to publish` : 'MQTT off';
+    return `${doors}; ${mqtt}; clock ${s.clock_trusted ? 'trusted' : 'NOT trusted'}`;
+  }
+
   /** Drives every relay locked at once, without waiting for anything: for fatal errors. */
   lockAll(): void {
     for (const { controller } of this.doors.values()) controller.stop();
@@ -241,6 +254,12 @@ export class Daemon {
       case 'sim_tamper':
         hw.tamper.set(req.on === true);
         break;
+      case 'sim_hang': {
+        // A hung daemon, for the watchdog: the main thread does nothing else for this long.
+        const until = performance.now() + Math.min(Number(req.ms) || 0, 30_000);
+        while (performance.now() < until);
+        break;
+      }
       default:
         return { ok: false, error: `unknown command "${(req as { cmd: string }).cmd}"` };
     }

@@ -22,7 +22,7 @@ const port = parentPort!;
 const send = (m: FromApi) => port.postMessage(m);
 const log = (level: 'error' | 'warn' | 'info', message: string) => send({ type: 'log', level, message });
 
-const store = openStore(config.data_dir);
+const store = openStore(config.data_dir, process.env, config.pin_key_file);
 const admin = { store, config, now: Date.now };
 const tokens = new TokenRepo(store.db);
 

@@ -20,12 +20,15 @@ import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
+import { registerDoctor } from './commands/doctor.js';
 import { DaemonNotRunningError } from '../control/client.js';
 import { ControlRefusedError } from './control.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_REFUSED = 2;
+/** sysexits.h EX_CONFIG: `keypadd run` with a configuration it cannot run. */
+export const EXIT_CONFIG = 78;
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -48,6 +51,7 @@ export function buildProgram(): Command {
   registerEvent(program);
   registerLockout(program);
   registerToken(program);
+  registerDoctor(program);
   registerConfig(program);
   return program;
 }
@@ -57,9 +61,12 @@ export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT_OK;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
-    return report(err, argv.includes('--json'));
+    const code = report(err, argv.includes('--json'));
+    // The daemon with a bad configuration exits 78 (EX_CONFIG): the unit's RestartPreventExitStatus stops the spinning.
+    const daemonConfig = program.args[0] === 'run' && (err instanceof ConfigError || err instanceof HardwareConfigError);
+    return daemonConfig ? EXIT_CONFIG : code;
   }
 }
 

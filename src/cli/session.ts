@@ -48,7 +48,7 @@ export class Session {
 
   admin(): AdminContext {
     const { config } = this.config();
-    this.store ??= openStore(config.data_dir);
+    this.store ??= openStore(config.data_dir, process.env, config.pin_key_file);
     return { store: this.store, config, now: Date.now };
   }
 

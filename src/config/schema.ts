@@ -45,6 +45,12 @@ export const configSchema = z
       })
       .prefault({})
       .describe('The site this controller serves.'),
+    pin_key_file: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe('The PIN key when not run by systemd (the CLI): install.sh points it at /etc/keypadd/credentials/pin-key. Default: beside the database.'),
     data_dir: z
       .string()
       .min(1)

@@ -50,6 +50,8 @@ export function connectionSettings(config: Config, env: NodeJS.ProcessEnv = proc
       // No credential of that name: connect without a password.
     }
   }
+  // install.sh leaves an empty credential file until a password is set: that means no password.
+  if (s.password?.length === 0) delete s.password;
   if (m.ca_file) s.ca = read('ca_file', m.ca_file);
   if (m.cert_file) s.cert = read('cert_file', m.cert_file);
   if (m.key_file) s.key = read('key_file', m.key_file);

@@ -17,8 +17,13 @@ export interface PinKey {
   path: string;
 }
 
-/** Finds the key, creating it on first use. Two processes starting together end up with the same key. */
-export function loadPinKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): PinKey {
+/**
+ * Finds the key: systemd's credential, else `keyFile` (config pin_key_file, for the CLI next to an installed
+ * service), else `pin.key` beside the database, created on first use. Two processes starting together end up with
+ * the same key.
+ */
+export function loadPinKey(dataDir: string, env: NodeJS.ProcessEnv = process.env, keyFile: string | null = null): PinKey {
+  if (!env.CREDENTIALS_DIRECTORY && keyFile) return { key: readKeyFile(keyFile), path: keyFile };
   if (env.CREDENTIALS_DIRECTORY) {
     const path = join(env.CREDENTIALS_DIRECTORY, 'pin-key');
     try {
@@ -39,10 +44,11 @@ export function loadPinKey(dataDir: string, env: NodeJS.ProcessEnv = process.env
 
 function readKeyFile(path: string): Buffer {
   const mode = statSync(path).mode & 0o777;
-  if ((mode & 0o077) !== 0) {
+  // Group access is allowed (the keypadd group, for the admin CLI); any access by others is not.
+  if ((mode & 0o007) !== 0 || (mode & 0o020) !== 0) {
     throw new StorageError(
-      `PIN key ${path} is readable by others (mode ${mode.toString(8)}); anyone who has it and the database can ` +
-        `recover every PIN. Fix: chmod 600 ${path}`,
+      `PIN key ${path} is readable or writable by others (mode ${mode.toString(8)}); anyone who has it and the ` +
+        `database can recover every PIN. Fix: chmod 600 ${path} (or 640 with group keypadd)`,
     );
   }
   return decodeKey(readFileSync(path), path);

@@ -13,10 +13,10 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env): Store {
+export function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env, keyFile: string | null = null): Store {
   const db = openDatabase(dataDir);
   try {
-    const { key, path } = loadPinKey(dataDir, env);
+    const { key, path } = loadPinKey(dataDir, env, keyFile);
     checkKeyMatches(db, keyFingerprint(key), path);
     return {
       db,

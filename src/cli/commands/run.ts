@@ -6,6 +6,7 @@ import { Daemon } from '../../daemon.js';
 import { createLogger } from '../../log.js';
 import { PeopleRepo } from '../../storage/people-repo.js';
 import { attachTerminalKeypad } from '../terminal-keypad.js';
+import { ServiceManager } from '../../systemd/service.js';
 import { type Session, withSession } from '../session.js';
 
 /** On a fresh simulated door, someone to let in: a demo person with a generated PIN, shown once. */
@@ -41,12 +42,20 @@ export function registerRun(program: Command): void {
         };
         process.on('uncaughtException', fatal);
         process.on('unhandledRejection', fatal);
+        // Installed before start: Node's default for SIGHUP is to exit. keypadd reads its config at start.
+        process.on('SIGHUP', () => log.warn('SIGHUP: the configuration is read at start; apply changes with `systemctl restart keypadd`'));
+        process.on('SIGUSR2', () => {
+          log.setLevel(log.level === 'debug' ? 'info' : 'debug');
+          log.warn(`log level now ${log.level} (SIGUSR2 toggles debug)`);
+        });
         try {
           await daemon.start();
         } catch (err) {
           await stop();
           throw err;
         }
+        const service = new ServiceManager(daemon, log.child('systemd'));
+        service.ready();
         const signalled = new Promise<string>((resolve) => {
           for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve(sig));
         });
@@ -55,7 +64,9 @@ export function registerRun(program: Command): void {
         const why = await Promise.race([signalled, quit]);
         detach();
         log.info(`${why}: locking doors and stopping`);
-        await stop();
+        const stopped = stop();
+        await service.stopping();
+        await stopped;
         log.info('stopped; relays locked');
       }),
     );

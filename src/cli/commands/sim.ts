@@ -69,6 +69,17 @@ export function registerSim(program: Command): void {
   );
 
   sim
+    .command('hang')
+    .description('block the daemon’s main thread for a while, as a hung daemon would (watchdog testing)')
+    .argument('<ms>', 'milliseconds, up to 30000', positiveInt)
+    .action(
+      withSession(async (s, ms: number) => {
+        await askDaemon(s, { cmd: 'sim_hang', door: 1, ms });
+        print(s, { hung_ms: ms }, () => `The daemon's main thread was blocked for ${ms} ms`);
+      }),
+    );
+
+  sim
     .command('status')
     .description('relay, LED, buzzer, door contact and lockout of every door')
     .action(

@@ -1,0 +1,156 @@
+/**
+ * `keypadd doctor`: everything an installer should check, one line each, with the fix. Each check is independent:
+ * one failing (a broken config) does not hide the others that can still run.
+ */
+import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { Config } from '../config/schema.js';
+import { densityLimit } from '../core/pin-rules.js';
+import { connectionSettings } from '../mqtt/connection.js';
+import { findChip, resolveLine } from '../drivers/gpio/sysfs-resolver.js';
+import { openStore } from '../storage/store.js';
+import { CredentialRepo } from '../storage/credential-repo.js';
+
+export type Verdict = 'pass' | 'warn' | 'fail';
+export interface Check {
+  name: string;
+  verdict: Verdict;
+  detail: string;
+  fix?: string;
+}
+
+const pass = (name: string, detail: string): Check => ({ name, verdict: 'pass', detail });
+const warn = (name: string, detail: string, fix: string): Check => ({ name, verdict: 'warn', detail, fix });
+const fail = (name: string, detail: string, fix: string): Check => ({ name, verdict: 'fail', detail, fix });
+
+export async function runChecks(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Check[]> {
+  return [storage(config, env), freeSpace(config), ...gpio(config), ...serial(config), clock(config), await broker(config, env), upstream()].flat();
+}
+
+function storage(config: Config, env: NodeJS.ProcessEnv): Check[] {
+  try {
+    const store = openStore(config.data_dir, env, config.pin_key_file);
+    try {
+      store.db.transaction(() => store.db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('doctor', 'ok')`).run()).immediate();
+      const repo = new CredentialRepo(store.db);
+      const dense = [4, 5, 6, 7, 8].filter((l) => repo.activePinCount(l) > densityLimit(l));
+      return [
+        pass('database', `${config.data_dir}/keypadd.db opens, passes its integrity check and takes writes`),
+        pass('PIN key', `${store.keyPath} is private and matches the database`),
+        dense.length === 0
+          ? pass('PIN density', 'every PIN length keeps at least 1000 possible codes per issued code')
+          : warn('PIN density', `too many active PINs of ${dense.join(', ')} digits for their space (1/1000 rule)`, 'issue longer PINs (pin_policy.generated_length) and retire short ones'),
+      ];
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    const msg = (err as Error).message;
+    const key = /PIN key/.test(msg);
+    return [fail(key ? 'PIN key' : 'database', msg, key ? 'see the message: restore the key or fix its mode (chmod 600)' : 'restore a backup or move the damaged file aside')];
+  }
+}
+
+function freeSpace(config: Config): Check {
+  try {
+    const s = statfsSync(config.data_dir);
+    const mb = Math.floor((s.bavail * s.bsize) / 1_048_576);
+    if (mb < 20) return fail('free space', `${mb} MB free on ${config.data_dir}`, 'free space: events are kept in memory (up to a bound) while the disk is full');
+    if (mb < 200) return warn('free space', `${mb} MB free on ${config.data_dir}`, 'free some space or lower events.retention_days');
+    return pass('free space', `${mb} MB free on ${config.data_dir}`);
+  } catch (err) {
+    return fail('free space', `cannot read ${config.data_dir}: ${(err as Error).message}`, 'create the data directory (systemd does: StateDirectory=keypadd)');
+  }
+}
+
+function gpio(config: Config): Check[] {
+  const wired = config.doors.filter((d) => d.hardware);
+  if (wired.length === 0) return [pass('GPIO', 'no door is wired (simulated door only)')];
+  try {
+    const chip = findChip(config.gpio.sysfs_root, config.gpio.chip);
+    const out: Check[] = [pass('GPIO', `controller ${chip.name} "${chip.label}", base ${chip.base}, ${chip.ngpio} lines`)];
+    for (const d of wired) {
+      const h = d.hardware!;
+      const lines: [string, number | undefined][] = [
+        ['relay', h.relay.pin],
+        ['LED', h.led?.pin],
+        ['buzzer', h.buzzer?.pin],
+        ['contact', h.contact?.pin],
+        ['REX', h.rex?.pin],
+        ['tamper', h.tamper?.pin],
+        ['Wiegand D0', h.wiegand?.d0],
+        ['Wiegand D1', h.wiegand?.d1],
+      ];
+      for (const [name, pin] of lines) {
+        if (pin === undefined) continue;
+        const n = resolveLine(chip, pin, config.gpio.sysfs_root, `door ${d.id} ${name}`);
+        out.push(pass(`door ${d.id} ${name}`, `BCM ${pin} = sysfs GPIO ${n}`));
+      }
+    }
+    return out;
+  } catch (err) {
+    return [fail('GPIO', (err as Error).message, 'see the message')];
+  }
+}
+
+function serial(config: Config): Check[] {
+  return config.doors.flatMap((d) => {
+    const s = d.hardware?.serial;
+    if (!s) return [];
+    const name = `door ${d.id} serial keypad`;
+    if (!existsSync(s.path)) return [fail(name, `${s.path} does not exist`, 'plug the keypad in; check the udev rule in hardware/udev')];
+    try {
+      accessSync(s.path, constants.R_OK | constants.W_OK);
+      return [pass(name, `${s.path} is there and usable`)];
+    } catch {
+      return [fail(name, `no read/write permission on ${s.path}`, 'add the keypadd user to the dialout group')];
+    }
+  });
+}
+
+function clock(config: Config): Check {
+  const trust = config.clock.trust ?? 'timesyncd';
+  if (trust !== 'timesyncd') return pass('clock', `trusted by configuration (clock.trust: ${trust})`);
+  if (existsSync(config.clock.timesync_flag)) return pass('clock', 'synchronised by systemd-timesyncd since boot');
+  return warn('clock', 'not synchronised since boot: visitors and time-limited roles are refused (clock_untrusted)', 'check network time (timedatectl), or fit an RTC and set clock.trust: rtc');
+}
+
+async function broker(config: Config, env: NodeJS.ProcessEnv): Promise<Check> {
+  let s;
+  try {
+    s = connectionSettings(config, env);
+  } catch (err) {
+    return fail('MQTT', (err as Error).message, 'fix the file named');
+  }
+  if (!s) return pass('MQTT', 'off (no mqtt.url): events stay local');
+  const settings = s;
+  return new Promise((resolve) => {
+    const client = mqtt.connect(settings.url, {
+      clientId: `${settings.clientId}-doctor`,
+      username: settings.username,
+      password: settings.password,
+      ca: settings.ca,
+      cert: settings.cert,
+      key: settings.key,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    });
+    const done = (c: Check) => {
+      client.end(true);
+      resolve(c);
+    };
+    client.once('connect', () => done(pass('MQTT', `connected to ${settings.url}`)));
+    client.once('error', (err: Error & { code?: number | string }) =>
+      done(
+        err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135
+          ? fail('MQTT', `${settings.url} refused the login (${err.message})`, 'check mqtt.username and the password file')
+          : fail('MQTT', `cannot reach ${settings.url}: ${err.message}`, 'check the broker address, the network, and for mqtts:// the CA file'),
+      ),
+    );
+    setTimeout(() => done(fail('MQTT', `no answer from ${settings.url} within 5 s`, 'check the broker address and the firewall')), 5500).unref();
+  });
+}
+
+function upstream(): Check {
+  return pass('upstream', 'no upstream sync configured');
+}
