@@ -97,7 +97,7 @@ describe('keypadd CLI', () => {
 
   it('refuses `run` on a door with no wiring in the config, naming the door and the way out', () => {
     const r = cli().run('run');
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(78); // EX_CONFIG: systemd does not restart it in a loop
     expect(r.stderr).toContain('keypadd: refused: door 1 (Front Door) has no hardware section');
     expect(r.stderr).toContain('or run the simulated door with --sim');
   });

@@ -49,7 +49,10 @@ export class Cli {
     return JSON.parse(r.stdout) as T;
   }
 
+  /** Extra environment for spawned daemons (NOTIFY_SOCKET, WATCHDOG_USEC...). */
+  extraEnv: Record<string, string> = {};
+
   spawn(...args: string[]): ChildProcess {
-    return spawn(process.execPath, [BIN, '--data-dir', this.dataDir, ...args], { env: cleanEnv({ KEYPADD_CONFIG: this.configFile }) });
+    return spawn(process.execPath, [BIN, '--data-dir', this.dataDir, ...args], { env: cleanEnv({ KEYPADD_CONFIG: this.configFile, ...this.extraEnv }) });
   }
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync as chmod, chmodSync, closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, SCHEMA_VERSION, StorageError, openDatabase } from '../../src/storage/database.js';
@@ -108,6 +108,24 @@ describe('PIN key', () => {
     const { path } = loadPinKey(d, {});
     chmodSync(path, 0o644);
     expect(() => loadPinKey(d, {})).toThrow(`chmod 600 ${path}`);
+  });
+
+  it('may be readable by its group (the admin CLI), never by others', () => {
+    const d = dir();
+    const { path } = loadPinKey(d, {});
+    chmod(path, 0o640);
+    expect(loadPinKey(d, {}).path).toBe(path);
+    chmod(path, 0o604);
+    expect(() => loadPinKey(d, {})).toThrow(/readable or writable by others/);
+  });
+
+  it('comes from pin_key_file when systemd does not provide it', () => {
+    const d = dir();
+    const keyDir = dir();
+    const file = join(keyDir, 'pin-key');
+    writeFileSync(file, 'ef'.repeat(32), { mode: 0o600 });
+    expect(loadPinKey(d, {}, file)).toMatchObject({ path: file });
+    expect(loadPinKey(d, { CREDENTIALS_DIRECTORY: keyDir }, '/nonexistent')).toMatchObject({ path: file });
   });
 
   it('must be the key the database was written with', () => {

@@ -1,0 +1,70 @@
+/**
+ * sd_notify against a fake NOTIFY_SOCKET (a Python receiver, since Node cannot bind a unix datagram socket):
+ * READY after start, watchdog pings at half the interval, none while the event loop is blocked, STOPPING at the end.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { haveCommand, requireTool } from '../helpers/broker.js';
+import { ROOT } from '../helpers/cli.js';
+import { eventually, simDoor } from '../helpers/daemon.js';
+
+const HAVE = requireTool('python3', 'systemd notify') && haveCommand('systemd-notify');
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((f) => f()));
+
+interface Datagram {
+  t: number;
+  msg: string;
+}
+
+async function receiver(dir: string): Promise<{ path: string; got: Datagram[] }> {
+  const path = join(dir, 'notify.sock');
+  const proc = spawn('python3', [join(ROOT, 'test', 'fixtures', 'notify-receiver.py'), path]);
+  cleanups.push(() => void proc.kill());
+  const got: Datagram[] = [];
+  let buf = '';
+  let ready = false;
+  proc.stdout.on('data', (b: Buffer) => {
+    buf += b.toString();
+    const lines = buf.split('\n');
+    buf = lines.pop()!;
+    for (const l of lines) {
+      const j = JSON.parse(l) as Datagram & { ready?: boolean };
+      if (j.ready) ready = true;
+      else got.push(j);
+    }
+  });
+  await eventually(() => ready, (r) => r);
+  return { path, got };
+}
+
+describe.skipIf(!HAVE)('systemd notification', () => {
+  it('sends READY with MAINPID and STATUS, watchdog pings, none while blocked, and STOPPING', async () => {
+    const d = simDoor('', cleanups);
+    const { path, got } = await receiver(d.cli.dataDir);
+    d.cli.extraEnv = { NOTIFY_SOCKET: path, WATCHDOG_USEC: '400000' }; // WatchdogSec=0.4 s: a ping every 200 ms
+    await d.start();
+    const ready = await eventually(() => got.find((g) => g.msg.includes('READY=1')), (g) => g !== undefined);
+    expect(ready!.msg).toContain(`MAINPID=${d.proc!.pid}`);
+    expect(ready!.msg).toMatch(/STATUS=Front Door locked; MQTT off; clock trusted/);
+    const pings = () => got.filter((g) => g.msg.includes('WATCHDOG=1')).map((g) => g.t);
+    await eventually(pings, (p) => p.length >= 4);
+    const p = pings();
+    for (let i = 1; i < p.length; i++) expect(p[i]! - p[i - 1]!).toBeLessThan(1000);
+
+    // A hung main thread: no ping may be sent for as long as it hangs.
+    const before = Date.now();
+    d.cli.json('sim', 'hang', '1500');
+    const after = Date.now();
+    await new Promise((r) => setTimeout(r, 800));
+    const during = pings().filter((t) => t > before + 300 && t < after - 100);
+    expect(during).toEqual([]);
+    const resumed = pings().filter((t) => t >= after);
+    expect(resumed.length).toBeGreaterThan(0);
+
+    await d.stop('SIGTERM');
+    await eventually(() => got.some((g) => g.msg.includes('STOPPING=1')), (s) => s);
+    expect(got.find((g) => g.msg.includes('STOPPING=1'))!.t).toBeGreaterThan(resumed.at(-1)!);
+  }, 30_000);
+});

@@ -1,0 +1,65 @@
+/** Operations from the shell: doctor, exit 78 on a bad config, SIGHUP and SIGUSR2 on a running daemon. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/broker.js';
+import { Cli } from '../helpers/cli.js';
+import { eventually, simDoor } from '../helpers/daemon.js';
+import { scratchDir } from '../helpers/scratch.js';
+import { PI_MODELS, writeSysfs } from '../helpers/sysfs.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((f) => f()));
+function cli(yaml: (dir: string) => string): Cli {
+  const d = scratchDir('keypadd-ops-');
+  cleanups.push(d.remove);
+  return new Cli(d.dir, yaml(d.dir));
+}
+
+describe('keypadd doctor', () => {
+  it('passes a healthy setup, resolving each wired line on a Pi 4 (6.6 kernel) sysfs', () => {
+    const k = cli((dir) => {
+      const sysfs = writeSysfs(dir, PI_MODELS['pi4-kernel6.6']!);
+      return `clock: { trust: rtc }\ngpio: { sysfs_root: ${sysfs} }\ndoors: [{ id: 1, name: Front, hardware: { relay: { pin: 17 }, wiegand: { d0: 5, d1: 6 } } }]\n`;
+    });
+    const r = k.run('doctor');
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^PASS\s+GPIO\s+controller gpiochip512 "pinctrl-bcm2711", base 512/m);
+    expect(r.stdout).toMatch(/^PASS\s+door 1 relay\s+BCM 17 = sysfs GPIO 529/m);
+    expect(r.stdout).toMatch(/^PASS\s+clock\s+trusted by configuration/m);
+    expect(r.stdout).not.toMatch(/^FAIL/m);
+  });
+
+  it('fails with the fix for an unreachable broker and a missing serial keypad, exit 1', async () => {
+    const port = await freePort();
+    const k = cli(() => `mqtt: { url: "mqtt://127.0.0.1:${port}" }\ndoors: [{ id: 1, name: Front }]\n`);
+    const r = k.run('doctor');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+MQTT\s+cannot reach mqtt:\/\/127.0.0.1:\d+: .*\n\s+fix: check the broker address/m);
+    const j = JSON.parse(k.run('--json', 'doctor').stdout) as { name: string; verdict: string }[];
+    expect(j.find((c) => c.name === 'MQTT')!.verdict).toBe('fail');
+  });
+
+  it('reports an invalid config as a failure, with the settings named', () => {
+    const r = cli(() => 'pin_policy: { min_length: 2 }\n').run('doctor');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+config\s+pin_policy.min_length: Too small/m);
+  });
+});
+
+describe('the daemon as a service', () => {
+  it('exits 78 (EX_CONFIG) on a configuration it cannot run, so systemd does not restart it in a loop', () => {
+    const r = cli(() => 'doors: []\n').run('run', '--sim');
+    expect(r.status).toBe(78);
+    expect(r.stderr).toContain('doors: at least one door is needed');
+  });
+
+  it('survives SIGHUP (saying a restart applies config) and toggles debug logging on SIGUSR2', async () => {
+    const d = simDoor('', cleanups);
+    await d.start();
+    d.proc!.kill('SIGHUP');
+    await eventually(() => d.stderr, (s) => s.includes('SIGHUP'));
+    expect(d.stderr).toContain('apply changes with `systemctl restart keypadd`');
+    d.proc!.kill('SIGUSR2');
+    await eventually(() => d.stderr, (s) => s.includes('log level now debug'));
+    expect(d.status().relay).toBe('locked'); // still running and answering
+  });
+});

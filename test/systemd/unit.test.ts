@@ -1,0 +1,73 @@
+/** The unit file: hardened to an exposure of 2.5 or lower, `systemd-analyze verify` clean, GPIO and serial reachable. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/broker.js';
+import { ROOT } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
+
+const UNIT = join(ROOT, 'systemd', 'keypadd.service');
+const text = readFileSync(UNIT, 'utf8');
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((f) => f()));
+
+describe('systemd/keypadd.service', () => {
+  it.each([
+    'Type=notify',
+    'NotifyAccess=all',
+    'WatchdogSec=20',
+    'Restart=always',
+    'StartLimitBurst=5',
+    'RestartPreventExitStatus=78',
+    'SupplementaryGroups=gpio dialout',
+    'StateDirectory=keypadd',
+    'ConfigurationDirectory=keypadd',
+    'LoadCredential=pin-key:',
+    'LoadCredential=mqtt-password:',
+    'LoadCredential=upstream-token:',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6',
+    'SystemCallFilter=@system-service',
+    'CapabilityBoundingSet=\n',
+    'SyslogIdentifier=keypadd',
+  ])('has %j', (line) => {
+    expect(text).toContain(line);
+  });
+
+  it('does not hide GPIO sysfs or serial devices', () => {
+    expect(text).not.toMatch(/^PrivateDevices=yes/m);
+    expect(text).not.toMatch(/^ProtectKernelTunables=yes/m);
+    expect(text).toMatch(/^DeviceAllow=char-ttyUSB rw/m);
+  });
+
+  it('comments every hardening line with why it is safe', () => {
+    const body = text.slice(text.indexOf('# ---- Hardening'), text.indexOf('[Install]')).trim().split('\n');
+    // Each group of directives is preceded by a comment line.
+    let commented = false;
+    for (const line of body) {
+      if (line.startsWith('#')) commented = true;
+      else if (line.trim() === '') commented = false;
+      else expect(commented, line).toBe(true);
+    }
+  });
+
+  const HAVE = requireTool('systemd-analyze', 'systemd unit');
+  it.skipIf(!HAVE)('scores 2.5 or lower in `systemd-analyze security --offline=true`', () => {
+    const out = execFileSync('systemd-analyze', ['security', '--offline=true', UNIT], { encoding: 'utf8' });
+    const score = Number(/Overall exposure level for keypadd.service: ([\d.]+)/.exec(out)![1]);
+    expect(score).toBeLessThanOrEqual(2.5);
+  });
+
+  it.skipIf(!HAVE)('passes `systemd-analyze verify`', () => {
+    const d = scratchDir('keypadd-unit-');
+    cleanups.push(d.remove);
+    // verify checks that ExecStart exists: point it at this checkout's binary.
+    const unit = join(d.dir, 'keypadd.service');
+    writeFileSync(unit, text.replace('ExecStart=/opt/keypadd/bin/keypadd run', `ExecStart=${join(ROOT, 'bin', 'keypadd')} run`));
+    expect(execFileSync('systemd-analyze', ['verify', unit], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).toBe('');
+  });
+});
