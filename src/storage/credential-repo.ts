@@ -1,5 +1,6 @@
 /** SQL for credentials. Values are found by digest; the plaintext of a digest-stored PIN never reaches this file. */
 import type { Db } from './database.js';
+import { where } from './where.js';
 
 export const CARD_TYPE_ID = 5;
 export const PIN_TYPE_ID = 6;
@@ -47,16 +48,15 @@ export class CredentialRepo {
   }
 
   list(filter: { personId?: number | undefined; limit: number; offset: number }): CredentialRow[] {
+    const w = where([['person_id = ?', filter.personId]]);
     return this.db
-      .prepare(
-        `SELECT * FROM credentials WHERE (@person IS NULL OR person_id = @person)
-         ORDER BY created_at, id LIMIT @limit OFFSET @offset`,
-      )
-      .all({ person: filter.personId ?? null, limit: filter.limit, offset: filter.offset }) as CredentialRow[];
+      .prepare(`SELECT * FROM credentials ${w.sql} ORDER BY created_at, id LIMIT ? OFFSET ?`)
+      .all(...w.params, filter.limit, filter.offset) as CredentialRow[];
   }
 
   count(personId?: number): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM credentials WHERE (@p IS NULL OR person_id = @p)`).get({ p: personId ?? null }) as { n: number }).n;
+    const w = where([['person_id = ?', personId]]);
+    return (this.db.prepare(`SELECT count(*) AS n FROM credentials ${w.sql}`).get(...w.params) as { n: number }).n;
   }
 
   /** Enabled PINs of each length, for the density guard. */

@@ -3,6 +3,7 @@
  * Each door's events are numbered 1, 2, 3... without gaps (door_seq), so a consumer can tell what it missed.
  */
 import type { Db } from './database.js';
+import { where } from './where.js';
 
 export interface NewEvent {
   door_id: number | null;
@@ -75,13 +76,13 @@ export class EventRepo {
 
   /** Newest first, as an admin reads a log; `since` and `until` bound created_at. */
   list(filter: EventFilter & { limit: number; offset?: number }): EventRow[] {
-    return this.db
-      .prepare(`SELECT * FROM events WHERE ${WHERE} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
-      .all({ ...params(filter), limit: filter.limit, offset: filter.offset ?? 0 }) as EventRow[];
+    const w = eventWhere(filter);
+    return this.db.prepare(`SELECT * FROM events ${w.sql} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...w.params, filter.limit, filter.offset ?? 0) as EventRow[];
   }
 
   count(filter: EventFilter): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM events WHERE ${WHERE}`).get(params(filter)) as { n: number }).n;
+    const w = eventWhere(filter);
+    return (this.db.prepare(`SELECT count(*) AS n FROM events ${w.sql}`).get(...w.params) as { n: number }).n;
   }
 
   get(id: number): EventRow | undefined {
@@ -97,17 +98,12 @@ export interface EventFilter {
   codes?: number[] | undefined;
 }
 
-const WHERE = `(@person IS NULL OR person_id = @person) AND (@since IS NULL OR created_at >= @since)
-  AND (@until IS NULL OR created_at < @until)
-  AND (@doors IS NULL OR door_id IN (SELECT value FROM json_each(@doors)))
-  AND (@codes IS NULL OR event_code IN (SELECT value FROM json_each(@codes)))`;
-
-function params(f: EventFilter) {
-  return {
-    person: f.personId ?? null,
-    since: f.since ?? null,
-    until: f.until ?? null,
-    doors: f.doorIds ? JSON.stringify(f.doorIds) : null,
-    codes: f.codes ? JSON.stringify(f.codes) : null,
-  };
+function eventWhere(f: EventFilter) {
+  return where([
+    ['person_id = ?', f.personId],
+    ['created_at >= ?', f.since],
+    ['created_at < ?', f.until],
+    ['door_id IN (SELECT value FROM json_each(?))', f.doorIds ? JSON.stringify(f.doorIds) : undefined],
+    ['event_code IN (SELECT value FROM json_each(?))', f.codes ? JSON.stringify(f.codes) : undefined],
+  ]);
 }

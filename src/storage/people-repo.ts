@@ -1,5 +1,6 @@
 /** SQL for people. No rules here: the admin layer validates before it writes. */
 import type { Db } from './database.js';
+import { where } from './where.js';
 
 export interface PersonRow {
   id: number;
@@ -38,21 +39,20 @@ export class PeopleRepo {
   }
 
   list(filter: { email?: string | undefined; updatedSince?: string | undefined; limit: number; offset: number }): PersonRow[] {
-    return this.db
-      .prepare(
-        `SELECT * FROM people
-         WHERE (@email IS NULL OR lower(email) = lower(@email)) AND (@since IS NULL OR updated_at >= @since)
-         ORDER BY id LIMIT @limit OFFSET @offset`,
-      )
-      .all({ email: filter.email ?? null, since: filter.updatedSince ?? null, limit: filter.limit, offset: filter.offset }) as PersonRow[];
+    const w = this.filter(filter);
+    return this.db.prepare(`SELECT * FROM people ${w.sql} ORDER BY id LIMIT ? OFFSET ?`).all(...w.params, filter.limit, filter.offset) as PersonRow[];
   }
 
   count(filter: { email?: string | undefined; updatedSince?: string | undefined } = {}): number {
-    return (
-      this.db
-        .prepare(`SELECT count(*) AS n FROM people WHERE (@email IS NULL OR lower(email) = lower(@email)) AND (@since IS NULL OR updated_at >= @since)`)
-        .get({ email: filter.email ?? null, since: filter.updatedSince ?? null }) as { n: number }
-    ).n;
+    const w = this.filter(filter);
+    return (this.db.prepare(`SELECT count(*) AS n FROM people ${w.sql}`).get(...w.params) as { n: number }).n;
+  }
+
+  private filter(f: { email?: string | undefined; updatedSince?: string | undefined }) {
+    return where([
+      ['lower(email) = lower(?)', f.email],
+      ['updated_at >= ?', f.updatedSince],
+    ]);
   }
 
   update(id: number, p: Omit<PersonRow, 'id' | 'created_at'>): void {

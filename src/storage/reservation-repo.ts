@@ -1,5 +1,6 @@
 /** SQL for reservations: time-limited access for a person, at some doors or (no door rows) all of them. */
 import type { Db } from './database.js';
+import { where } from './where.js';
 
 export interface ReservationRow {
   id: number;
@@ -34,15 +35,13 @@ export class ReservationRepo {
 
   /** Reservations that end after `endsAfter` (current and future ones), oldest start first. */
   list(filter: { endsAfter?: string | undefined; personId?: number | undefined; limit: number; offset: number }): ReservationRow[] {
+    const w = where([
+      ['end_time > ?', filter.endsAfter],
+      ['person_id = ?', filter.personId],
+    ]);
     const rows = this.db
-      .prepare(
-        `SELECT * FROM reservations WHERE (@after IS NULL OR end_time > @after) AND (@person IS NULL OR person_id = @person)
-         ORDER BY start_time, id LIMIT @limit OFFSET @offset`,
-      )
-      .all({ after: filter.endsAfter ?? null, person: filter.personId ?? null, limit: filter.limit, offset: filter.offset }) as Omit<
-      ReservationRow,
-      'door_ids'
-    >[];
+      .prepare(`SELECT * FROM reservations ${w.sql} ORDER BY start_time, id LIMIT ? OFFSET ?`)
+      .all(...w.params, filter.limit, filter.offset) as Omit<ReservationRow, 'door_ids'>[];
     return rows.map((row) => ({ ...row, door_ids: this.doorIds(row.id) }));
   }
 
