@@ -12,8 +12,6 @@ import { DoorController, type DoorStatus } from './door/door-controller.js';
 import { SystemClock, type Clock } from './drivers/clock.js';
 import type { DoorHardware } from './drivers/door-hardware.js';
 import { SimDoorHardware } from './drivers/sim/sim-door.js';
-import { GpioDoorHardware } from './drivers/gpio-door.js';
-import { loadOnoff, OnoffPort } from './drivers/gpio/onoff-port.js';
 import type { GpioPort } from './drivers/gpio/port.js';
 import { parseBitString } from './core/wiegand-encoder.js';
 import type { Logger } from './log.js';
@@ -66,6 +64,8 @@ export class Daemon {
     const { config, log } = this.opts;
     const port = this.opts.sim ? null : await this.openGpio();
     this.port = port;
+    // Loaded only for real doors: the simulated door needs neither serialport nor onoff.
+    const { GpioDoorHardware } = port === null ? { GpioDoorHardware: null } : await import('./drivers/gpio-door.js');
     const store = openStore(config.data_dir, this.opts.env ?? process.env, config.pin_key_file);
     this.store = store;
     const access = new AccessRepo(store.db);
@@ -78,7 +78,7 @@ export class Daemon {
     // Doors first: their relays are driven locked before anything else can happen.
     for (const door of config.doors) {
       // A door's lines are claimed (and its relay driven locked) here, one door at a time.
-      const hw = port === null ? new SimDoorHardware() : new GpioDoorHardware(port, door, door.hardware!);
+      const hw = port === null || GpioDoorHardware === null ? new SimDoorHardware() : new GpioDoorHardware(port, door, door.hardware!);
       const rules = doorPinRules(config, door);
       const controller = new DoorController({
         door,
@@ -160,6 +160,7 @@ export class Daemon {
       );
     }
     const g = this.opts.config.gpio;
+    const { OnoffPort, loadOnoff } = await import('./drivers/gpio/onoff-port.js');
     return new OnoffPort(await loadOnoff(), g.sysfs_root, g.chip);
   }
 

@@ -3,6 +3,7 @@
  * hold unlocked, back to normal) on the main thread, where the doors are.
  */
 import { Worker } from 'node:worker_threads';
+import { WORKER_LIMITS } from '../worker-limits.js';
 import type { Config } from '../config/schema.js';
 import type { DoorController } from '../door/door-controller.js';
 import type { Logger } from '../log.js';
@@ -23,7 +24,7 @@ export class ApiHost {
   ) {}
 
   start(): void {
-    const worker = new Worker(WORKER, { workerData: { config: this.config } });
+    const worker = new Worker(WORKER, { workerData: { config: this.config }, resourceLimits: WORKER_LIMITS });
     this.worker = worker;
     worker.on('message', (m: FromApi) => this.onMessage(m));
     worker.on('error', (err) => {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../worker-limits.js';
 import { RefusedError } from '../admin/errors.js';
 import type { Config } from '../config/schema.js';
 import { openStore } from '../storage/store.js';
@@ -17,12 +18,14 @@ import { notFoundRoute, ROUTES, type ChannelCall } from './routes.js';
 import { hasScope } from './scopes.js';
 import type { FromApi, ToApi } from './protocol.js';
 
+
+lowerThreadPriority(10);
 const { config } = workerData as { config: Config };
 const port = parentPort!;
 const send = (m: FromApi) => port.postMessage(m);
 const log = (level: 'error' | 'warn' | 'info', message: string) => send({ type: 'log', level, message });
 
-const store = openStore(config.data_dir, process.env, config.pin_key_file);
+const store = openStore(config.data_dir, process.env, config.pin_key_file, { alreadyChecked: true });
 const admin = { store, config, now: Date.now };
 const tokens = new TokenRepo(store.db);
 

@@ -6,6 +6,7 @@
  */
 import mqtt from 'mqtt';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../worker-limits.js';
 import { eventView } from '../admin/events.js';
 import { openDatabase } from '../storage/database.js';
 import type { EventRow } from '../storage/event-repo.js';
@@ -28,12 +29,14 @@ export interface PublisherData {
   version: string;
 }
 
+
+lowerThreadPriority(10);
 const data = workerData as PublisherData;
 const port = parentPort!;
 const send = (m: FromPublisher) => port.postMessage(m);
 const log = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => send({ type: 'log', level, message });
 
-const db = openDatabase(data.dataDir);
+const db = openDatabase(data.dataDir, { alreadyChecked: true });
 // Losing the latest cursor save to a power cut only repeats events (allowed); it must not cost an fsync each time.
 db.pragma('synchronous = NORMAL');
 const outbox = new OutboxRepo(db);

@@ -3,6 +3,7 @@
  * executed and recorded on the main thread. Nothing here waits on the broker.
  */
 import { Worker } from 'node:worker_threads';
+import { WORKER_LIMITS } from '../worker-limits.js';
 import type { Logger } from '../log.js';
 import type { Command } from './commands.js';
 import type { PublisherData } from './publisher-worker.js';
@@ -27,7 +28,7 @@ export class MqttPublisher {
   ) {}
 
   start(): void {
-    const worker = new Worker(WORKER, { workerData: this.data });
+    const worker = new Worker(WORKER, { workerData: this.data, resourceLimits: WORKER_LIMITS });
     this.worker = worker;
     worker.on('message', (m: FromPublisher) => this.onMessage(m));
     worker.on('error', (err) => this.log.error(`publisher failed: ${err.message}`));

@@ -3,7 +3,6 @@
  * one failing (a broken config) does not hide the others that can still run.
  */
 import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
-import mqtt from 'mqtt';
 import type { Config } from '../config/schema.js';
 import { densityLimit } from '../core/pin-rules.js';
 import { connectionSettings } from '../mqtt/connection.js';
@@ -124,6 +123,8 @@ async function broker(config: Config, env: NodeJS.ProcessEnv): Promise<Check> {
   }
   if (!s) return pass('MQTT', 'off (no mqtt.url): events stay local');
   const settings = s;
+  // Loaded only here: the rest of the CLI has no use for an MQTT client.
+  const { default: mqtt } = await import('mqtt');
   return new Promise((resolve) => {
     const client = mqtt.connect(settings.url, {
       clientId: `${settings.clientId}-doctor`,

@@ -24,6 +24,11 @@ export function databasePath(dataDir: string): string {
 export interface OpenOptions {
   /** How long a writer waits for another process's write lock before giving up (ms). */
   busyTimeoutMs?: number;
+  /**
+   * Skip the integrity check and migrations: for the daemon's worker threads, which open a database the main
+   * thread has just checked and migrated (a second full read of the file costs time and memory for nothing).
+   */
+  alreadyChecked?: boolean;
 }
 
 export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
@@ -44,8 +49,10 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('secure_delete = ON');
-    checkIntegrity(db, file);
-    migrate(db, file);
+    if (!opts.alreadyChecked) {
+      checkIntegrity(db, file);
+      migrate(db, file);
+    }
     return db;
   } catch (err) {
     db.close();

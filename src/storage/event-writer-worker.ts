@@ -4,6 +4,7 @@
  * Wiegand handling. Messages that arrive during a commit are committed together in the next one (group commit).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../worker-limits.js';
 import type { PersistedLockout } from '../core/lockout.js';
 import { openDatabase } from './database.js';
 import { EventRepo, type NewEvent } from './event-repo.js';
@@ -11,9 +12,11 @@ import { LockoutRepo } from './lockout-repo.js';
 import type { FromWorker, RetentionPolicy, ToWorker } from './event-writer-protocol.js';
 import { OutboxRepo } from './outbox-repo.js';
 
+
+lowerThreadPriority(5);
 const port = parentPort!;
 const data = workerData as { dataDir: string; retention: RetentionPolicy | null };
-const db = openDatabase(data.dataDir);
+const db = openDatabase(data.dataDir, { alreadyChecked: true });
 const events = new EventRepo(db);
 const lockouts = new LockoutRepo(db);
 const outbox = new OutboxRepo(db);

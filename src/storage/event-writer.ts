@@ -4,6 +4,7 @@
  * worker dies, so nothing is lost short of the process itself dying (then at most the last commit window is).
  */
 import { Worker } from 'node:worker_threads';
+import { WORKER_LIMITS } from '../worker-limits.js';
 import type { PersistedLockout } from '../core/lockout.js';
 import type { Logger } from '../log.js';
 import type { EventRow, NewEvent } from './event-repo.js';
@@ -48,7 +49,7 @@ export class EventWriter implements EventSink {
 
   async start(): Promise<void> {
     this.ready = false;
-    const worker = new Worker(WORKER, { workerData: { dataDir: this.dataDir, retention: this.retention } });
+    const worker = new Worker(WORKER, { workerData: { dataDir: this.dataDir, retention: this.retention }, resourceLimits: WORKER_LIMITS });
     this.worker = worker;
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: FromWorker) => {

@@ -13,8 +13,13 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env, keyFile: string | null = null): Store {
-  const db = openDatabase(dataDir);
+export function openStore(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  keyFile: string | null = null,
+  opts: { alreadyChecked?: boolean } = {},
+): Store {
+  const db = openDatabase(dataDir, opts);
   try {
     const { key, path } = loadPinKey(dataDir, env, keyFile);
     checkKeyMatches(db, keyFingerprint(key), path);

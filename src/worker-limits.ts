@@ -1,0 +1,21 @@
+import { setPriority } from 'node:os';
+
+/**
+ * Heap limits for keypadd's worker threads (event writer, MQTT publisher, API). Each is an isolate of its own; a
+ * small young generation keeps an idle one near 10 MB on a Pi, and the old-generation cap turns a leak into a
+ * worker restart (the daemon restarts its workers) instead of the kernel's OOM killer taking the whole daemon.
+ */
+export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 128 };
+
+/**
+ * Lowers the calling worker thread's scheduling priority (on Linux, setpriority on "this process" applies to the
+ * calling thread only). Storage, MQTT and the API then yield the CPU to the main thread, which handles keys and
+ * Wiegand edges: on a busy 2-core machine the input path is never preempted by background work.
+ */
+export function lowerThreadPriority(niceness: number): void {
+  try {
+    setPriority(0, niceness);
+  } catch {
+    // Not permitted or not supported: run at normal priority.
+  }
+}
