@@ -122,3 +122,18 @@ export const door = z.strictObject({
     .describe('Key entry at this door.'),
 });
 
+
+/** Every GPIO line a door's wiring uses: its config field, a name for people, and the BCM pin. */
+export function wiredLines(h: z.output<typeof hardware>): { field: string; name: string; pin: number }[] {
+  const lines: [string, string, number | undefined][] = [
+    ['relay.pin', 'relay', h.relay.pin],
+    ['led.pin', 'LED', h.led?.pin],
+    ['buzzer.pin', 'buzzer', h.buzzer?.pin],
+    ['contact.pin', 'contact', h.contact?.pin],
+    ['rex.pin', 'REX', h.rex?.pin],
+    ['tamper.pin', 'tamper', h.tamper?.pin],
+    ['wiegand.d0', 'Wiegand D0', h.wiegand?.d0],
+    ['wiegand.d1', 'Wiegand D1', h.wiegand?.d1],
+  ];
+  return lines.filter((l): l is [string, string, number] => l[2] !== undefined).map(([field, name, pin]) => ({ field, name, pin }));
+}

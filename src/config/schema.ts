@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { isValidTimeZone, systemTimeZone } from '../core/site-time.js';
-import { door, pinLength, seconds, weakPins } from './door-schema.js';
+import { door, pinLength, seconds, weakPins, wiredLines } from './door-schema.js';
 
 /** The hostname, cut to what a topic level may safely hold. */
 const defaultNodeId = () => hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'keypadd';
@@ -184,18 +184,7 @@ export const configSchema = z
     c.doors.forEach((d, i) => {
       const h = d.hardware;
       if (!h) return;
-      const used: [string, number | undefined][] = [
-        ['relay.pin', h.relay.pin],
-        ['led.pin', h.led?.pin],
-        ['buzzer.pin', h.buzzer?.pin],
-        ['contact.pin', h.contact?.pin],
-        ['rex.pin', h.rex?.pin],
-        ['tamper.pin', h.tamper?.pin],
-        ['wiegand.d0', h.wiegand?.d0],
-        ['wiegand.d1', h.wiegand?.d1],
-      ];
-      for (const [field, pin] of used) {
-        if (pin === undefined) continue;
+      for (const { field, pin } of wiredLines(h)) {
         const where = `doors[${i}].hardware.${field}`;
         const other = pins.get(pin);
         if (other) ctx.addIssue({ code: 'custom', path: ['doors', i, 'hardware', ...field.split('.')], message: `BCM ${pin} is already used by ${other}` });

@@ -4,6 +4,7 @@
  */
 import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
+import { wiredLines } from '../config/door-schema.js';
 import { densityLimit } from '../core/pin-rules.js';
 import { connectionSettings } from '../mqtt/connection.js';
 import { findChip, resolveLine } from '../drivers/gpio/sysfs-resolver.js';
@@ -69,19 +70,7 @@ function gpio(config: Config): Check[] {
     const chip = findChip(config.gpio.sysfs_root, config.gpio.chip);
     const out: Check[] = [pass('GPIO', `controller ${chip.name} "${chip.label}", base ${chip.base}, ${chip.ngpio} lines`)];
     for (const d of wired) {
-      const h = d.hardware!;
-      const lines: [string, number | undefined][] = [
-        ['relay', h.relay.pin],
-        ['LED', h.led?.pin],
-        ['buzzer', h.buzzer?.pin],
-        ['contact', h.contact?.pin],
-        ['REX', h.rex?.pin],
-        ['tamper', h.tamper?.pin],
-        ['Wiegand D0', h.wiegand?.d0],
-        ['Wiegand D1', h.wiegand?.d1],
-      ];
-      for (const [name, pin] of lines) {
-        if (pin === undefined) continue;
+      for (const { name, pin } of wiredLines(d.hardware!)) {
         const n = resolveLine(chip, pin, config.gpio.sysfs_root, `door ${d.id} ${name}`);
         out.push(pass(`door ${d.id} ${name}`, `BCM ${pin} = sysfs GPIO ${n}`));
       }
