@@ -45,14 +45,18 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
     throw new StorageError(`cannot open database ${file}: ${(err as Error).message}`);
   }
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('secure_delete = ON');
-    if (!opts.alreadyChecked) {
-      checkIntegrity(db, file);
-      migrate(db, file);
-    }
+    // Two processes opening a new file at once can get SQLITE_BUSY from the switch to WAL without the busy handler
+    // being asked (SQLite will not wait where waiting could deadlock): retry briefly, then give up with the error.
+    retryWhileBusy(opts.busyTimeoutMs ?? 5000, () => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('secure_delete = ON');
+      if (!opts.alreadyChecked) {
+        checkIntegrity(db, file);
+        migrate(db, file);
+      }
+    });
     return db;
   } catch (err) {
     db.close();
@@ -60,6 +64,23 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
     const code = (err as { code?: string }).code ?? '';
     if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) throw damaged(file, (err as Error).message);
     throw new StorageError(`cannot open database ${file}: ${(err as Error).message}`);
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Runs `fn`, again while SQLite says the database is busy, for up to `budgetMs` (start-up only: it sleeps). */
+function retryWhileBusy(budgetMs: number, fn: () => void): void {
+  const end = Date.now() + budgetMs;
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw err;
+      if (Date.now() >= end) throw err;
+      Atomics.wait(pause, 0, 0, 10 + Math.random() * 40);
+    }
   }
 }
 

@@ -74,6 +74,25 @@ describe('concurrent creators', () => {
     expectStored(dir, all);
   }, 120_000);
 
+  it('several processes opening one fresh database at the same instant all succeed', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { dir } = setup();
+      const k = new Cli(dir);
+      const codes = await Promise.all(
+        [1, 2, 3, 4].map(
+          () =>
+            new Promise<{ code: number | null; err: string }>((resolve) => {
+              const c = k.spawn('person', 'list');
+              let err = '';
+              c.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+              c.on('close', (code) => resolve({ code, err }));
+            }),
+        ),
+      );
+      expect(codes).toEqual(Array(4).fill({ code: 0, err: '' }));
+    }
+  }, 60_000);
+
   it('two CLI processes racing for the same custom PIN: exactly one gets it', async () => {
     const { dir } = setup();
     const k = new Cli(dir);
