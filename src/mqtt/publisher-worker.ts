@@ -147,7 +147,11 @@ function drain(): void {
   try {
     while (connected && inflight < WINDOW) {
       const rows = outbox.after(nextAfter, WINDOW - inflight);
-      if (rows.length === 0) break;
+      if (rows.length === 0) {
+        // Caught up: say so at once (the backlog sensor should not show a stale count for 10 s).
+        if (inflight === 0 && lastBacklog !== 0) publishStatus();
+        break;
+      }
       for (const row of rows) publishEvent(row);
     }
   } catch (err) {
@@ -197,8 +201,11 @@ function publishState(doorId: number): void {
   client.publish(t.state(doorId), json, { qos: 1, retain: true });
 }
 
+let lastBacklog: number | null = null;
+
 function publishStatus(): void {
   const backlog = outbox.backlog(cursor);
+  lastBacklog = backlog;
   const alarm = backlog > data.backlogAlarm && !alarmed;
   alarmed = backlog > data.backlogAlarm;
   send({ type: 'backlog', backlog, alarm });
