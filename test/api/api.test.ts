@@ -196,9 +196,11 @@ describe('API behaviour', () => {
   it('throttles an address after repeated bad tokens', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await api('GET', '/api/3/account', undefined, `kpd_guess${i}`)).status);
-    // Earlier tests already spent two bad tokens from this address: 10 in a minute block it.
+    // Earlier tests already spent two bad tokens from this address (within the minute, unless the machine is slow):
+    // the 10th bad token in a minute blocks it.
     const first429 = statuses.indexOf(429);
-    expect(first429).toBe(8);
+    expect(first429).toBeGreaterThanOrEqual(8);
+    expect(first429).toBeLessThanOrEqual(10);
     expect(statuses.slice(0, first429).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(first429).every((s) => s === 429)).toBe(true);
     // ...and a good token from that address waits too.

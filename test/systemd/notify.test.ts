@@ -51,7 +51,8 @@ describe.skipIf(!HAVE)('systemd notification', () => {
     const pings = () => got.filter((g) => g.msg.includes('WATCHDOG=1')).map((g) => g.t);
     await eventually(pings, (p) => p.length >= 4);
     const p = pings();
-    for (let i = 1; i < p.length; i++) expect(p[i]! - p[i - 1]!).toBeLessThan(1000);
+    // Regular pings (every 200 ms here); 2 s leaves room for a loaded machine to spawn systemd-notify late.
+    for (let i = 1; i < p.length; i++) expect(p[i]! - p[i - 1]!).toBeLessThan(2000);
 
     // A hung main thread: no ping may be sent for as long as it hangs.
     const before = Date.now();
