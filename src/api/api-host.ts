@@ -3,7 +3,7 @@
  * hold unlocked, back to normal) on the main thread, where the doors are.
  */
 import { Worker } from 'node:worker_threads';
-import { WORKER_LIMITS } from '../worker-limits.js';
+import { stopWorker, WORKER_LIMITS } from '../worker-threads.js';
 import type { Config } from '../config/schema.js';
 import type { DoorController } from '../door/door-controller.js';
 import type { Logger } from '../log.js';
@@ -42,12 +42,7 @@ export class ApiHost {
     const worker = this.worker;
     if (!worker) return;
     this.stopping = true;
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.postMessage({ type: 'stop' } satisfies ToApi);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
-    clearTimeout(timer);
-    await worker.terminate();
+    await stopWorker(worker, () => worker.postMessage({ type: 'stop' } satisfies ToApi), 2000);
   }
 
   private onMessage(m: FromApi): void {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { parentPort, workerData } from 'node:worker_threads';
-import { lowerThreadPriority } from '../worker-limits.js';
+import { lowerThreadPriority } from '../worker-threads.js';
 import { RefusedError } from '../admin/errors.js';
 import type { Config } from '../config/schema.js';
 import { openStore } from '../storage/store.js';

@@ -6,7 +6,7 @@
  */
 import mqtt from 'mqtt';
 import { parentPort, workerData } from 'node:worker_threads';
-import { lowerThreadPriority } from '../worker-limits.js';
+import { lowerThreadPriority } from '../worker-threads.js';
 import { eventView } from '../admin/events.js';
 import { openDatabase } from '../storage/database.js';
 import type { EventRow } from '../storage/event-repo.js';

@@ -3,7 +3,7 @@
  * executed and recorded on the main thread. Nothing here waits on the broker.
  */
 import { Worker } from 'node:worker_threads';
-import { WORKER_LIMITS } from '../worker-limits.js';
+import { stopWorker, WORKER_LIMITS } from '../worker-threads.js';
 import type { Logger } from '../log.js';
 import type { Command } from './commands.js';
 import type { PublisherData } from './publisher-worker.js';
@@ -56,12 +56,7 @@ export class MqttPublisher {
     const worker = this.worker;
     if (!worker) return;
     this.stopping = true;
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    this.post({ type: 'stop' });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
-    clearTimeout(timer);
-    await worker.terminate();
+    await stopWorker(worker, () => this.post({ type: 'stop' }), 3000);
   }
 
   private post(m: ToPublisher): void {

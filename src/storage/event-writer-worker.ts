@@ -4,7 +4,7 @@
  * Wiegand handling. Messages that arrive during a commit are committed together in the next one (group commit).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { lowerThreadPriority } from '../worker-limits.js';
+import { lowerThreadPriority } from '../worker-threads.js';
 import type { PersistedLockout } from '../core/lockout.js';
 import { openDatabase } from './database.js';
 import { EventRepo, type NewEvent } from './event-repo.js';

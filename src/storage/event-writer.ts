@@ -4,7 +4,7 @@
  * worker dies, so nothing is lost short of the process itself dying (then at most the last commit window is).
  */
 import { Worker } from 'node:worker_threads';
-import { WORKER_LIMITS } from '../worker-limits.js';
+import { stopWorker, WORKER_LIMITS } from '../worker-threads.js';
 import type { PersistedLockout } from '../core/lockout.js';
 import type { Logger } from '../log.js';
 import type { EventRow, NewEvent } from './event-repo.js';
@@ -114,14 +114,8 @@ export class EventWriter implements EventSink {
     const worker = this.worker;
     if (!worker) return;
     this.stopping = true;
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    this.post({ type: 'close' });
-    let timer: NodeJS.Timeout | undefined;
-    // Bounded: a wedged worker must not keep the daemon (and its locked doors' supervisor) waiting forever.
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
-    clearTimeout(timer);
+    await stopWorker(worker, () => this.post({ type: 'close' }), 5000);
     if (this.pending.size > 0) this.log.error(`${this.pending.size} events were not stored before stopping`);
-    await worker.terminate();
   }
 
   /** Sends to the worker once it is ready; before that, pending state is sent by start(). */

@@ -1,4 +1,5 @@
 import { setPriority } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 
 /**
  * Heap limits for keypadd's worker threads (event writer, MQTT publisher, API). Each is an isolate of its own; a
@@ -18,4 +19,17 @@ export function lowerThreadPriority(niceness: number): void {
   } catch {
     // Not permitted or not supported: run at normal priority.
   }
+}
+
+/**
+ * Stops a worker the polite way: `sendClose` asks it to finish (store, publish, close), then it gets `graceMs` to
+ * exit before it is terminated. Bounded, because a wedged worker must not hold up a daemon that is stopping.
+ */
+export async function stopWorker(worker: Worker, sendClose: () => void, graceMs: number): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  sendClose();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+  clearTimeout(timer);
+  await worker.terminate();
 }
