@@ -64,3 +64,33 @@ export class Listeners<T> {
     for (const l of [...this.list]) l(value);
   }
 }
+
+/**
+ * What an input source reports, each to its own listeners: keys, cards, and hardware status. Drivers (a Wiegand
+ * reader, a serial keypad) extend it; a door holds one and forwards every source into it, so the door sees one
+ * keypad and one card reader whatever is wired.
+ */
+export class InputEvents implements Keypad, CardReader {
+  readonly keys = new Listeners<Key>();
+  readonly cards = new Listeners<string>();
+  readonly statuses = new Listeners<HardwareStatus>();
+
+  onKey(listener: (key: Key) => void): () => void {
+    return this.keys.add(listener);
+  }
+
+  onCard(listener: (cardNumber: string) => void): () => void {
+    return this.cards.add(listener);
+  }
+
+  onStatus(listener: (status: HardwareStatus) => void): () => void {
+    return this.statuses.add(listener);
+  }
+
+  /** Passes on everything `source` reports. */
+  forward(source: InputEvents): void {
+    source.onKey((k) => this.keys.emit(k));
+    source.onCard((c) => this.cards.emit(c));
+    source.onStatus((st) => this.statuses.emit(st));
+  }
+}

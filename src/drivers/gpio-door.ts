@@ -3,8 +3,7 @@
  * Wiegand reader and the serial keypad reach the door as one keypad and one card reader.
  */
 import type { DoorConfig } from '../config/schema.js';
-import type { Key } from '../core/key-collector.js';
-import { Listeners, type DoorHardware, type HardwareStatus, type InputLine, type OutputLine } from './door-hardware.js';
+import { InputEvents, type DoorHardware, type HardwareStatus, type InputLine, type OutputLine } from './door-hardware.js';
 import { debouncedInput, type GpioPort } from './gpio/port.js';
 import { SerialKeypad } from './serial/serial-keypad.js';
 import { WiegandReader } from './wiegand/wiegand-reader.js';
@@ -19,11 +18,10 @@ export class GpioDoorHardware implements DoorHardware {
   readonly rex: InputLine | null;
   readonly wiegand: WiegandReader | null;
   readonly serial: SerialKeypad | null;
-  private readonly keys = new Listeners<Key>();
-  private readonly cards = new Listeners<string>();
-  private readonly statuses = new Listeners<HardwareStatus>();
-  readonly keypad = { onKey: (l: (k: Key) => void) => this.keys.add(l) };
-  readonly reader = { onCard: (l: (n: string) => void) => this.cards.add(l) };
+  /** Keys and cards from the Wiegand reader and the serial keypad, and every status, as one source. */
+  private readonly inputs = new InputEvents();
+  readonly keypad = this.inputs;
+  readonly reader = this.inputs;
 
   constructor(
     private readonly port: GpioPort,
@@ -40,7 +38,7 @@ export class GpioDoorHardware implements DoorHardware {
     this.contact = input('door contact', hw.contact);
     this.rex = input('REX', hw.rex);
     const tamper = input('tamper', hw.tamper);
-    tamper?.onChange((on) => this.statuses.emit({ type: on ? 'tamper' : 'tamper_cleared', source: name('tamper') }));
+    tamper?.onChange((on) => this.inputs.statuses.emit({ type: on ? 'tamper' : 'tamper_cleared', source: name('tamper') }));
     this.wiegand = hw.wiegand ? wiegandReader(port, name('Wiegand reader'), hw.wiegand) : null;
     this.serial = hw.serial
       ? new SerialKeypad({
@@ -53,17 +51,12 @@ export class GpioDoorHardware implements DoorHardware {
           maxBackoffMs: 30_000,
         })
       : null;
-    for (const source of [this.wiegand, this.serial]) {
-      if (!source) continue;
-      source.onKey((k) => this.keys.emit(k));
-      source.onCard((c) => this.cards.emit(c));
-      source.onStatus((s) => this.statuses.emit(s));
-    }
+    for (const source of [this.wiegand, this.serial]) if (source) this.inputs.forward(source);
     this.serial?.start();
   }
 
   onStatus(l: (s: HardwareStatus) => void): () => void {
-    return this.statuses.add(l);
+    return this.inputs.onStatus(l);
   }
 
   close(): void {

@@ -8,7 +8,7 @@
 import { ReadlineParser } from '@serialport/parser-readline';
 import { SerialPort } from 'serialport';
 import { isKey, type Key } from '../../core/key-collector.js';
-import { Listeners, type HardwareStatus } from '../door-hardware.js';
+import { InputEvents } from '../door-hardware.js';
 
 export interface SerialKeypadOptions {
   name: string;
@@ -21,11 +21,8 @@ export interface SerialKeypadOptions {
   maxBackoffMs: number;
 }
 
-export class SerialKeypad {
+export class SerialKeypad extends InputEvents {
   private port?: SerialPort;
-  private readonly keys = new Listeners<Key>();
-  private readonly cards = new Listeners<string>();
-  private readonly statuses = new Listeners<HardwareStatus>();
   private backoffMs = 1000;
   private reopenTimer: NodeJS.Timeout | undefined;
   private offline = false;
@@ -33,18 +30,8 @@ export class SerialKeypad {
   private pendingBytes = 0;
   readonly stats = { keys: 0, lines: 0, cards: 0, garbage: 0, overlong: 0, reconnects: 0 };
 
-  constructor(private readonly opts: SerialKeypadOptions) {}
-
-  onKey(l: (k: Key) => void): () => void {
-    return this.keys.add(l);
-  }
-
-  onCard(l: (n: string) => void): () => void {
-    return this.cards.add(l);
-  }
-
-  onStatus(l: (s: HardwareStatus) => void): () => void {
-    return this.statuses.add(l);
+  constructor(private readonly opts: SerialKeypadOptions) {
+    super();
   }
 
   /** Opens the port; failures are retried in the background, never thrown. */

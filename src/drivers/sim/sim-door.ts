@@ -7,7 +7,7 @@
 import { isKey, type Key } from '../../core/key-collector.js';
 import { DEFAULT_WIEGAND } from '../../core/wiegand.js';
 import { encodeCardNumber, toPulses } from '../../core/wiegand-encoder.js';
-import { Listeners, type DoorHardware, type HardwareStatus, type InputLine, type OutputLine } from '../door-hardware.js';
+import { InputEvents, Listeners, type DoorHardware, type HardwareStatus, type InputLine, type OutputLine } from '../door-hardware.js';
 import { SimGpioPort } from '../gpio/sim-port.js';
 import { WiegandReader } from '../wiegand/wiegand-reader.js';
 
@@ -52,23 +52,20 @@ export class SimDoorHardware implements DoorHardware {
   readonly tamper = new SimInput(false);
   readonly gpio = new SimGpioPort();
   readonly wiegand = new WiegandReader({ name: 'simulated Wiegand reader', ...SIM_WIEGAND, activeLow: true, decoder: DEFAULT_WIEGAND, maxFramesPerSecond: 50 });
-  private readonly keys = new Listeners<Key>();
-  private readonly cards = new Listeners<string>();
-  private readonly statuses = new Listeners<HardwareStatus>();
-  readonly keypad = { onKey: (l: (k: Key) => void) => this.keys.add(l) };
-  readonly reader = { onCard: (l: (n: string) => void) => this.cards.add(l) };
+  /** Keys typed straight in, and what the simulated Wiegand reader decodes, as one source. */
+  private readonly inputs = new InputEvents();
+  readonly keypad = this.inputs;
+  readonly reader = this.inputs;
   closed = false;
 
   constructor() {
     this.wiegand.attach(this.gpio);
-    this.wiegand.onKey((k) => this.keys.emit(k));
-    this.wiegand.onCard((c) => this.cards.emit(c));
-    this.wiegand.onStatus((s) => this.statuses.emit(s));
-    this.tamper.onChange((on) => this.statuses.emit({ type: on ? 'tamper' : 'tamper_cleared', source: 'simulated tamper switch' }));
+    this.inputs.forward(this.wiegand);
+    this.tamper.onChange((on) => this.inputs.statuses.emit({ type: on ? 'tamper' : 'tamper_cleared', source: 'simulated tamper switch' }));
   }
 
   onStatus(l: (s: HardwareStatus) => void): () => void {
-    return this.statuses.add(l);
+    return this.inputs.onStatus(l);
   }
 
   /** Types a key sequence such as "1234#" straight into the keypad; refuses anything that is not a keypad key. */
@@ -76,7 +73,7 @@ export class SimDoorHardware implements DoorHardware {
     const keys = [...sequence];
     const bad = keys.find((k) => !isKey(k));
     if (bad !== undefined) throw new Error(`keys: "${bad}" is not a keypad key (0-9, *, #)`);
-    for (const k of keys) this.keys.emit(k as Key);
+    for (const k of keys) this.inputs.keys.emit(k as Key);
   }
 
   /**

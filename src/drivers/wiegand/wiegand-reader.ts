@@ -4,8 +4,7 @@
  * Decoded frames are rate-limited: a noisy or malicious line sending 1,000 frames/s is survived, counted and
  * reported, and cannot flood decisions or the event log.
  */
-import { Listeners, type HardwareStatus } from '../door-hardware.js';
-import type { Key } from '../../core/key-collector.js';
+import { InputEvents } from '../door-hardware.js';
 import { WiegandDecoder, type Frame, type WiegandOptions } from '../../core/wiegand.js';
 import type { GpioPort } from '../gpio/port.js';
 
@@ -20,11 +19,8 @@ export interface WiegandReaderOptions {
   maxFramesPerSecond: number;
 }
 
-export class WiegandReader {
+export class WiegandReader extends InputEvents {
   private readonly decoder: WiegandDecoder;
-  private readonly keys = new Listeners<Key>();
-  private readonly cards = new Listeners<string>();
-  private readonly statuses = new Listeners<HardwareStatus>();
   private timer: NodeJS.Timeout | undefined;
   private tokens: number;
   private refilledAt = performance.now();
@@ -34,6 +30,7 @@ export class WiegandReader {
   readonly stats = { frames: 0, cards: 0, keys: 0, errors: 0, dropped: 0 };
 
   constructor(private readonly opts: WiegandReaderOptions) {
+    super();
     this.decoder = new WiegandDecoder(opts.decoder);
     this.tokens = opts.maxFramesPerSecond;
   }
@@ -48,18 +45,6 @@ export class WiegandReader {
         if (level === 1) this.pulse(bit, tMs);
       });
     }
-  }
-
-  onKey(l: (k: Key) => void): () => void {
-    return this.keys.add(l);
-  }
-
-  onCard(l: (n: string) => void): () => void {
-    return this.cards.add(l);
-  }
-
-  onStatus(l: (s: HardwareStatus) => void): () => void {
-    return this.statuses.add(l);
   }
 
   /** One bit, timestamped at the edge callback. */
