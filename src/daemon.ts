@@ -22,6 +22,7 @@ import { LockoutRepo } from './storage/lockout-repo.js';
 import { openStore, type Store } from './storage/store.js';
 import { MqttBridge } from './mqtt/bridge.js';
 import { ApiHost } from './api/api-host.js';
+import { SyncHost } from './sync/sync-host.js';
 import { createRequire } from 'node:module';
 
 const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -46,6 +47,7 @@ export class Daemon {
   private control?: ControlServer;
   private mqtt?: MqttBridge;
   private api?: ApiHost;
+  private sync?: SyncHost;
   private port: GpioPort | null = null;
   readonly doors = new Map<number, { controller: DoorController; hw: DoorHardware }>();
   private readonly clock: Clock;
@@ -108,6 +110,7 @@ export class Daemon {
     }
     await writer.start();
     writer.onRecorded((row) => logEvent(log, row));
+    if (config.sync.url !== null) this.sync = new SyncHost(config, writer, log.child('sync'), () => this.mqtt?.publishStatus(), this.retryBaseMs());
     this.mqtt = new MqttBridge({
       config,
       doors: new Map([...this.doors].map(([id, d]) => [id, d.controller])),
@@ -116,9 +119,11 @@ export class Daemon {
       version: VERSION,
       clockTrusted: () => this.clock.trusted(),
       env: this.opts.env ?? process.env,
+      sync: this.sync,
     });
     writer.onRecorded((row) => this.mqtt?.recorded(row));
     this.mqtt.start();
+    this.sync?.start();
     if (config.api.enabled) {
       this.api = new ApiHost(config, new Map([...this.doors].map(([id, d]) => [id, d.controller])), log.child('api'));
       this.api.start();
@@ -136,6 +141,7 @@ export class Daemon {
     }
     await this.control?.stop();
     await this.api?.stop();
+    await this.sync?.stop();
     await this.writer?.stop();
     // Last, so events stored at shutdown are in the outbox; what is not published now goes at the next start.
     await this.mqtt?.stop();
@@ -147,6 +153,7 @@ export class Daemon {
     this.writer = undefined;
     this.mqtt = undefined;
     this.api = undefined;
+    this.sync = undefined;
     this.store = undefined;
   }
 
@@ -164,6 +171,12 @@ export class Daemon {
     return new OnoffPort(await loadOnoff(), g.sysfs_root, g.chip);
   }
 
+  /** Tests shorten sync's retry backoff; production keeps the default (1 s, doubling). */
+  private retryBaseMs(): number | undefined {
+    const v = Number((this.opts.env ?? process.env).KEYPADD_TEST_SYNC_RETRY_MS);
+    return Number.isFinite(v) && v > 0 ? v : undefined;
+  }
+
   /** Since when storing events has failed (for the watchdog's health check), or null. */
   storageFailingSince(): number | null {
     return this.writer?.failingSince ?? null;
@@ -174,7 +187,8 @@ export class Daemon {
     const s = this.status();
     const doors = s.doors.map((d) => `${d.name} ${d.relay}${d.lockout.active ? ' (keypad locked out)' : ''}`).join(', ');
     const mqtt = s.mqtt?.enabled ? `MQTT ${s.mqtt.connected ? 'up' : 'down'}, ${s.mqtt.backlog ?? 0} to publish` : 'MQTT off';
-    return `${doors}; ${mqtt}; clock ${s.clock_trusted ? 'trusted' : 'NOT trusted'}`;
+    const sync = s.sync ? `; sync ${s.sync.status}${s.sync.age_s !== null ? ` ${formatAge(s.sync.age_s)} ago` : ''}` : '';
+    return `${doors}; ${mqtt}; clock ${s.clock_trusted ? 'trusted' : 'NOT trusted'}${sync}`;
   }
 
   /** Drives every relay locked at once, without waiting for anything: for fatal errors. */
@@ -190,6 +204,7 @@ export class Daemon {
     event_backlog: number;
     mqtt: ReturnType<MqttBridge['status']> | null;
     api: { url: string | null; error: string | null } | null;
+    sync: ReturnType<SyncHost['summary']> | null;
     doors: DoorStatus[];
   } {
     return {
@@ -200,6 +215,7 @@ export class Daemon {
       event_backlog: this.writer?.backlog ?? 0,
       mqtt: this.mqtt?.status() ?? null,
       api: this.api ? { url: this.api.url, error: this.api.error } : null,
+      sync: this.sync?.summary() ?? null,
       doors: [...this.doors.values()].map((d) => d.controller.status()),
     };
   }
@@ -209,8 +225,11 @@ export class Daemon {
   }
 
   /** Answers a control-socket request. */
-  request(req: ControlRequest): ControlResponse {
+  request(req: ControlRequest): ControlResponse | Promise<ControlResponse> {
     switch (req.cmd) {
+      case 'sync_run':
+        if (!this.sync) return { ok: false, error: 'sync is not configured (sync.url)' };
+        return this.sync.run({ force: req.force === true, full: req.full === true }).then((result) => ({ ok: true, result }));
       case 'status':
         return { ok: true, result: this.status() };
       case 'lockout_list':
@@ -272,6 +291,10 @@ export class Daemon {
     if (!d) throw new Error(`door: no door ${String(id)} (doors: ${[...this.doors.keys()].join(', ')})`);
     return d;
   }
+}
+
+function formatAge(s: number): string {
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
 }
 
 function logEvent(log: Logger, e: EventRow): void {

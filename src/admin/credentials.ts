@@ -16,7 +16,7 @@ import {
 import { doorPinRules, generatedLengthForAllDoors, sitePinRules } from '../config/policy.js';
 import { CARD_TYPE_ID, CredentialRepo, PIN_TYPE_ID, type CredentialRow } from '../storage/credential-repo.js';
 import { type AdminContext, nowIso, paging } from './context.js';
-import { RefusedError, invalid, notFound } from './errors.js';
+import { RefusedError, invalid, notFound, refuseIfSynced } from './errors.js';
 import { getPersonRow } from './people.js';
 
 /** A credential as the DoorFlow API returns one. */
@@ -83,7 +83,8 @@ export function createCredential(ctx: AdminContext, input: CredentialInput): Cre
   // IMMEDIATE: the uniqueness checks and the insert run under the write lock, so two creators serialise.
   return ctx.store.db
     .transaction((): Created => {
-      getPersonRow(ctx, input.person_id);
+      // A synced person's credentials come from the upstream only (a local one would block the next pull's).
+      refuseIfSynced('person_id', getPersonRow(ctx, input.person_id));
       const existing = repo.forPerson(input.person_id, typeId as 5 | 6);
       if (existing) {
         throw new RefusedError(
@@ -243,6 +244,7 @@ export function updateCredential(ctx: AdminContext, id: string, change: Credenti
   return ctx.store.db
     .transaction(() => {
       const row = getCredentialRow(ctx, id, personId);
+      refuseIfSynced('credential', row);
       if (change.value !== undefined && ctx.store.digest(normaliseValue(row, change.value)) !== row.digest) {
         throw invalid('value', 'cannot be changed: delete it and create a new one');
       }
@@ -260,6 +262,7 @@ function normaliseValue(row: CredentialRow, value: string): string {
 
 export function deleteCredential(ctx: AdminContext, id: string, personId?: number): CredentialView {
   const row = getCredentialRow(ctx, id, personId);
+  refuseIfSynced('credential', row);
   new CredentialRepo(ctx.store.db).delete(id);
   return credentialView(row);
 }

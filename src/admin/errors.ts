@@ -29,6 +29,17 @@ export function notFound(field: string, message: string): RefusedError {
   return new RefusedError('not_found', { [field]: [message] });
 }
 
+/**
+ * A record synced from the upstream API is owned by it: a change made here would be undone (or break) at the next
+ * pull, so it is refused with where to make it instead.
+ */
+export function refuseIfSynced(what: string, row: { upstream_id?: number | string | null }): void {
+  if (row.upstream_id === null || row.upstream_id === undefined) return;
+  throw new RefusedError('conflict', {
+    [what]: [`is synced from the upstream API (upstream id ${row.upstream_id}): change it there; the next sync would undo a change made here`],
+  });
+}
+
 /** Collects every field problem of one request so they are all reported at once. */
 export class Problems {
   private readonly errors: Record<string, string[]> = {};

@@ -3,7 +3,7 @@ import { PeopleRepo, type PersonRow } from '../storage/people-repo.js';
 import { RoleRepo } from '../storage/role-repo.js';
 import { defaultRoleId } from './roles.js';
 import { type AdminContext, nowIso, paging } from './context.js';
-import { Problems, notFound } from './errors.js';
+import { Problems, notFound, refuseIfSynced } from './errors.js';
 import { readTime } from './times.js';
 
 export interface PersonInput {
@@ -109,6 +109,7 @@ export function updatePerson(ctx: AdminContext, id: number, input: PersonInput &
   return ctx.store.db
     .transaction(() => {
       const old = getPersonRow(ctx, id);
+      refuseIfSynced('person', old);
       const problems = new Problems();
       const first = input.first_name === undefined ? old.first_name : checkName('first_name', input.first_name, problems);
       const last = input.last_name === undefined ? old.last_name : checkName('last_name', input.last_name, problems);
@@ -164,13 +165,14 @@ export function listPeople(
 }
 
 export function setPersonEnabled(ctx: AdminContext, id: number, enabled: boolean): PersonView {
-  getPersonRow(ctx, id);
+  refuseIfSynced('person', getPersonRow(ctx, id));
   new PeopleRepo(ctx.store.db).setEnabled(id, enabled, nowIso(ctx));
   return getPerson(ctx, id);
 }
 
 /** Deletes the person with their credentials, reservations and role links; their past events stay. */
 export function deletePerson(ctx: AdminContext, id: number): PersonView {
+  refuseIfSynced('person', getPersonRow(ctx, id));
   const view = getPerson(ctx, id);
   new PeopleRepo(ctx.store.db).delete(id);
   return view;

@@ -1,7 +1,7 @@
 /** Reservations: a person's access between two times, at named doors or at all of them. */
 import { ReservationRepo, type ReservationRow } from '../storage/reservation-repo.js';
 import { type AdminContext, nowIso, paging } from './context.js';
-import { Problems, notFound } from './errors.js';
+import { Problems, notFound, refuseIfSynced } from './errors.js';
 import { getPersonRow } from './people.js';
 import { readTime } from './times.js';
 
@@ -85,6 +85,7 @@ export function deleteReservation(ctx: AdminContext, id: number): ReservationVie
   const repo = new ReservationRepo(ctx.store.db);
   const row = repo.get(id);
   if (!row) throw notFound('id', `no reservation ${id}`);
+  refuseIfSynced('reservation', row);
   repo.delete(id);
   return view(ctx, row);
 }

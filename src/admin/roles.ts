@@ -2,7 +2,7 @@
 import { formatSlot, parseSlot, type Slot } from '../core/schedule.js';
 import { RoleRepo, type RoleRow } from '../storage/role-repo.js';
 import { type AdminContext, nowIso } from './context.js';
-import { Problems, invalid, notFound } from './errors.js';
+import { Problems, invalid, notFound, refuseIfSynced } from './errors.js';
 import { getPersonRow } from './people.js';
 
 /** A role as the DoorFlow API lists one, with its schedule. */
@@ -68,8 +68,9 @@ function getRole(ctx: AdminContext, id: number): RoleRow {
 }
 
 export function assignRole(ctx: AdminContext, personId: number, roleId: number, assign: boolean): RoleView {
-  getPersonRow(ctx, personId);
+  refuseIfSynced('person', getPersonRow(ctx, personId));
   const role = getRole(ctx, roleId);
+  refuseIfSynced('role', role);
   const repo = new RoleRepo(ctx.store.db);
   if (assign) repo.assign(personId, roleId);
   else repo.unassign(personId, roleId);
@@ -79,6 +80,7 @@ export function assignRole(ctx: AdminContext, personId: number, roleId: number, 
 export function deleteRole(ctx: AdminContext, id: number): RoleView {
   const repo = new RoleRepo(ctx.store.db);
   const role = getRole(ctx, id);
+  refuseIfSynced('role', role);
   if (role.name === ctx.config.access.default_role) {
     throw invalid('role', `"${role.name}" is the default role for new people (access.default_role); change that first`);
   }

@@ -11,6 +11,7 @@ import { addReservation, deleteReservation, listReservations } from '../admin/re
 import { listRoles } from '../admin/roles.js';
 import { Problems } from '../admin/errors.js';
 import { readTime } from '../admin/times.js';
+import { readSyncState } from '../sync/state.js';
 import { credentialBody, credentialUpdateBody, parseBody, personBody, reservationBody } from './bodies.js';
 import { httpError, paging, pagingHeaders } from './http.js';
 import type { Scope } from './scopes.js';
@@ -64,7 +65,21 @@ function time(c: RequestContext, name: string): string | undefined {
 }
 
 export const ROUTES: Route[] = [
-  { method: 'GET', pattern: r('account'), scope: null, handler: (c) => ok({ name: c.admin.config.site.name, time_zone: c.admin.config.site.time_zone }) },
+  {
+    method: 'GET',
+    pattern: r('account'),
+    scope: null,
+    handler: (c) => {
+      // DoorFlow's account.sync: here, this controller's own pull from its upstream ("complete" when none is set).
+      const s = readSyncState(c.admin.store.db);
+      const off = c.admin.config.sync.url === null;
+      return ok({
+        name: c.admin.config.site.name,
+        time_zone: c.admin.config.site.time_zone,
+        sync: off ? { status: 'complete', last_sync: null, upstream: null } : { status: s.status, last_sync: s.last_success_at, upstream: c.admin.config.sync.url, last_error: s.last_error, counts: s.last_counts },
+      });
+    },
+  },
 
   {
     method: 'GET',

@@ -8,8 +8,8 @@ export class ControlRefusedError extends Error {
   override name = 'ControlRefusedError';
 }
 
-export async function askDaemon<T>(s: Session, req: ControlRequest): Promise<T> {
-  const r = await controlRequest(s.config().config.data_dir, req);
+export async function askDaemon<T>(s: Session, req: ControlRequest, timeoutMs?: number): Promise<T> {
+  const r = await controlRequest(s.config().config.data_dir, req, timeoutMs);
   if (!r.ok) throw new ControlRefusedError(r.error);
   return r.result as T;
 }

@@ -20,6 +20,7 @@ import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
+import { registerSync } from './commands/sync.js';
 import { registerDoctor } from './commands/doctor.js';
 import { DaemonNotRunningError } from '../control/client.js';
 import { ControlRefusedError } from './control.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerEvent(program);
   registerLockout(program);
   registerToken(program);
+  registerSync(program);
   registerDoctor(program);
   registerConfig(program);
   return program;

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { isValidTimeZone, systemTimeZone } from '../core/site-time.js';
 import { door, pinLength, seconds, weakPins, wiredLines } from './door-schema.js';
+import { syncSchema } from './sync-schema.js';
 
 /** The hostname, cut to what a topic level may safely hold. */
 const defaultNodeId = () => hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'keypadd';
@@ -150,6 +151,7 @@ export const configSchema = z
       })
       .prefault({})
       .describe('The event history and MQTT outbox.'),
+    sync: syncSchema,
     gpio: z
       .strictObject({
         chip: z
@@ -199,6 +201,15 @@ export const configSchema = z
       }
       if (d.pin_policy) checkLengths({ ...c.pin_policy, ...d.pin_policy }, ['doors', i, 'pin_policy'], ctx);
     });
+    const mapped = new Set<number>();
+    c.sync.doors.forEach((m, i) => {
+      if (!seen.has(m.door)) ctx.addIssue({ code: 'custom', path: ['sync', 'doors', i, 'door'], message: `door ${m.door} is not configured` });
+      if (mapped.has(m.door)) ctx.addIssue({ code: 'custom', path: ['sync', 'doors', i, 'door'], message: `door ${m.door} is mapped twice` });
+      mapped.add(m.door);
+    });
+    if (c.sync.url !== null && c.sync.doors.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['sync', 'doors'], message: 'map at least one upstream channel, role or group to a door, or no synced person gets in' });
+    }
   });
 
 function checkLengths(

@@ -10,6 +10,7 @@ export type ControlRequest =
   | { cmd: 'status' }
   | { cmd: 'lockout_list' }
   | { cmd: 'lockout_reset'; door: number; source: string }
+  | { cmd: 'sync_run'; force?: boolean; full?: boolean }
   | { cmd: 'sim_key'; door: number; keys: string }
   | { cmd: 'sim_card'; door: number; number: string }
   | { cmd: 'sim_door'; door: number; open: boolean }

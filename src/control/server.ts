@@ -4,7 +4,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import type { Logger } from '../log.js';
 import { controlSocketPath, type ControlRequest, type ControlResponse } from './protocol.js';
 
-export type ControlHandler = (req: ControlRequest) => ControlResponse;
+export type ControlHandler = (req: ControlRequest) => ControlResponse | Promise<ControlResponse>;
 
 const MAX_LINE = 64 * 1024;
 
@@ -43,6 +43,8 @@ export class ControlServer {
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let buffer = '';
+    // Answers go back in request order, also when one (a sync run) takes a while.
+    let answered: Promise<void> = Promise.resolve();
     socket.on('data', (chunk) => {
       buffer += chunk.toString('utf8');
       if (buffer.length > MAX_LINE) {
@@ -53,12 +55,16 @@ export class ControlServer {
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        socket.write(JSON.stringify(this.answer(line)) + '\n');
+        const answer = this.answer(line);
+        answered = answered.then(async () => {
+          const a = await answer;
+          if (!socket.destroyed) socket.write(JSON.stringify(a) + '\n');
+        });
       }
     });
   }
 
-  private answer(line: string): ControlResponse {
+  private async answer(line: string): Promise<ControlResponse> {
     let req: unknown;
     try {
       req = JSON.parse(line);
@@ -69,7 +75,7 @@ export class ControlServer {
       return { ok: false, error: 'request: needs a "cmd" string' };
     }
     try {
-      return this.handle(req as ControlRequest);
+      return await this.handle(req as ControlRequest);
     } catch (err) {
       this.log.error(`control request failed: ${(err as Error).message}`);
       return { ok: false, error: (err as Error).message };

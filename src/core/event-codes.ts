@@ -26,7 +26,13 @@ export type EventType =
   | 'reader_online'
   | 'read_error'
   | 'remote_hold_unlocked'
-  | 'remote_normal';
+  | 'remote_normal'
+  | 'sync_completed'
+  | 'sync_failed'
+  | 'sync_token_rejected'
+  | 'sync_delete_refused'
+  | 'sync_stale'
+  | 'sync_credential_clash';
 
 export function grantCode(kind: CredentialKind | 'Card+PIN'): number {
   return kind === 'PIN' ? 11 : 10;
@@ -66,6 +72,13 @@ export const DOOR_EVENT_CODES: Record<Exclude<EventType, 'access_granted' | 'acc
   remote_hold_unlocked: 53,
   remote_normal: 54,
   outbox_backlog_alarm: 60,
+  // Credential sync from the upstream API (DoorFlow has no codes for a controller's own sync).
+  sync_completed: 70,
+  sync_failed: 71,
+  sync_token_rejected: 72,
+  sync_delete_refused: 73,
+  sync_stale: 74,
+  sync_credential_clash: 75,
   // DoorFlow's 90-91 are tamper events; the reader's own health follows them.
   tamper: 90,
   tamper_cleared: 91,

@@ -9,7 +9,7 @@ import type { EventRow } from '../storage/event-repo.js';
 import type { EventSink } from '../storage/event-writer.js';
 import { connectionSettings, MqttSettingsError } from './connection.js';
 import type { Command } from './commands.js';
-import type { CommandResult, DoorState } from './protocol.js';
+import type { CommandResult, DoorState, StatusExtras } from './protocol.js';
 import { MqttPublisher } from './publisher.js';
 import { DOOR_EVENT_CODES } from '../core/event-codes.js';
 import { newEventId } from '../storage/event-id.js';
@@ -23,6 +23,8 @@ export interface BridgeDeps {
   version: string;
   clockTrusted: () => boolean;
   env: NodeJS.ProcessEnv;
+  /** The credential sync, when configured: its health for the status topic, and a pull on sync_now. */
+  sync?: { summary(): StatusExtras['sync'] & {}; run(): Promise<unknown> } | undefined;
 }
 
 export class MqttBridge {
@@ -68,9 +70,15 @@ export class MqttBridge {
     for (const id of this.d.doors.keys()) this.publishState(id);
     this.refresh = setInterval(() => {
       for (const id of this.d.doors.keys()) this.publishState(id);
-      this.publisher?.status({ clock_trusted: this.d.clockTrusted(), last_sync: null });
+      this.publishStatus();
     }, 2000);
     this.refresh.unref();
+  }
+
+  /** Republishes clock trust and sync health (also called when a pull ends). */
+  publishStatus(): void {
+    const sync = this.d.sync?.summary() ?? null;
+    this.publisher?.status({ clock_trusted: this.d.clockTrusted(), last_sync: sync?.last_success_at ?? null, sync });
   }
 
   get enabled(): boolean {
@@ -139,7 +147,10 @@ export class MqttBridge {
         door.resetLockout('mqtt');
         break;
       case 'sync_now':
-        return refuse('sync is not configured on this controller');
+        if (!this.d.sync) return refuse('sync is not configured on this controller');
+        // The pull's outcome is its own event (sync_completed / sync_failed); the command is accepted now.
+        void this.d.sync.run();
+        break;
     }
     return { command: name, accepted: true };
   }

@@ -19,7 +19,7 @@ export interface CommandResult {
 export type ToPublisher =
   | { type: 'wake' }
   | { type: 'state'; doorId: number; state: DoorState }
-  | { type: 'status'; status: { clock_trusted: boolean; last_sync: string | null } }
+  | { type: 'status'; status: StatusExtras }
   | { type: 'command_result'; doorId: number; result: CommandResult }
   | { type: 'stop' };
 
@@ -29,3 +29,10 @@ export type FromPublisher =
   | { type: 'backlog'; backlog: number; alarm: boolean }
   | { type: 'command'; doorId: number; command: Command | null; reason?: string }
   | { type: 'stopped' };
+
+/** What the daemon adds to the retained status topic: clock trust and the credential sync's health. */
+export interface StatusExtras {
+  clock_trusted: boolean;
+  last_sync: string | null;
+  sync: { status: string; last_success_at: string | null; age_s: number | null; last_error: string | null } | null;
+}

@@ -14,7 +14,7 @@ import { OutboxRepo } from '../storage/outbox-repo.js';
 import { parseCommand } from './commands.js';
 import type { ConnectionSettings } from './connection.js';
 import { discoveryMessages } from './discovery.js';
-import type { DoorState, FromPublisher, ToPublisher } from './protocol.js';
+import type { DoorState, FromPublisher, ToPublisher, StatusExtras } from './protocol.js';
 import { topics } from './topics.js';
 
 export interface PublisherData {
@@ -56,7 +56,7 @@ let drainQueued = false;
 let cursorTimer: NodeJS.Timeout | undefined;
 let reconnectMs = 1000;
 let alarmed = false;
-let status = { clock_trusted: true, last_sync: null as string | null };
+let status: StatusExtras = { clock_trusted: true, last_sync: null, sync: null };
 const states = new Map<number, string>();
 const publishedStates = new Map<number, string>();
 

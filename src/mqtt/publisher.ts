@@ -7,7 +7,7 @@ import { stopWorker, WORKER_LIMITS } from '../worker-threads.js';
 import type { Logger } from '../log.js';
 import type { Command } from './commands.js';
 import type { PublisherData } from './publisher-worker.js';
-import type { CommandResult, DoorState, FromPublisher, ToPublisher } from './protocol.js';
+import type { CommandResult, DoorState, FromPublisher, ToPublisher, StatusExtras } from './protocol.js';
 
 const WORKER = new URL('../../dist/mqtt/publisher-worker.js', import.meta.url);
 
@@ -48,7 +48,7 @@ export class MqttPublisher {
     this.post({ type: 'state', doorId, state });
   }
 
-  status(status: { clock_trusted: boolean; last_sync: string | null }): void {
+  status(status: StatusExtras): void {
     this.post({ type: 'status', status });
   }
 

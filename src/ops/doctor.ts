@@ -10,6 +10,9 @@ import { connectionSettings } from '../mqtt/connection.js';
 import { findChip, resolveLine } from '../drivers/gpio/sysfs-resolver.js';
 import { openStore } from '../storage/store.js';
 import { CredentialRepo } from '../storage/credential-repo.js';
+import { readSyncState } from '../sync/state.js';
+import { readUpstreamToken } from '../sync/token.js';
+import { Upstream, UpstreamError } from '../sync/upstream.js';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 export interface Check {
@@ -24,7 +27,7 @@ const warn = (name: string, detail: string, fix: string): Check => ({ name, verd
 const fail = (name: string, detail: string, fix: string): Check => ({ name, verdict: 'fail', detail, fix });
 
 export async function runChecks(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Check[]> {
-  return [storage(config, env), freeSpace(config), ...gpio(config), ...serial(config), clock(config), await broker(config, env), upstream()].flat();
+  return [storage(config, env), freeSpace(config), ...gpio(config), ...serial(config), clock(config), await broker(config, env), await upstream(config, env)].flat();
 }
 
 function storage(config: Config, env: NodeJS.ProcessEnv): Check[] {
@@ -141,6 +144,33 @@ async function broker(config: Config, env: NodeJS.ProcessEnv): Promise<Check> {
   });
 }
 
-function upstream(): Check {
-  return pass('upstream', 'no upstream sync configured');
+/** The upstream answers with this token, and the cache it fed is fresh. */
+async function upstream(config: Config, env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const url = config.sync.url;
+  if (url === null) return [pass('upstream', 'no upstream sync configured')];
+  const checks: Check[] = [];
+  try {
+    const token = readUpstreamToken(config, env);
+    await new Upstream({ baseUrl: url, token, timeoutMs: 5000, attempts: 1 }).get('/api/3/account');
+    checks.push(pass('upstream', `${url} answers and accepts the token`));
+  } catch (err) {
+    const kind = err instanceof UpstreamError ? err.kind : 'error';
+    const fix =
+      kind === 'no_token' ? 'put the token in sync.token_file, or in /etc/keypadd/credentials/upstream-token (install.sh)'
+      : kind === 'token_rejected' ? 'issue a new token upstream (scopes: account.person.readonly, account.reservation.readonly, account.role.readonly)'
+      : 'check sync.url, DNS and the firewall; doors keep deciding from the cache meanwhile';
+    checks.push(fail('upstream', (err as Error).message, fix));
+  }
+  try {
+    const store = openStore(config.data_dir, env, config.pin_key_file);
+    const s = readSyncState(store.db);
+    store.close();
+    const age = s.last_success_at ? (Date.now() - Date.parse(s.last_success_at)) / 3_600_000 : null;
+    if (age === null) checks.push(warn('sync', 'no pull has succeeded yet', 'run `keypadd sync run` and read its answer'));
+    else if (age > config.sync.max_age_h) checks.push(warn('sync', `last success ${age.toFixed(1)} h ago (over sync.max_age_h)`, 'see `keypadd sync status` for the last error'));
+    else checks.push(pass('sync', `last success ${s.last_success_at}${s.status === 'failing' ? `; failing since: ${s.last_error}` : ''}`));
+  } catch (err) {
+    checks.push(fail('sync', `cannot read the sync state: ${(err as Error).message}`, 'see the storage check'));
+  }
+  return checks;
 }

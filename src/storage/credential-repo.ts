@@ -7,6 +7,8 @@ export const PIN_TYPE_ID = 6;
 export type CredentialTypeId = typeof CARD_TYPE_ID | typeof PIN_TYPE_ID;
 
 export interface CredentialRow {
+  /** Set on rows synced from the upstream (read-only here); absent or null on rows made locally. */
+  upstream_id?: string | null;
   id: string;
   person_id: number;
   credential_type_id: CredentialTypeId;

@@ -144,4 +144,18 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at   TEXT
   ) STRICT;
   `,
+  /* 4: records synced from an upstream API: upstream_id marks them (NULL = made here) and is how a pull finds them */ `
+  ALTER TABLE people ADD COLUMN upstream_id INTEGER;
+  CREATE UNIQUE INDEX people_upstream ON people (upstream_id) WHERE upstream_id IS NOT NULL;
+  -- The upstream owns its people's emails; uniqueness is kept among the people made here.
+  DROP INDEX people_email;
+  CREATE UNIQUE INDEX people_email ON people (lower(email)) WHERE email IS NOT NULL AND upstream_id IS NULL;
+  ALTER TABLE credentials ADD COLUMN upstream_id TEXT;
+  CREATE UNIQUE INDEX credentials_upstream ON credentials (upstream_id) WHERE upstream_id IS NOT NULL;
+  ALTER TABLE reservations ADD COLUMN upstream_id INTEGER;
+  CREATE UNIQUE INDEX reservations_upstream ON reservations (upstream_id) WHERE upstream_id IS NOT NULL;
+  -- "role:<id>" or "group:<id>": upstream groups become roles here.
+  ALTER TABLE roles ADD COLUMN upstream_id TEXT;
+  CREATE UNIQUE INDEX roles_upstream ON roles (upstream_id) WHERE upstream_id IS NOT NULL;
+  `,
 ];

@@ -3,6 +3,8 @@ import type { Db } from './database.js';
 import { where } from './where.js';
 
 export interface PersonRow {
+  /** Set on rows synced from the upstream (read-only here); absent or null on rows made locally. */
+  upstream_id?: number | null;
   id: number;
   first_name: string;
   last_name: string;

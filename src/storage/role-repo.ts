@@ -3,6 +3,8 @@ import type { Slot } from '../core/schedule.js';
 import type { Db } from './database.js';
 
 export interface RoleRow {
+  /** Set on rows synced from the upstream (read-only here); absent or null on rows made locally. */
+  upstream_id?: string | null;
   id: number;
   name: string;
   builtin: 0 | 1;

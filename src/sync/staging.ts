@@ -1,0 +1,89 @@
+/**
+ * Where a pull puts what it fetched before anything changes: TEMP tables on the sync connection, so a 100,000-person
+ * pull sits on disk pages, not in the heap, and a pull that fails half-way is simply dropped.
+ * The UNIQUE indexes find duplicates within the upstream's own data (two people with one PIN).
+ */
+import type { Db } from '../storage/database.js';
+import type { StagedCredential, StagedPerson, StagedReservation, StagedRole } from './records.js';
+
+export class Staging {
+  private readonly put;
+
+  constructor(private readonly db: Db) {
+    db.exec(`
+      DROP TABLE IF EXISTS temp.s_people; DROP TABLE IF EXISTS temp.s_credentials;
+      DROP TABLE IF EXISTS temp.s_reservations; DROP TABLE IF EXISTS temp.s_roles;
+      CREATE TEMP TABLE s_roles (upstream_id TEXT PRIMARY KEY, name TEXT NOT NULL, doors TEXT NOT NULL, slots TEXT NOT NULL);
+      CREATE TEMP TABLE s_people (
+        upstream_id INTEGER PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT NOT NULL, email TEXT,
+        enabled INTEGER NOT NULL, valid_from TEXT, valid_to TEXT, notes TEXT, role_keys TEXT NOT NULL);
+      CREATE TEMP TABLE s_credentials (
+        upstream_id TEXT PRIMARY KEY, person_upstream INTEGER NOT NULL, credential_type_id INTEGER NOT NULL,
+        value TEXT, digest TEXT NOT NULL, pin_length INTEGER, enabled INTEGER NOT NULL);
+      CREATE UNIQUE INDEX temp.s_credentials_value ON s_credentials (credential_type_id, digest);
+      CREATE UNIQUE INDEX temp.s_credentials_one_per_type ON s_credentials (person_upstream, credential_type_id);
+      CREATE TEMP TABLE s_reservations (
+        upstream_id INTEGER PRIMARY KEY, person_upstream INTEGER NOT NULL, start_time TEXT NOT NULL, end_time TEXT NOT NULL,
+        doors TEXT NOT NULL);
+    `);
+    this.put = {
+      role: db.prepare(`INSERT INTO s_roles VALUES (@upstream_id, @name, @doors, @slots)`),
+      person: db.prepare(
+        `INSERT INTO s_people VALUES (@upstream_id, @first_name, @last_name, @email, @enabled, @valid_from, @valid_to, @notes, @role_keys)`,
+      ),
+      credential: db.prepare(
+        `INSERT INTO s_credentials VALUES (@upstream_id, @person_upstream, @credential_type_id, @value, @digest, @pin_length, @enabled)`,
+      ),
+      reservation: db.prepare(`INSERT INTO s_reservations VALUES (@upstream_id, @person_upstream, @start_time, @end_time, @doors)`),
+    };
+  }
+
+  role(r: StagedRole, doors: number[]): void {
+    this.put.role.run({ upstream_id: r.upstream_id, name: r.name, doors: JSON.stringify(doors), slots: JSON.stringify(r.slots) });
+  }
+
+  /** Why the row cannot be staged (a duplicate within the upstream's data), or null when it is staged. */
+  person(p: StagedPerson, mappedKeys: ReadonlySet<string>): string | null {
+    const { keys, ...row } = p;
+    return this.insert(() => this.put.person.run({ ...row, role_keys: JSON.stringify(keys.filter((k) => mappedKeys.has(k))) }), {
+      '.upstream_id': 'a second person with this id',
+    });
+  }
+
+  credential(c: StagedCredential): string | null {
+    return this.insert(() => this.put.credential.run(c), {
+      '.digest': 'another upstream credential has the same value',
+      '.person_upstream': 'a second credential of this type for one person (one PIN and one card each here)',
+      '.upstream_id': 'a second credential with this id',
+    });
+  }
+
+  reservation(r: StagedReservation): string | null {
+    return this.insert(() => this.put.reservation.run({ ...r, doors: JSON.stringify(r.doors) }), {
+      '.upstream_id': 'a second reservation with this id',
+    });
+  }
+
+  /** Rows staged in a table. */
+  count(table: 's_people' | 's_credentials' | 's_reservations' | 's_roles'): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  }
+
+  drop(): void {
+    this.db.exec(`DROP TABLE IF EXISTS temp.s_people; DROP TABLE IF EXISTS temp.s_credentials;
+      DROP TABLE IF EXISTS temp.s_reservations; DROP TABLE IF EXISTS temp.s_roles;`);
+  }
+
+  /** `reasons` maps a column named in SQLite's "UNIQUE constraint failed: <table>.<column>" to what it means. */
+  private insert(run: () => void, reasons: Record<string, string>): string | null {
+    try {
+      run();
+      return null;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE' && (err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+      const msg = (err as Error).message;
+      for (const [column, reason] of Object.entries(reasons)) if (msg.includes(column)) return reason;
+      return 'a duplicate';
+    }
+  }
+}
