@@ -86,7 +86,7 @@ export const ROUTES: Route[] = [
     pattern: r('people'),
     scope: 'account.person.readonly',
     handler: (c) => {
-      const p = paging(c.query);
+      const p = paging(c.query, 500);
       const filter = { email: c.query.get('email') ?? undefined, since_utc: time(c, 'since_utc') };
       return ok(listPeople(c.admin, { ...filter, ...p }), pagingHeaders(countPeople(c.admin, filter), p));
     },
@@ -171,7 +171,7 @@ export const ROUTES: Route[] = [
     method: 'GET',
     pattern: r('reservations'),
     scope: 'account.reservation.readonly',
-    handler: (c) => ok(listReservations(c.admin, { person_id: c.query.has('person_id') ? Number(c.query.get('person_id')) : undefined, ...paging(c.query) })),
+    handler: (c) => ok(listReservations(c.admin, { person_id: c.query.has('person_id') ? Number(c.query.get('person_id')) : undefined, ...paging(c.query, 500) })),
   },
   {
     method: 'POST',
