@@ -32,7 +32,7 @@ export const syncSchema = z
       .min(1)
       .nullable()
       .default(null)
-      .describe('File holding the upstream bearer token (else $CREDENTIALS_DIRECTORY/upstream-token). Never put the token in this file.'),
+      .describe('File holding the upstream bearer token, for the CLI ($CREDENTIALS_DIRECTORY/upstream-token wins under systemd). Never put the token in this file.'),
     interval_s: z.int().min(10).default(300).describe('Seconds between pulls (a failed pull is retried sooner, backing off up to this).'),
     full_every_h: z.number().positive().default(24).describe('Hours between full reconciles; pulls in between ask only for people changed since (since_utc).'),
     max_delete_fraction: z
