@@ -1,15 +1,9 @@
 // The benchmark scenarios. Each returns rows: { scenario, metric, value, target, ok, note }.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { configSchema } from '../dist/config/schema.js';
-import { Daemon } from '../dist/daemon.js';
-import { createLogger } from '../dist/log.js';
-import { openDatabase } from '../dist/storage/database.js';
-import { EventRepo } from '../dist/storage/event-repo.js';
-import { newEventId } from '../dist/storage/event-id.js';
 import { DEFAULT_WIEGAND } from '../dist/core/wiegand.js';
 import { encodeCard, toPulses } from '../dist/core/wiegand-encoder.js';
 import { SimGpioPort } from '../dist/drivers/gpio/sim-port.js';
@@ -17,58 +11,11 @@ import { WiegandReader } from '../dist/drivers/wiegand/wiegand-reader.js';
 import { DoorController } from '../dist/door/door-controller.js';
 import { SimDoorHardware } from '../dist/drivers/sim/sim-door.js';
 import { TokenRepo } from '../dist/storage/token-repo.js';
-import { syncConfig, upstream } from './sync-scenario.mjs';
+import { decisionLatencies, quiet, seedEvents, startDaemon, underLoad } from './daemon-load.mjs';
 import { fileSize, freePort, haveCommand, mosquitto, ms, rng, scratch, seed, sleep, summary } from './lib.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const quiet = () => (process.env.BENCH_LOG ? createLogger('bench', 'warn') : createLogger('bench', 'error', () => undefined));
 const row = (scenario, metric, value, target, ok, note = '') => ({ scenario, metric, value, target, ok, note });
-
-function seedEvents(dataDir, n) {
-  const db = openDatabase(dataDir);
-  const repo = new EventRepo(db);
-  db.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      repo.append({ door_id: 1, event_code: 24, event_type: 'access_denied', event_label: 'seeded', reason: 'unknown_credential', uid: newEventId(Date.now()), created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
-    }
-  })();
-  db.close();
-}
-
-async function startDaemon(dir, extra = {}) {
-  const config = configSchema.parse({
-    data_dir: dir,
-    clock: { trust: 'always' },
-    lockout: { attempts: 100, window_s: 0.001 },
-    doors: [{ id: 1, name: 'Bench', unlock_ms: 600_000, max_unlock_ms: 6_000_000 }],
-    ...extra,
-  });
-  const daemon = new Daemon({ config, sim: true, log: quiet() });
-  await daemon.start();
-  return daemon;
-}
-
-/**
- * Grants for random valid PINs: time from the `#` key to the relay write, as the real door does it. `paceMs`
- * spaces them (a real door sees a few a minute; the bench must not become the main thread's load itself).
- */
-async function decisionLatencies(daemon, pins, count, random, paceMs = 0) {
-  const hw = daemon.doors.get(1).hw;
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    const pin = pins[Math.floor(random() * pins.length)];
-    hw.typeKeys(pin);
-    const before = hw.relay.history.length;
-    const t0 = performance.now();
-    hw.typeKeys('#');
-    const t1 = hw.relay.history.at(-1).at;
-    if (hw.relay.history.length === before && hw.relay.history.length < 1000) throw new Error('a valid PIN did not reach the relay');
-    out.push(t1 - t0);
-    if (paceMs > 0) await sleep(paceMs);
-    else if (i % 10 === 0) await new Promise((r) => setImmediate(r)); // let the writer's acks and MQTT traffic in
-  }
-  return out;
-}
 
 export async function scenarioDecisions({ quick }) {
   const people = quick ? 20_000 : 100_000;
@@ -87,38 +34,23 @@ export async function scenarioDecisions({ quick }) {
   rows.push(row('1 decision latency', 'p99', ms(s1.p99), '< 1 ms', s1.p99 < 1));
   rows.push(row('1 decision latency', 'p99.9', ms(s1.p999), '< 2 ms', s1.p999 < 2));
 
-  // 2. While a full sync of as many upstream people applies and a 10,000-event backlog drains to Mosquitto.
+  // 2. While a full sync of as many upstream people applies and a 10,000-event backlog drains to Mosquitto; then each
+  // load alone, and none, so a miss can be traced to its load (or to the machine).
   if (!haveCommand('mosquitto')) {
     rows.push(row('2 under load', 'all', 'not run', 'mosquitto needed', null, 'mosquitto is not installed'));
   } else {
-    const broker = await mosquitto({ nice: process.env.BENCH_BROKER_NICE ? Number(process.env.BENCH_BROKER_NICE) : 0 });
-    const up = await upstream(people, people / 10, 1);
-    const tokenFile = join(dir, 'upstream-token');
-    writeFileSync(tokenFile, 'bench-token\n');
-    seedEvents(dir, 10_000);
-    daemon = await startDaemon(dir, { mqtt: { url: broker.url, node_id: 'bench' }, sync: syncConfig(up.url, tokenFile) });
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
-    const t0 = performance.now();
-    let pulled = null;
-    const pull = daemon.request({ cmd: 'sync_run', full: true }).then((r) => (pulled = r.result));
-    const lat = [];
-    // Decisions all through the pull, and at least as many as before.
-    while (pulled === null || lat.length < Math.min(decisions, 3000)) lat.push(...(await decisionLatencies(daemon, pins, 50, random, 1)));
-    await pull;
-    const pullMs = performance.now() - t0;
-    h.disable();
-    await daemon.stop();
-    broker.stop();
-    await up.stop();
-    const s2 = summary(lat);
-    // Node 20's histogram records the whole interval between runs of its 1 ms timer; the delay is what exceeds it.
-    const lagMax = h.max / 1e6 - 1;
-    const lagP99 = Math.max(0, h.percentile(99) / 1e6 - 1);
-    const load = `${people.toLocaleString('en')}-person sync (${pulled?.ok ? `${(pullMs / 1000).toFixed(1)} s` : 'FAILED'}) + 10k-event MQTT drain`;
-    rows.push(row('2 under load', `decision p99 during a ${load}`, ms(s2.p99), '< 2 ms', s2.p99 < 2, `${s2.n} grants, max ${ms(s2.max)}`));
-    rows.push(row('2 under load', 'event-loop delay max', ms(lagMax), '< 5 ms', lagMax < 5));
-    rows.push(row('2 under load', 'event-loop delay p99', ms(lagP99), '< 1 ms', lagP99 < 1));
+    const min = Math.min(decisions, 3000);
+    const both = await underLoad(dir, pins, random, { people, mqtt: true, sync: true, min, version: 1 });
+    const load = `${people.toLocaleString('en')}-person sync (${both.pullOk ? `${(both.pullMs / 1000).toFixed(1)} s` : 'FAILED'}) + 10k-event MQTT drain`;
+    rows.push(row('2 under load', `decision p99 during a ${load}`, ms(both.lat.p99), '< 2 ms', both.lat.p99 < 2, `${both.lat.n} grants, max ${ms(both.lat.max)}`));
+    rows.push(row('2 under load', 'event-loop delay max', ms(both.lagMax), '< 5 ms', both.lagMax < 5));
+    rows.push(row('2 under load', 'event-loop delay p99', ms(both.lagP99), '< 1 ms', both.lagP99 < 1));
+    if (!quick) {
+      for (const [name, o] of [['the sync alone', { sync: true, version: 2 }], ['the MQTT drain alone', { mqtt: true }], ['no load (this machine\'s floor)', {}]]) {
+        const r = await underLoad(dir, pins, random, { people, min, ...o });
+        rows.push(row('2 under load', `event-loop delay max / p99 with ${name}`, `${ms(r.lagMax)} / ${ms(r.lagP99)}`, 'report', null, `decision p99 ${ms(r.lat.p99)}`));
+      }
+    }
   }
   remove();
   return rows;

@@ -28,6 +28,8 @@ export interface CredentialView {
   value: string | null;
   enabled: boolean;
   person_id: number;
+  /** keypadd's addition: true when the credential comes from the upstream API (read-only here). */
+  synced: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -53,6 +55,7 @@ export function credentialView(row: CredentialRow, shownValue?: string): Credent
     value: shownValue ?? row.value,
     enabled: row.enabled === 1,
     person_id: row.person_id,
+    synced: row.upstream_id !== null && row.upstream_id !== undefined,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

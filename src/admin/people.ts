@@ -30,6 +30,8 @@ export interface PersonView {
   notes: string | null;
   groups: number[];
   roles: number[];
+  /** keypadd's addition: true when the person comes from the upstream API (read-only here). */
+  synced: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -49,6 +51,7 @@ export function personView(ctx: AdminContext, row: PersonRow): PersonView {
     notes: row.notes,
     groups: [],
     roles: new PeopleRepo(ctx.store.db).roleIds(row.id),
+    synced: row.upstream_id !== null && row.upstream_id !== undefined,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -29,6 +29,7 @@ describe('people', () => {
       notes: null,
       groups: [],
       roles: [1], // the built-in "Everyone" role, the default for people who are not visitors
+      synced: false,
       created_at: '2026-01-15T12:00:00Z',
       updated_at: '2026-01-15T12:00:00Z',
     });

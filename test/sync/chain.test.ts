@@ -12,6 +12,7 @@ import { eventually, simDoor, type SimDaemon } from '../helpers/daemon.js';
 const cleanups: (() => void)[] = [];
 let a: SimDaemon;
 let b: SimDaemon;
+let bApi: string;
 
 interface EventJson {
   event_type: string;
@@ -20,6 +21,8 @@ interface EventJson {
 
 beforeAll(async () => {
   const port = await freePort();
+  const bPort = await freePort();
+  bApi = `http://127.0.0.1:${bPort}`;
   // The upstream keypadd keeps PINs in plaintext, so it can list them to its downstream controllers (as DoorFlow does).
   a = simDoor(`api: { enabled: true, listen: 127.0.0.1:${port} }\npin_policy: { storage: plaintext }\n`, cleanups);
   await a.start();
@@ -33,6 +36,7 @@ beforeAll(async () => {
     b.cli.configFile,
     // Wrong PINs are part of the test: no keypad lockout in the way.
     `sync: { url: "http://127.0.0.1:${port}", token_file: ${tokenFile}, interval_s: 3600, doors: [{ door: 1, role_ids: [1] }] }\nlockout: { attempts: 100 }\n` +
+      `api: { enabled: true, listen: 127.0.0.1:${bPort} }\n` +
       `doors: [{ id: 1, name: Front Door, unlock_ms: 200 }]\n`,
   );
   b.cli.extraEnv = { KEYPADD_TEST_SYNC_RETRY_MS: '20' };
@@ -105,5 +109,38 @@ describe('keypadd A (API) → keypadd B (sync)', () => {
     expect(types).toEqual(expect.arrayContaining(['sync_completed', 'sync_failed']));
     // No PIN in B's log or events.
     expect(b.stderr + JSON.stringify(types)).not.toContain(bobPin);
+    // DoorFlow's account.sync, over B's own API.
+    const token = b.cli.json<{ token: string }>('token', 'add', '--scope', 'account.person.readonly').token;
+    const account = (await (await fetch(`${bApi}/api/3/account`, { headers: { authorization: `Bearer ${token}` } })).json()) as { sync: { status: string; last_sync: string } };
+    expect(account.sync).toMatchObject({ status: 'failing', last_sync: status.last_success_at });
+    // doctor names the upstream that does not answer.
+    const doctor = JSON.parse(b.cli.run('--json', 'doctor').stdout) as { name: string; verdict: string; detail: string }[];
+    expect(doctor.find((c) => c.name === 'upstream')).toMatchObject({ verdict: 'fail', detail: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
+  it('with B stopped, `keypadd sync run` pulls in its own process', async () => {
+    await b.stop();
+    await a.start();
+    const r = b.cli.json<{ ok: boolean; counts: { people: { changed: number } } }>('sync', 'run', '--full');
+    expect(r.ok).toBe(true);
+    const doctor = JSON.parse(b.cli.run('--json', 'doctor').stdout) as { name: string; verdict: string }[];
+    expect(doctor.find((c) => c.name === 'upstream')?.verdict).toBe('pass');
+    expect(b.cli.json<{ status: string }>('sync', 'status').status).toBe('complete');
+  });
+});
+
+describe('sync_stale', () => {
+  it('is raised once when no pull has succeeded for sync.max_age_h', async () => {
+    const port = await freePort(); // nothing listens there
+    const c = simDoor(`sync: { url: "http://127.0.0.1:${port}", token_file: /nonexistent, max_age_h: 0.0003, doors: [{ door: 1, role_ids: [1] }] }\n`, cleanups);
+    await c.start();
+    const events = await eventually(
+      () => c.cli.json<{ events: EventJson[] }>('event', 'list').events,
+      (e) => e.some((x) => x.event_type === 'sync_stale'),
+      10_000,
+    );
+    expect(events.filter((e) => e.event_type === 'sync_stale')).toHaveLength(1);
+    expect(events.find((e) => e.event_type === 'sync_failed')?.event_label).toMatch(/cannot read the upstream token \/nonexistent: ENOENT/);
+    expect(c.cli.json<{ stale_since: string | null }>('sync', 'status').stale_since).toMatch(/Z$/);
   });
 });
