@@ -14,9 +14,10 @@ const row = (scenario, metric, value, target, ok, note = '') => ({ scenario, met
 /** The bench upstream in its own process; resolves once it listens. */
 export async function upstream(people, reservations, version, failPage = 0) {
   const port = await freePort();
-  const proc = spawn(process.execPath, [join(ROOT, 'bench/upstream-server.mjs'), String(port), String(people), String(reservations), String(version), String(failPage)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const args = [join(ROOT, 'bench/upstream-server.mjs'), String(port), String(people), String(reservations), String(version), String(failPage)];
+  // BENCH_UPSTREAM_NICE models an upstream on another machine (not competing for this CPU).
+  const nice = Number(process.env.BENCH_UPSTREAM_NICE ?? 0);
+  const proc = nice ? spawn('nice', ['-n', String(nice), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((r) => proc.stdout.once('data', r));
   return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (proc.once('exit', r), proc.kill('SIGKILL'))) };
 }

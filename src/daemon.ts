@@ -23,6 +23,7 @@ import { openStore, type Store } from './storage/store.js';
 import { MqttBridge } from './mqtt/bridge.js';
 import { ApiHost } from './api/api-host.js';
 import { SyncHost } from './sync/sync-host.js';
+import { lowerHelperThreads } from './worker-threads.js';
 import { createRequire } from 'node:module';
 
 const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -48,6 +49,7 @@ export class Daemon {
   private mqtt?: MqttBridge;
   private api?: ApiHost;
   private sync?: SyncHost;
+  private helpers?: NodeJS.Timeout;
   private port: GpioPort | null = null;
   readonly doors = new Map<number, { controller: DoorController; hw: DoorHardware }>();
   private readonly clock: Clock;
@@ -130,11 +132,17 @@ export class Daemon {
     }
     this.control = new ControlServer(config.data_dir, (req) => this.request(req), log.child('control'));
     await this.control.start();
+    // Background threads (V8's helpers, libuv's pool, the workers) yield the CPU to the input path at once; again now
+    // and then, for threads started since (a restarted worker, libuv's pool on first use).
+    lowerHelperThreads();
+    this.helpers = setInterval(() => lowerHelperThreads(), 30_000);
+    this.helpers.unref();
     log.info(`running ${this.doors.size} door(s) on ${config.data_dir}${this.opts.sim ? ' (simulated door)' : ''}; clock trusted: ${this.clock.trusted()}`);
   }
 
   /** Locks every door, then stores what is left to store. Safe to call twice. */
   async stop(): Promise<void> {
+    clearInterval(this.helpers);
     for (const { controller, hw } of this.doors.values()) {
       controller.stop();
       hw.close();
