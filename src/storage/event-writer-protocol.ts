@@ -17,6 +17,8 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'recorded'; ref: number; row: EventRow }
+  /** What one commit stored, in order. */
+  | { type: 'recorded_batch'; items: { ref: number; row: EventRow }[] }
   | { type: 'flushed'; token: number }
   | { type: 'error'; message: string }
   | { type: 'pruned'; count: number }

@@ -81,7 +81,11 @@ function commit(): void {
       }
     }
   }
-  for (const r of recorded) send(r);
+  // One message per commit, not per event: after the write lock was held elsewhere (a sync's apply), thousands of
+  // events commit at once, and thousands of messages would arrive on the main thread in one burst.
+  const rows = recorded.filter((r) => r.type === 'recorded');
+  if (rows.length > 0) send({ type: 'recorded_batch', items: rows.map((r) => ({ ref: r.ref, row: r.row })) });
+  for (const r of recorded) if (r.type !== 'recorded') send(r);
   if (batch.some((m) => m.type === 'close')) {
     db.close();
     port.close();

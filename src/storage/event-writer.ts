@@ -29,6 +29,10 @@ export class EventWriter implements EventSink {
   private readonly lockouts = new Map<number, { state: PersistedLockout; now: string }>();
   private readonly flushes = new Map<number, () => void>();
   private readonly listeners: ((row: EventRow) => void)[] = [];
+  /** Stored events (and flush replies) waiting for the listeners, in order. */
+  private readonly notify: (EventRow | (() => void))[] = [];
+  private draining = false;
+  private drainScheduled = false;
   private stopping = false;
   private ready = false;
   /** Commit failures reported by the worker (it retries them). */
@@ -124,20 +128,21 @@ export class EventWriter implements EventSink {
   }
 
   private onMessage(m: FromWorker): void {
-    if (m.type === 'recorded') {
+    if (m.type === 'recorded' || m.type === 'recorded_batch') {
       this.failingSince = null;
-      if (!this.pending.delete(m.ref)) return;
-      this.recorded++;
-      for (const l of this.listeners) {
-        try {
-          l(m.row);
-        } catch (err) {
-          this.log.error(`event listener failed: ${(err as Error).message}`);
-        }
+      for (const { ref, row } of m.type === 'recorded' ? [m] : m.items) {
+        if (!this.pending.delete(ref)) continue;
+        this.recorded++;
+        this.notify.push(row);
       }
+      this.drainNotify();
     } else if (m.type === 'flushed') {
-      this.flushes.get(m.token)?.();
-      this.flushes.delete(m.token);
+      // After the listeners have seen everything stored before it.
+      this.notify.push(() => {
+        this.flushes.get(m.token)?.();
+        this.flushes.delete(m.token);
+      });
+      this.drainNotify();
     } else if (m.type === 'pruned') {
       this.log.info(`pruned ${m.count} events past the retention period`);
     } else if (m.type === 'rejected') {
@@ -148,6 +153,38 @@ export class EventWriter implements EventSink {
       this.errors++;
       this.failingSince ??= Date.now();
       this.log.error(`storing events failed, retrying: ${m.message}`);
+    }
+  }
+
+  /**
+   * Tells the listeners (log line, MQTT state) about stored events, at most about half a millisecond at a time: a
+   * burst of thousands (the write lock was held by a sync's apply) must not stall key and Wiegand handling.
+   */
+  private drainNotify(): void {
+    if (this.draining) return;
+    this.draining = true;
+    const until = performance.now() + 0.5;
+    while (this.notify.length > 0 && performance.now() < until) {
+      const item = this.notify.shift()!;
+      if (typeof item === 'function') {
+        item();
+        continue;
+      }
+      for (const l of this.listeners) {
+        try {
+          l(item);
+        } catch (err) {
+          this.log.error(`event listener failed: ${(err as Error).message}`);
+        }
+      }
+    }
+    this.draining = false;
+    if (this.notify.length > 0 && !this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(() => {
+        this.drainScheduled = false;
+        this.drainNotify();
+      });
     }
   }
 

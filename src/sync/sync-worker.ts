@@ -103,6 +103,9 @@ port.on('message', (m: ToSync) => {
 });
 
 const staleTimer = setInterval(checkStale, 60_000);
+// A pull cut short by a stop or a crash left "syncing" behind; it applied nothing (one transaction), so say so.
+const found = readSyncState(store.db);
+if (found.status === 'syncing') writeSyncState(store.db, { ...found, status: found.last_success_at ? 'failing' : 'pending', last_error: 'the last pull was interrupted (keypadd stopped); nothing of it was applied', last_error_kind: 'interrupted' });
 send({ type: 'state', state: readSyncState(store.db) });
 // First pull: at once when the cache is due, else when the interval since the last success runs out.
 const last = readSyncState(store.db).last_success_at;
