@@ -81,7 +81,9 @@ export class Puller {
         ...(this.d.signal ? { signal: this.d.signal } : {}),
       });
       const counts = await this.fetchInto(upstream, staging, full ? null : before.since_base!);
+      const applyStart = performance.now();
       const applied = applyStaged(db, { full, now: toIsoSeconds(this.now()), maxDeleteFraction: s.max_delete_fraction, force: opts.force === true });
+      const applyMs = Math.round(performance.now() - applyStart);
       Object.assign(counts, { people: applied.people, credentials: applied.credentials, reservations: applied.reservations, roles: applied.roles, clashes: applied.clashes.length });
       const after: SyncState = {
         ...before,
@@ -99,7 +101,7 @@ export class Puller {
         stale_since: null,
       };
       writeSyncState(db, after);
-      this.report(applied, counts, full, before);
+      this.report(applied, counts, full, before, applyMs);
       return { ok: true, mode: full ? 'full' : 'incremental', counts, ms: this.now() - started };
     } catch (err) {
       const kind = err instanceof UpstreamError ? err.kind : err instanceof DeleteRefusedError ? 'delete_refused' : 'error';
@@ -214,10 +216,10 @@ export class Puller {
     throw new UpstreamError('bad_body', `${path}: more than ${MAX_PAGES} pages`);
   }
 
-  private report(applied: Applied, counts: SyncCounts, full: boolean, before: SyncState): void {
+  private report(applied: Applied, counts: SyncCounts, full: boolean, before: SyncState, applyMs: number): void {
     const c = counts;
     const line = `people +${c.people.added} ~${c.people.changed} -${c.people.removed}, credentials +${c.credentials.added} ~${c.credentials.changed} -${c.credentials.removed}, reservations +${c.reservations.added} ~${c.reservations.changed} -${c.reservations.removed}, ${c.skipped} skipped`;
-    this.d.log.info(`sync (${full ? 'full' : 'incremental'}) from ${this.host()}: ${line}`);
+    this.d.log.info(`sync (${full ? 'full' : 'incremental'}) from ${this.host()}: ${line}; applied in ${applyMs} ms`);
     for (const clash of applied.clashes.slice(0, 20)) {
       this.d.emit(
         syncEvent('sync_credential_clash', this.now(), `A local ${clash.credential_type_id === 6 ? 'PIN' : 'card'} had the value of an upstream credential: the local one was removed`, clash, {
