@@ -229,9 +229,14 @@ port.on('message', (m: ToPublisher) => {
     case 'state':
       states.set(m.doorId, JSON.stringify(m.state satisfies DoorState));
       return publishState(m.doorId);
-    case 'status':
+    case 'status': {
+      // Sent every 2 s; published at once only when the sync's state moved (a pull ended), else every 10 s.
+      const key = (x: StatusExtras) => JSON.stringify([x.clock_trusted, x.sync?.status, x.sync?.last_success_at, x.sync?.last_error]);
+      const moved = key(m.status) !== key(status);
       status = m.status;
+      if (moved && connected) publishStatus();
       return;
+    }
     case 'command_result':
       if (connected) client.publish(t.setResult(m.doorId), JSON.stringify(m.result), { qos: 1 });
       return;

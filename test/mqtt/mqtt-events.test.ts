@@ -4,6 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Broker, requireTool } from '../helpers/broker.js';
 import { Consumer } from '../helpers/consumer.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
+import { FakeUpstream, population } from '../helpers/fake-upstream.js';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const HAVE = requireTool('mosquitto', 'MQTT');
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -141,6 +144,35 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     const events = await eventually(() => consumer.events(), (e) => e.length >= 6);
     expect(events.map((e) => e.event_type)).toEqual(['remote_unlock', ...Array<string>(5).fill('command_refused')]);
     expect(d.status().relay).toBe('unlocked'); // the daemon is still up and answering
+  });
+
+  it('sync_now pulls from the upstream, and the status topic carries the sync state', async () => {
+    const up = new FakeUpstream();
+    await up.start();
+    cleanups.push(() => up.stop());
+    const pop = population(3);
+    up.people = pop.people;
+    up.credentials = pop.credentials;
+    up.roles = [{ id: 1, name: 'Staff', shift_id: null }];
+    const { d, consumer, connected } = await setup('  commands: true\n');
+    const tokenFile = join(d.cli.dataDir, 'upstream-token');
+    writeFileSync(tokenFile, up.token);
+    // interval_s is long: after the first pull at start, only sync_now pulls.
+    appendFileSync(d.cli.configFile, `sync: { url: "${up.url}", token_file: ${tokenFile}, interval_s: 3600, doors: [{ door: 1, role_ids: [1] }] }\n`);
+    await d.start();
+    await connected();
+    const status = () => consumer.on('/status').map((m) => JSON.parse(m.payload) as { last_sync: string | null; sync: { status: string } | null });
+    await eventually(status, (m) => m.at(-1)?.sync?.status === 'complete', 10_000);
+    const pulls = () => up.requests.filter((q) => q.startsWith('/api/3/people')).length;
+    const before = pulls();
+    up.people.push(...population(1, { from: 50, updatedAt: new Date().toISOString() }).people);
+    await consumer.publish('keypadd/door-ctl/1/set', '{"command":"sync_now"}');
+    const result = await eventually(() => consumer.on('/1/set/result'), (m) => m.length > 0);
+    expect(JSON.parse(result[0]!.payload)).toEqual({ command: 'sync_now', accepted: true });
+    await eventually(pulls, (n) => n > before, 10_000);
+    const events = await eventually(() => consumer.on('door-ctl/event').map((m) => JSON.parse(m.payload) as { event_type: string; event_label: string }), (e) => e.filter((x) => x.event_type === 'sync_completed').length >= 2, 10_000);
+    expect(events.filter((x) => x.event_type === 'sync_completed').at(-1)?.event_label).toMatch(/people \+1 /);
+    expect(status().at(-1)).toMatchObject({ last_sync: expect.stringMatching(/Z$/), sync: { status: 'complete', last_error: null } });
   });
 
   it('refuses commands while they are disabled, and says so', async () => {
