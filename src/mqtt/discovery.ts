@@ -1,6 +1,6 @@
 /**
  * Home Assistant MQTT discovery: per door a lock, an event entity for access events, a door binary_sensor and a
- * last-access sensor; per controller an outbox-backlog sensor. Retained, tied to keypadd's availability topic.
+ * last-access sensor; per controller an outbox-backlog sensor and a credential-sync sensor. Retained, tied to keypadd's availability topic.
  * Field names follow Home Assistant's MQTT lock / event / binary_sensor / sensor documentation.
  */
 import type { Topics } from './topics.js';
@@ -115,6 +115,20 @@ export function discoveryMessages(d: DiscoveryInput): DiscoveryMessage[] {
       value_template: '{{ value_json.outbox_backlog }}',
       unit_of_measurement: 'events',
       state_class: 'measurement',
+      entity_category: 'diagnostic',
+    },
+  });
+  // Credential sync health: "complete", "failing"... ("off" when this controller does not sync).
+  out.push({
+    topic: topic('sensor', 'sync_status'),
+    payload: {
+      ...common,
+      name: 'Credential sync',
+      unique_id: id('sync_status'),
+      state_topic: d.topics.status,
+      value_template: "{{ value_json.sync.status if value_json.sync else 'off' }}",
+      json_attributes_topic: d.topics.status,
+      json_attributes_template: '{{ (value_json.sync or {}) | tojson }}',
       entity_category: 'diagnostic',
     },
   });

@@ -112,7 +112,7 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     const contact = JSON.parse((await config('binary_sensor'))[0]!.payload) as Record<string, unknown>;
     expect(contact).toMatchObject({ device_class: 'door', payload_on: 'open', payload_off: 'closed', state_topic: 'keypadd/door-ctl/1/state' });
     const sensors = (await config('sensor')).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
-    expect(sensors.map((s) => s.unique_id).sort()).toEqual(['keypadd_door-ctl_door1_last_access', 'keypadd_door-ctl_outbox_backlog']);
+    expect(sensors.map((s) => s.unique_id).sort()).toEqual(['keypadd_door-ctl_door1_last_access', 'keypadd_door-ctl_outbox_backlog', 'keypadd_door-ctl_sync_status']);
     for (const m of consumer.messages.filter((x) => x.topic.startsWith('homeassistant/'))) {
       expect((JSON.parse(m.payload) as { device: { identifiers: string[] } }).device.identifiers).toEqual(['keypadd_door-ctl']);
     }
