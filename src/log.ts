@@ -2,6 +2,8 @@
  * One logger for the daemon: a line per message on stderr (the journal adds the time), with a component name.
  * Callers never pass a PIN; values that could be secret are not logged at all.
  */
+import { write, writeSync } from 'node:fs';
+
 export type Level = 'error' | 'warn' | 'info' | 'debug';
 const ORDER: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 
@@ -43,5 +45,59 @@ function make(component: string, state: { level: Level }, sink: (line: string) =
     get level() {
       return state.level;
     },
+  };
+}
+
+/**
+ * The daemon's stderr sink. Under systemd stderr is journald's socket, and Node writes to a pipe or socket
+ * synchronously: a journald that stalls would stall key and Wiegand handling with it. Lines are queued and written
+ * one at a time by libuv's thread pool instead; at most `maxQueued` wait (then lines are dropped and counted, and
+ * the count is logged once writing catches up). Whatever is queued at exit is written synchronously.
+ */
+export function asyncStderrSink(maxQueued = 10_000, fd = 2): (line: string) => void {
+  const queue: string[] = [];
+  let writing = false;
+  /** What a write has taken but not yet finished: written again at exit (a repeated line beats a lost one). */
+  let inflight: Buffer | null = null;
+  let dropped = 0;
+  const next = (): void => {
+    if (queue.length === 0) {
+      writing = false;
+      return;
+    }
+    writing = true;
+    // Everything queued so far in one write: fewer system calls when a burst arrives.
+    send(Buffer.from(queue.splice(0, queue.length).join('')));
+  };
+  const send = (chunk: Buffer): void => {
+    inflight = chunk;
+    write(fd, chunk, (err, written) => {
+      inflight = null;
+      // A non-blocking pipe that is full: try again shortly.
+      if (err?.code === 'EAGAIN') return void setTimeout(() => send(chunk), 5).unref();
+      if (err) dropped++; // stderr gone (EPIPE): nothing better to do than count
+      else if (written < chunk.length) return send(chunk.subarray(written));
+      next();
+    });
+  };
+  process.once('exit', () => {
+    try {
+      if (inflight) writeSync(fd, inflight);
+      if (queue.length > 0) writeSync(fd, queue.splice(0, queue.length).join(''));
+    } catch {
+      // stderr closed: nothing to tell anyone.
+    }
+  });
+  return (line) => {
+    if (queue.length >= maxQueued) {
+      dropped++;
+      return;
+    }
+    if (dropped > 0) {
+      queue.push(`warn log: ${dropped} log lines were dropped while stderr was not taking them\n`);
+      dropped = 0;
+    }
+    queue.push(line + '\n');
+    if (!writing) next();
   };
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createCredential } from '../../admin/credentials.js';
 import { addPerson } from '../../admin/people.js';
 import { Daemon } from '../../daemon.js';
-import { createLogger } from '../../log.js';
+import { asyncStderrSink, createLogger } from '../../log.js';
 import { PeopleRepo } from '../../storage/people-repo.js';
 import { attachTerminalKeypad } from '../terminal-keypad.js';
 import { ServiceManager } from '../../systemd/service.js';
@@ -27,7 +27,8 @@ export function registerRun(program: Command): void {
     .action(
       withSession(async (s, o: { sim?: boolean; verbose?: boolean }) => {
         const { config } = s.config();
-        const log = createLogger('keypadd', o.verbose ? 'debug' : 'info');
+        // Off the main thread: a stalled journald must not stall the door (src/log.ts).
+        const log = createLogger('keypadd', o.verbose ? 'debug' : 'info', asyncStderrSink());
         if (o.sim) createDemoPerson(s);
         s.close();
         const daemon = new Daemon({ config, sim: o.sim === true, log });
