@@ -58,6 +58,7 @@ export class MqttBridge {
         nodeId: m.node_id,
         doors: this.d.config.doors.map((x) => ({ id: x.id, name: x.name })),
         homeassistant: m.homeassistant,
+        commands: m.commands,
         discoveryPrefix: m.discovery_prefix,
         backlogAlarm: this.d.config.events.backlog_alarm,
         version: this.d.version,

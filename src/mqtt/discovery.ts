@@ -33,11 +33,14 @@ export interface DiscoveryInput {
   version: string;
   doors: readonly { id: number; name: string }[];
   topics: Topics;
+  /** Whether the set topics are obeyed (mqtt.commands): a lock HA cannot operate is shown as a lock sensor instead. */
+  commands: boolean;
 }
 
 export interface DiscoveryMessage {
   topic: string;
-  payload: Record<string, unknown>;
+  /** null: an empty retained message, which removes an entity published before (a lock, when commands went off). */
+  payload: Record<string, unknown> | null;
 }
 
 export function discoveryMessages(d: DiscoveryInput): DiscoveryMessage[] {
@@ -55,8 +58,23 @@ export function discoveryMessages(d: DiscoveryInput): DiscoveryMessage[] {
   for (const door of d.doors) {
     const o = `door${door.id}`;
     out.push({
+      topic: topic('binary_sensor', `${o}_lock`),
+      payload: d.commands
+        ? null
+        : {
+            ...common,
+            name: `${door.name} lock`,
+            unique_id: id(`${o}_lock_state`),
+            device_class: 'lock', // on = unlocked
+            state_topic: d.topics.state(door.id),
+            value_template: '{{ value_json.lock }}',
+            payload_on: 'unlocked',
+            payload_off: 'locked',
+          },
+    });
+    out.push({
       topic: topic('lock', o),
-      payload: {
+      payload: !d.commands ? null : {
         ...common,
         name: door.name,
         unique_id: id(`${o}_lock`),

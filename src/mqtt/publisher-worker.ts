@@ -24,6 +24,7 @@ export interface PublisherData {
   nodeId: string;
   doors: { id: number; name: string }[];
   homeassistant: boolean;
+  commands: boolean;
   discoveryPrefix: string;
   backlogAlarm: number;
   version: string;
@@ -215,8 +216,8 @@ function publishStatus(): void {
 }
 
 function publishDiscovery(): void {
-  const msgs = discoveryMessages({ prefix: data.discoveryPrefix, node: data.nodeId, version: data.version, doors: data.doors, topics: t });
-  for (const m of msgs) client.publish(m.topic, JSON.stringify(m.payload), { qos: 1, retain: true });
+  const msgs = discoveryMessages({ prefix: data.discoveryPrefix, node: data.nodeId, version: data.version, doors: data.doors, topics: t, commands: data.commands });
+  for (const m of msgs) client.publish(m.topic, m.payload === null ? '' : JSON.stringify(m.payload), { qos: 1, retain: true });
 }
 
 const poll = setInterval(queueDrain, 1000);

@@ -93,10 +93,10 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
   });
 
   it('publishes Home Assistant discovery with the fields HA requires, and again when HA comes online', async () => {
-    const { d, consumer } = await setup('  homeassistant: true\n');
+    const { d, consumer } = await setup('  homeassistant: true\n  commands: true\n');
     await d.start();
     const config = (component: string) =>
-      eventually(() => consumer.messages.filter((m) => m.topic.startsWith(`homeassistant/${component}/door-ctl/`)), (m) => m.length > 0);
+      eventually(() => consumer.messages.filter((m) => m.topic.startsWith(`homeassistant/${component}/door-ctl/`) && m.payload !== ''), (m) => m.length > 0);
     const lock = JSON.parse((await config('lock'))[0]!.payload) as Record<string, unknown>;
     expect(lock).toMatchObject({
       command_topic: 'keypadd/door-ctl/1/set',
@@ -109,16 +109,30 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     const event = JSON.parse((await config('event'))[0]!.payload) as { state_topic: string; event_types: string[] };
     expect(event.state_topic).toBe('keypadd/door-ctl/1/event');
     expect(event.event_types).toEqual(expect.arrayContaining(['access_granted', 'access_denied', 'keypad_locked_out']));
+    // Commands on: no read-only lock sensor (its config topic is emptied, which removes it from HA).
+    expect(consumer.messages.find((m) => m.topic === 'homeassistant/binary_sensor/door-ctl/door1_lock/config')?.payload).toBe('');
     const contact = JSON.parse((await config('binary_sensor'))[0]!.payload) as Record<string, unknown>;
     expect(contact).toMatchObject({ device_class: 'door', payload_on: 'open', payload_off: 'closed', state_topic: 'keypadd/door-ctl/1/state' });
     const sensors = (await config('sensor')).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
     expect(sensors.map((s) => s.unique_id).sort()).toEqual(['keypadd_door-ctl_door1_last_access', 'keypadd_door-ctl_outbox_backlog', 'keypadd_door-ctl_sync_status']);
-    for (const m of consumer.messages.filter((x) => x.topic.startsWith('homeassistant/'))) {
+    for (const m of consumer.messages.filter((x) => x.topic.startsWith('homeassistant/') && x.payload !== '')) {
       expect((JSON.parse(m.payload) as { device: { identifiers: string[] } }).device.identifiers).toEqual(['keypadd_door-ctl']);
     }
     const before = consumer.messages.filter((m) => m.topic.startsWith('homeassistant/lock/')).length;
     await consumer.publish('homeassistant/status', 'online');
     await eventually(() => consumer.messages.filter((m) => m.topic.startsWith('homeassistant/lock/')).length, (n) => n > before);
+  });
+
+  it('shows a lock HA cannot operate (commands off) as a lock sensor, not a lock', async () => {
+    const { d, consumer } = await setup('  homeassistant: true\n');
+    await d.start();
+    const sensor = await eventually(
+      () => consumer.messages.find((m) => m.topic === 'homeassistant/binary_sensor/door-ctl/door1_lock/config'),
+      (m) => m !== undefined,
+    );
+    expect(JSON.parse(sensor!.payload)).toMatchObject({ device_class: 'lock', payload_on: 'unlocked', payload_off: 'locked', state_topic: 'keypadd/door-ctl/1/state' });
+    const lock = await eventually(() => consumer.messages.find((m) => m.topic === 'homeassistant/lock/door-ctl/door1/config'), (m) => m !== undefined);
+    expect(lock!.payload).toBe('');
   });
 
   it('executes commands when enabled: each accepted or refused command is an event naming its source', async () => {
