@@ -2,7 +2,8 @@
  * `keypadd doctor`: everything an installer should check, one line each, with the fix. Each check is independent:
  * one failing (a broken config) does not hide the others that can still run.
  */
-import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statfsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { wiredLines } from '../config/door-schema.js';
 import { densityLimit } from '../core/pin-rules.js';
@@ -27,7 +28,7 @@ const warn = (name: string, detail: string, fix: string): Check => ({ name, verd
 const fail = (name: string, detail: string, fix: string): Check => ({ name, verdict: 'fail', detail, fix });
 
 export async function runChecks(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Check[]> {
-  return [storage(config, env), freeSpace(config), ...gpio(config), ...serial(config), clock(config), await broker(config, env), await upstream(config, env)].flat();
+  return [ownership(config), storage(config, env), freeSpace(config), ...gpio(config), ...serial(config), clock(config), await broker(config, env), await upstream(config, env)].flat();
 }
 
 function storage(config: Config, env: NodeJS.ProcessEnv): Check[] {
@@ -52,6 +53,35 @@ function storage(config: Config, env: NodeJS.ProcessEnv): Check[] {
     const key = /PIN key/.test(msg);
     return [fail(key ? 'PIN key' : 'database', msg, key ? 'see the message: restore the key or fix its mode (chmod 600)' : 'restore a backup or move the damaged file aside')];
   }
+}
+
+/**
+ * Every file in the data directory belongs to the directory's owner (the service user). The usual culprit is the
+ * admin CLI run as root before the first start: it creates keypadd.db or pin.key owned by root, and the service
+ * then cannot write them. Checked before the storage check, which opens (and could create) the files itself.
+ */
+function ownership(config: Config): Check {
+  let dirUid: number;
+  try {
+    dirUid = statSync(config.data_dir).uid;
+  } catch {
+    return pass('file ownership', `${config.data_dir} does not exist yet (systemd creates it: StateDirectory=keypadd)`);
+  }
+  const wrong: string[] = [];
+  for (const name of ['keypadd.db', 'keypadd.db-wal', 'keypadd.db-shm', 'pin.key', 'control.sock']) {
+    try {
+      const uid = statSync(join(config.data_dir, name)).uid;
+      if (uid !== dirUid) wrong.push(`${name} (uid ${uid})`);
+    } catch {
+      // Not there: nothing to own.
+    }
+  }
+  if (wrong.length === 0) return pass('file ownership', `the files in ${config.data_dir} belong to its owner (uid ${dirUid})`);
+  return fail(
+    'file ownership',
+    `${wrong.join(', ')} in ${config.data_dir} do not belong to its owner (uid ${dirUid}): the service cannot write them`,
+    `chown --reference=${config.data_dir} ${config.data_dir}/*  and run the CLI as the service user (sudo -u keypadd keypadd ...)`,
+  );
 }
 
 function freeSpace(config: Config): Check {
