@@ -40,7 +40,7 @@ export function listSettings(schema: z.ZodType, path: string[] = [], description
     return [{ path, description: desc, textual: false, kind: 'list' }, ...fields.map((f) => ({ ...f, inList: true }))];
   }
   const kind =
-    d.type === 'enum' && d.entries ? Object.values(d.entries).join('|') : d.type === 'int' || d.type === 'number' ? 'integer' : d.type === 'array' ? 'list' : d.type;
+    d.type === 'enum' && d.entries ? Object.values(d.entries).join('|') : d.type === 'number' ? ((d as { format?: string }).format === 'safeint' ? 'integer' : 'number') : d.type === 'array' ? 'list' : d.type;
   return [{ path, description: desc, textual: d.type === 'string' || d.type === 'enum', kind }];
 }
 
