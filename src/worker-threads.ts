@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 
 /**
- * Heap limits for keypadd's worker threads (event writer, MQTT publisher, API). Each is an isolate of its own; a
+ * Heap limits for keypadd's worker threads (event writer, MQTT publisher, API, sync). Each is an isolate of its own; a
  * small young generation keeps an idle one near 10 MB on a Pi, and the old-generation cap turns a leak into a
  * worker restart (the daemon restarts its workers) instead of the kernel's OOM killer taking the whole daemon.
  */
@@ -64,4 +64,66 @@ export function lowerHelperThreads(niceness = 10): number {
     }
   }
   return lowered;
+}
+
+export interface SupervisedWorkerOptions<From> {
+  /** The compiled worker script. */
+  url: URL;
+  /** Names the worker in log lines ("sync worker", "publisher"). */
+  name: string;
+  workerData: unknown;
+  onMessage: (m: From) => void;
+  log: { error(msg: string): void };
+  /** Wait before a worker that died is started again. */
+  restartMs: number;
+  /** Called when a worker exits, before any restart (to fail what was waiting on it). */
+  onExit?: () => void;
+  /** Called with a worker's uncaught error (after it is logged). */
+  onError?: (err: Error) => void;
+  /** Asked when a worker exits: false leaves it stopped (an API port that cannot be bound). Default: restart. */
+  restartIf?: () => boolean;
+}
+
+/**
+ * One of the daemon's long-lived worker threads (MQTT publisher, API, sync): started with the heap limits,
+ * restarted after `restartMs` if it dies, stopped politely. The owner keeps its own protocol and state.
+ */
+export class SupervisedWorker<To, From> {
+  private worker?: Worker;
+  private stopping = false;
+
+  constructor(private readonly o: SupervisedWorkerOptions<From>) {}
+
+  start(): void {
+    const worker = new Worker(this.o.url, { workerData: this.o.workerData, resourceLimits: WORKER_LIMITS });
+    this.worker = worker;
+    worker.on('message', (m: From) => this.o.onMessage(m));
+    worker.on('error', (err) => {
+      this.o.log.error(`${this.o.name} failed: ${err.message}`);
+      this.o.onError?.(err);
+    });
+    worker.on('exit', (code) => {
+      this.o.onExit?.();
+      if (this.stopping || this.o.restartIf?.() === false) return;
+      this.o.log.error(`${this.o.name} exited (${code}); restarting it in ${this.o.restartMs / 1000} s`);
+      setTimeout(() => this.start(), this.o.restartMs).unref();
+    });
+  }
+
+  /** Whether a worker is up to take messages (false once stopping). */
+  get running(): boolean {
+    return this.worker !== undefined && !this.stopping;
+  }
+
+  post(m: To): void {
+    this.worker?.postMessage(m);
+  }
+
+  /** Sends `close`, waits up to `graceMs` for the worker to finish, then terminates it. */
+  async stop(close: To, graceMs: number): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.stopping = true;
+    await stopWorker(worker, () => worker.postMessage(close), graceMs);
+  }
 }

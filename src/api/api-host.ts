@@ -2,8 +2,7 @@
  * The daemon's side of the API: starts the worker, and answers its channel requests (door status, admit,
  * hold unlocked, back to normal) on the main thread, where the doors are.
  */
-import { Worker } from 'node:worker_threads';
-import { stopWorker, WORKER_LIMITS } from '../worker-threads.js';
+import { SupervisedWorker } from '../worker-threads.js';
 import type { Config } from '../config/schema.js';
 import type { DoorController } from '../door/door-controller.js';
 import type { Logger } from '../log.js';
@@ -12,8 +11,7 @@ import type { ChannelRequest, FromApi, ToApi } from './protocol.js';
 const WORKER = new URL('../../dist/api/api-worker.js', import.meta.url);
 
 export class ApiHost {
-  private worker?: Worker;
-  private stopping = false;
+  private readonly worker: SupervisedWorker<ToApi, FromApi>;
   url: string | null = null;
   error: string | null = null;
 
@@ -21,28 +19,26 @@ export class ApiHost {
     private readonly config: Config,
     private readonly doors: Map<number, DoorController>,
     private readonly log: Logger,
-  ) {}
-
-  start(): void {
-    const worker = new Worker(WORKER, { workerData: { config: this.config }, resourceLimits: WORKER_LIMITS });
-    this.worker = worker;
-    worker.on('message', (m: FromApi) => this.onMessage(m));
-    worker.on('error', (err) => {
-      this.error = err.message;
-      this.log.error(`API failed: ${err.message}`);
-    });
-    worker.on('exit', (code) => {
-      if (this.stopping || this.error?.startsWith('cannot listen')) return;
-      this.log.error(`API worker exited (${code}); restarting it`);
-      setTimeout(() => this.start(), 1000).unref();
+  ) {
+    this.worker = new SupervisedWorker({
+      url: WORKER,
+      name: 'API worker',
+      workerData: { config },
+      onMessage: (m: FromApi) => this.onMessage(m),
+      log,
+      restartMs: 1000,
+      onError: (err) => (this.error = err.message),
+      // A port that cannot be bound will not be bound by trying again.
+      restartIf: () => !this.error?.startsWith('cannot listen'),
     });
   }
 
-  async stop(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    this.stopping = true;
-    await stopWorker(worker, () => worker.postMessage({ type: 'stop' } satisfies ToApi), 2000);
+  start(): void {
+    this.worker.start();
+  }
+
+  stop(): Promise<void> {
+    return this.worker.stop({ type: 'stop' }, 2000);
   }
 
   private onMessage(m: FromApi): void {
@@ -64,7 +60,7 @@ export class ApiHost {
           const notFound = err instanceof Error && err.message.startsWith('no channel');
           reply = { type: 'channel_result', id: m.id, ok: false, status: notFound ? 404 : 500, body: { error: notFound ? 'not_found' : 'internal_error', error_description: (err as Error).message } };
         }
-        this.worker?.postMessage(reply);
+        this.worker.post(reply);
       }
     }
   }

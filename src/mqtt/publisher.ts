@@ -2,8 +2,7 @@
  * The daemon's side of MQTT: starts the publisher worker and feeds it; commands it receives come back here to be
  * executed and recorded on the main thread. Nothing here waits on the broker.
  */
-import { Worker } from 'node:worker_threads';
-import { stopWorker, WORKER_LIMITS } from '../worker-threads.js';
+import { SupervisedWorker } from '../worker-threads.js';
 import type { Logger } from '../log.js';
 import type { Command } from './commands.js';
 import type { PublisherData } from './publisher-worker.js';
@@ -14,8 +13,7 @@ const WORKER = new URL('../../dist/mqtt/publisher-worker.js', import.meta.url);
 export type CommandHandler = (doorId: number, command: Command | null, reason: string | undefined) => CommandResult;
 
 export class MqttPublisher {
-  private worker?: Worker;
-  private stopping = false;
+  private readonly worker: SupervisedWorker<ToPublisher, FromPublisher>;
   connected = false;
   /** Events not yet confirmed published, as last counted by the worker. */
   backlog = 0;
@@ -25,19 +23,13 @@ export class MqttPublisher {
     private readonly log: Logger,
     private readonly onCommand: CommandHandler,
     private readonly onBacklogAlarm: (backlog: number) => void,
-  ) {}
+  ) {
+    // The outbox is in the database: a restarted worker resumes from the saved cursor.
+    this.worker = new SupervisedWorker({ url: WORKER, name: 'publisher', workerData: data, onMessage: (m: FromPublisher) => this.onMessage(m), log, restartMs: 1000 });
+  }
 
   start(): void {
-    const worker = new Worker(WORKER, { workerData: this.data, resourceLimits: WORKER_LIMITS });
-    this.worker = worker;
-    worker.on('message', (m: FromPublisher) => this.onMessage(m));
-    worker.on('error', (err) => this.log.error(`publisher failed: ${err.message}`));
-    worker.on('exit', (code) => {
-      if (this.stopping) return;
-      // The outbox is in the database: a new worker resumes from the saved cursor.
-      this.log.error(`publisher exited (${code}); restarting it`);
-      setTimeout(() => this.start(), 1000).unref();
-    });
+    this.worker.start();
   }
 
   wake(): void {
@@ -52,15 +44,12 @@ export class MqttPublisher {
     this.post({ type: 'status', status });
   }
 
-  async stop(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    this.stopping = true;
-    await stopWorker(worker, () => this.post({ type: 'stop' }), 3000);
+  stop(): Promise<void> {
+    return this.worker.stop({ type: 'stop' }, 3000);
   }
 
   private post(m: ToPublisher): void {
-    this.worker?.postMessage(m);
+    this.worker.post(m);
   }
 
   private onMessage(m: FromPublisher): void {

@@ -57,10 +57,6 @@ export class Puller {
     this.now = d.now ?? Date.now;
   }
 
-  get state(): SyncState {
-    return readSyncState(this.d.store.db);
-  }
-
   async pull(opts: PullOptions = {}): Promise<PullResult> {
     const { db } = this.d.store;
     const started = this.now();

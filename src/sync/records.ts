@@ -8,7 +8,8 @@ import { parseCardNumber } from '../core/card-number.js';
 import { isGenerateRequest, pinFormatError, pinWeakness, type PinRules } from '../core/pin-rules.js';
 import { parseSlot, type Slot } from '../core/schedule.js';
 import { toIsoSeconds } from '../core/site-time.js';
-import { CARD_TYPE_ID, PIN_TYPE_ID } from '../storage/credential-repo.js';
+import { CARD_TYPE_ID, PIN_TYPE_ID, type CredentialRow } from '../storage/credential-repo.js';
+import type { PersonRow } from '../storage/people-repo.js';
 
 export type Checked<T> = { ok: true; row: T } | { ok: false; field: string; reason: string };
 
@@ -53,28 +54,14 @@ const role = z.looseObject({
   schedule: z.array(z.string()).optional(),
 });
 
-export interface StagedPerson {
-  upstream_id: number;
-  first_name: string;
-  last_name: string;
-  email: string | null;
-  enabled: 0 | 1;
-  valid_from: string | null;
-  valid_to: string | null;
-  notes: string | null;
-  /** Upstream role and group ids ("role:2", "group:5"), before mapping. */
-  keys: string[];
-}
+/** A person as stored, keyed by the upstream's id, with the upstream role and group ids ("role:2", "group:5"). */
+export type StagedPerson = Omit<PersonRow, 'id' | 'upstream_id' | 'created_at' | 'updated_at'> & { upstream_id: number; keys: string[] };
 
-export interface StagedCredential {
+/** A credential as stored, keyed by the upstream's ids (its own and its person's). */
+export type StagedCredential = Omit<CredentialRow, 'id' | 'person_id' | 'upstream_id' | 'created_at' | 'updated_at'> & {
   upstream_id: string;
   person_upstream: number;
-  credential_type_id: number;
-  value: string | null;
-  digest: string;
-  pin_length: number | null;
-  enabled: 0 | 1;
-}
+};
 
 export interface StagedReservation {
   upstream_id: number;

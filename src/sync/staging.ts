@@ -64,11 +64,6 @@ export class Staging {
     });
   }
 
-  /** Rows staged in a table. */
-  count(table: 's_people' | 's_credentials' | 's_reservations' | 's_roles'): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  }
-
   drop(): void {
     this.db.exec(`DROP TABLE IF EXISTS temp.s_people; DROP TABLE IF EXISTS temp.s_credentials;
       DROP TABLE IF EXISTS temp.s_reservations; DROP TABLE IF EXISTS temp.s_roles;`);
