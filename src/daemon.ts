@@ -1,24 +1,34 @@
 /**
- * The composition root of `keypadd run`: opens storage, starts the event writer, builds each door from its drivers
- * and the core, serves the control socket, and drives every relay locked on the way in and on the way out.
+ * The composition root of `keypadd run`. Start-up order is the door's safety order: the data-dir lock (one daemon
+ * per data dir, before any hardware is touched), every relay claimed and driven locked, then storage, the doors, the
+ * event writer, MQTT, the API, sync and the control socket. Every failure on the way, and every stop, drives the
+ * relays locked first.
  */
+import { createCredential } from './admin/credentials.js';
+import { addPerson } from './admin/people.js';
 import { doorPinRules } from './config/policy.js';
+import { lockoutPolicy } from './config/lockout-schema.js';
 import type { Config } from './config/schema.js';
+import { InstanceLock } from './control/instance-lock.js';
 import { ControlServer } from './control/server.js';
 import type { ControlRequest, ControlResponse } from './control/protocol.js';
+import { handleSim } from './control/sim-handlers.js';
 import { parseCardNumber } from './core/card-number.js';
+import { DOOR_EVENT_CODES } from './core/event-codes.js';
 import { toIsoSeconds } from './core/site-time.js';
 import { DoorController, type DoorStatus } from './door/door-controller.js';
 import { SystemClock, type Clock } from './drivers/clock.js';
 import type { DoorHardware } from './drivers/door-hardware.js';
-import { SimDoorHardware } from './drivers/sim/sim-door.js';
 import type { GpioPort } from './drivers/gpio/port.js';
-import { parseBitString } from './core/wiegand-encoder.js';
+import { SimDoorHardware } from './drivers/sim/sim-door.js';
+import { claimRelays, lockRelay, openGpio, type ClaimedRelay } from './drivers/wiring.js';
 import type { Logger } from './log.js';
 import { AccessRepo } from './storage/access-repo.js';
+import { newEventId } from './storage/event-id.js';
 import type { EventRow } from './storage/event-repo.js';
 import { EventWriter } from './storage/event-writer.js';
-import { LockoutRepo } from './storage/lockout-repo.js';
+import { LockoutRepo, readerKey } from './storage/lockout-repo.js';
+import { PeopleRepo } from './storage/people-repo.js';
 import { openStore, type Store } from './storage/store.js';
 import { MqttBridge } from './mqtt/bridge.js';
 import { ApiHost } from './api/api-host.js';
@@ -26,23 +36,25 @@ import { SyncHost } from './sync/sync-host.js';
 import { lowerHelperThreads } from './worker-threads.js';
 import { createRequire } from 'node:module';
 
-const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
+export { HardwareConfigError } from './drivers/wiring.js';
 
-/** The configuration cannot drive real hardware (a door without wiring). Exit status 2, like other config errors. */
-export class HardwareConfigError extends Error {
-  override name = 'HardwareConfigError';
-}
+const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export interface DaemonOptions {
   config: Config;
-  /** Run the simulated door (the only driver until the hardware drivers land). */
+  /** Run the simulated door. */
   sim: boolean;
+  /** Make a demo person with a generated PIN on an empty database (never on real data: the CLI decides). */
+  demo?: boolean;
+  /** Where the demo PIN is shown; null when it must not be (stdout is the journal). */
+  showDemoPin?: ((line: string) => void) | null;
   log: Logger;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
 }
 
 export class Daemon {
+  private lock?: InstanceLock;
   private store?: Store;
   private writer?: EventWriter;
   private control?: ControlServer;
@@ -50,7 +62,11 @@ export class Daemon {
   private api?: ApiHost;
   private sync?: SyncHost;
   private helpers?: NodeJS.Timeout;
+  private clockWatch?: NodeJS.Timeout;
   private port: GpioPort | null = null;
+  private relays = new Map<number, ClaimedRelay>();
+  private lookupFailing: { since: number; message: string } | null = null;
+  private clockAlarm: string | null = null;
   readonly doors = new Map<number, { controller: DoorController; hw: DoorHardware }>();
   private readonly clock: Clock;
   private readonly startedAt = Date.now();
@@ -60,18 +76,14 @@ export class Daemon {
     this.clock = opts.clock ?? new SystemClock(trust, opts.config.clock.timesync_flag);
   }
 
-  get storeForAdmin(): Store {
-    return this.store!;
-  }
-
   async start(): Promise<void> {
     const { config, log } = this.opts;
-    const port = this.opts.sim ? null : await this.openGpio();
-    this.port = port;
-    // Loaded only for real doors: the simulated door needs neither serialport nor onoff.
-    const { GpioDoorHardware } = port === null ? { GpioDoorHardware: null } : await import('./drivers/gpio-door.js');
+    this.lock = await InstanceLock.acquire(config.data_dir);
+    this.port = this.opts.sim ? null : await openGpio(config);
+    this.relays = await claimRelays(config, this.port, (m) => log.error(m));
     const store = openStore(config.data_dir, this.opts.env ?? process.env, config.pin_key_file);
     this.store = store;
+    if (this.clock instanceof SystemClock) this.clock.setFloor(newestTrustedEventMs(store));
     const access = new AccessRepo(store.db);
     const saved = new LockoutRepo(store.db).all();
     const writer = new EventWriter(config.data_dir, log.child('events'), {
@@ -79,10 +91,10 @@ export class Daemon {
       onlyPublished: config.mqtt.url !== null,
     });
     this.writer = writer;
-    // Doors first: their relays are driven locked before anything else can happen.
+    const { GpioDoorHardware } = this.port === null ? { GpioDoorHardware: null } : await import('./drivers/gpio-door.js');
     for (const door of config.doors) {
-      // A door's lines are claimed (and its relay driven locked) here, one door at a time.
-      const hw = port === null || GpioDoorHardware === null ? new SimDoorHardware() : new GpioDoorHardware(port, door, door.hardware!);
+      const relay = this.relays.get(door.id)!.line;
+      const hw = this.port === null || GpioDoorHardware === null ? new SimDoorHardware(relay as SimDoorHardware['relay']) : new GpioDoorHardware(this.port, door, door.hardware!, relay);
       const rules = doorPinRules(config, door);
       const controller = new DoorController({
         door,
@@ -90,13 +102,8 @@ export class Daemon {
         clock: this.clock,
         zone: config.site.time_zone,
         pinPolicy: { min: rules.min_length, max: rules.max_length, rejectWeak: rules.weak_pins === 'reject' },
-        lockoutPolicy: {
-          attempts: config.lockout.attempts,
-          windowMs: config.lockout.window_s * 1000,
-          durationMs: config.lockout.duration_s * 1000,
-          maxDurationMs: config.lockout.max_duration_s * 1000,
-          alarmAfter: config.lockout.alarm_after,
-        },
+        lockoutPolicy: lockoutPolicy(config.lockout),
+        cardPolicy: config.lockout.cards.enabled ? lockoutPolicy(config.lockout.cards) : null,
         lookup: (kind, value) => {
           const canonical = kind === 'Card' ? parseCardNumber(value) : null;
           if (canonical && !canonical.ok) return null;
@@ -105,13 +112,17 @@ export class Daemon {
         events: writer,
         log: log.child(`door${door.id}`),
         resumedLockout: saved.get(door.id),
-        onRelayChange: () => this.mqtt?.relayChanged(door.id),
+        resumedCardBackoff: saved.get(readerKey(door.id)),
+        onLookup: (err) => this.lookupResult(err),
+        onStateChange: () => this.mqtt?.relayChanged(door.id),
       });
       controller.start();
       this.doors.set(door.id, { controller, hw });
     }
+    log.info(`wiring: ${config.doors.map((d) => describeWiring(d, this.opts.sim)).join('; ')}`);
     await writer.start();
     writer.onRecorded((row) => logEvent(log, row));
+    if (this.opts.demo) this.createDemoPerson(store);
     if (config.sync.url !== null) this.sync = new SyncHost(config, writer, log.child('sync'), () => this.mqtt?.publishStatus(), this.retryBaseMs());
     this.mqtt = new MqttBridge({
       config,
@@ -132,6 +143,9 @@ export class Daemon {
     }
     this.control = new ControlServer(config.data_dir, (req) => this.request(req), log.child('control'));
     await this.control.start();
+    this.watchClock();
+    this.clockWatch = setInterval(() => this.watchClock(), 5000);
+    this.clockWatch.unref();
     // Background threads (V8's helpers, libuv's pool, the workers) yield the CPU to the input path at once; again now
     // and then, for threads started since (a restarted worker, libuv's pool on first use).
     lowerHelperThreads();
@@ -140,13 +154,12 @@ export class Daemon {
     log.info(`running ${this.doors.size} door(s) on ${config.data_dir}${this.opts.sim ? ' (simulated door)' : ''}; clock trusted: ${this.clock.trusted()}`);
   }
 
-  /** Locks every door, then stores what is left to store. Safe to call twice. */
+  /** Locks every door, then stores what is left to store. Safe to call twice, and after a failed start. */
   async stop(): Promise<void> {
+    this.lockAll();
     clearInterval(this.helpers);
-    for (const { controller, hw } of this.doors.values()) {
-      controller.stop();
-      hw.close();
-    }
+    clearInterval(this.clockWatch);
+    for (const { hw } of this.doors.values()) hw.close();
     await this.control?.stop();
     await this.api?.stop();
     await this.sync?.stop();
@@ -156,7 +169,10 @@ export class Daemon {
     this.port?.close();
     this.port = null;
     this.store?.close();
+    await this.lock?.release();
     this.doors.clear();
+    this.relays.clear();
+    this.lock = undefined;
     this.control = undefined;
     this.writer = undefined;
     this.mqtt = undefined;
@@ -165,18 +181,11 @@ export class Daemon {
     this.store = undefined;
   }
 
-  /** The Pi's GPIO through onoff, after checking that every door is wired in the config. */
-  private async openGpio(): Promise<GpioPort> {
-    const unwired = this.opts.config.doors.filter((d) => !d.hardware);
-    if (unwired.length > 0) {
-      throw new HardwareConfigError(
-        `${unwired.map((d) => `door ${d.id} (${d.name})`).join(', ')} has no hardware section: describe its wiring in the config ` +
-          `(examples in hardware/), or run the simulated door with --sim`,
-      );
-    }
-    const g = this.opts.config.gpio;
-    const { OnoffPort, loadOnoff } = await import('./drivers/gpio/onoff-port.js');
-    return new OnoffPort(await loadOnoff(), g.sysfs_root, g.chip);
+  /** Drives every relay locked at once, without waiting for anything: for stops and fatal errors. */
+  lockAll(): void {
+    for (const { controller } of this.doors.values()) controller.stop();
+    // Relays claimed for doors that were never built (start failed on the way) are driven locked too.
+    for (const relay of this.relays.values()) lockRelay(relay);
   }
 
   /** Tests shorten sync's retry backoff; production keeps the default (1 s, doubling). */
@@ -185,9 +194,12 @@ export class Daemon {
     return Number.isFinite(v) && v > 0 ? v : undefined;
   }
 
-  /** Since when storing events has failed (for the watchdog's health check), or null. */
-  storageFailingSince(): number | null {
-    return this.writer?.failingSince ?? null;
+  /** Storage trouble for the watchdog's health check: events that cannot be stored, or lookups that fail. */
+  storageTrouble(): { since: number; what: string } | null {
+    const failing = this.writer?.failingSince ?? null;
+    if (failing !== null) return { since: failing, what: 'events cannot be stored' };
+    if (this.lookupFailing) return { since: this.lookupFailing.since, what: `credential lookups fail (${this.lookupFailing.message})` };
+    return null;
   }
 
   /** One line for systemd's STATUS= and `systemctl status`. */
@@ -196,12 +208,8 @@ export class Daemon {
     const doors = s.doors.map((d) => `${d.name} ${d.relay}${d.lockout.active ? ' (keypad locked out)' : ''}`).join(', ');
     const mqtt = s.mqtt?.enabled ? `MQTT ${s.mqtt.connected ? 'up' : 'down'}, ${s.mqtt.backlog ?? 0} to publish` : 'MQTT off';
     const sync = s.sync ? `; sync ${s.sync.status}${s.sync.age_s !== null ? ` ${formatAge(s.sync.age_s)} ago` : ''}` : '';
-    return `${doors}; ${mqtt}; clock ${s.clock_trusted ? 'trusted' : 'NOT trusted'}${sync}`;
-  }
-
-  /** Drives every relay locked at once, without waiting for anything: for fatal errors. */
-  lockAll(): void {
-    for (const { controller } of this.doors.values()) controller.stop();
+    const storage = s.storage.healthy ? '' : `; STORAGE FAILING: ${s.storage.problem}`;
+    return `${doors}; ${mqtt}; clock ${s.clock_trusted ? 'trusted' : 'NOT trusted'}${sync}${storage}`;
   }
 
   status(): {
@@ -209,18 +217,23 @@ export class Daemon {
     sim: boolean;
     uptime_s: number;
     clock_trusted: boolean;
+    clock_problem: string | null;
     event_backlog: number;
+    storage: { healthy: boolean; problem: string | null; since: string | null };
     mqtt: ReturnType<MqttBridge['status']> | null;
     api: { url: string | null; error: string | null } | null;
     sync: ReturnType<SyncHost['summary']> | null;
     doors: DoorStatus[];
   } {
+    const trouble = this.storageTrouble();
     return {
       version: VERSION,
       sim: this.opts.sim,
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
       clock_trusted: this.clock.trusted(),
+      clock_problem: this.clock instanceof SystemClock ? this.clock.untrustedReason() : null,
       event_backlog: this.writer?.backlog ?? 0,
+      storage: { healthy: trouble === null, problem: trouble?.what ?? null, since: trouble ? new Date(trouble.since).toISOString() : null },
       mqtt: this.mqtt?.status() ?? null,
       api: this.api ? { url: this.api.url, error: this.api.error } : null,
       sync: this.sync?.summary() ?? null,
@@ -241,71 +254,97 @@ export class Daemon {
       case 'status':
         return { ok: true, result: this.status() };
       case 'lockout_list':
-        return { ok: true, result: this.status().doors.map((d) => ({ door: d.id, name: d.name, ...d.lockout })) };
-      case 'lockout_reset':
-        this.door(req.door).controller.resetLockout(req.source);
-        return { ok: true, result: this.door(req.door).controller.status().lockout };
+        return { ok: true, result: this.status().doors.map((d) => ({ door: d.id, name: d.name, ...d.lockout, card_backoff: d.card_backoff })) };
+      case 'lockout_reset': {
+        const door = this.doors.get(Number(req.door));
+        if (!door) return { ok: false, error: `door: no door ${String(req.door)}` };
+        door.controller.resetLockout(req.source);
+        return { ok: true, result: door.controller.status().lockout };
+      }
       default:
-        return this.handleSim(req);
+        if (!this.opts.sim) return { ok: false, error: 'this keypadd is not running the simulated door (start it with --sim)' };
+        return handleSim(req, this.doors);
     }
   }
 
-  private handleSim(req: ControlRequest): ControlResponse {
-    if (!this.opts.sim) return { ok: false, error: 'this keypadd is not running the simulated door (start it with --sim)' };
-    if (!('door' in req)) return { ok: false, error: `unknown command "${(req as { cmd: string }).cmd}"` };
-    const hw = this.door(req.door).hw;
-    if (!(hw instanceof SimDoorHardware)) return { ok: false, error: `door ${req.door} is not simulated` };
-    switch (req.cmd) {
-      case 'sim_key':
-        hw.typeKeys(String(req.keys));
-        break;
-      case 'sim_card': {
-        const n = parseCardNumber(String(req.number));
-        if (!n.ok) return { ok: false, error: `card number: ${n.message}` };
-        hw.presentCard(n.number);
-        break;
-      }
-      case 'sim_door':
-        hw.setDoor(req.open === true);
-        break;
-      case 'sim_rex':
-        hw.pressRex();
-        break;
-      case 'sim_wiegand': {
-        const frames = String(req.bits).split(/[\s,]+/).filter(Boolean).map(parseBitString);
-        if (frames.length === 0 || frames.some((f) => f === null)) return { ok: false, error: 'bits: frames of 0 and 1, at most 64 bits each, separated by spaces' };
-        const interval = Number(req.interval_ms ?? 1);
-        if (!(interval >= 0.2 && interval <= 20)) return { ok: false, error: 'interval_ms: must be 0.2 to 20' };
-        hw.sendWiegand(frames as number[][], interval);
-        break;
-      }
-      case 'sim_tamper':
-        hw.tamper.set(req.on === true);
-        break;
-      case 'sim_hang': {
-        // A hung daemon, for the watchdog: the main thread does nothing else for this long.
-        const until = performance.now() + Math.min(Number(req.ms) || 0, 30_000);
-        while (performance.now() < until);
-        break;
-      }
-      default:
-        return { ok: false, error: `unknown command "${(req as { cmd: string }).cmd}"` };
+  /** A failing lookup is one log line per episode (not a stack per key press), and marks the daemon unhealthy. */
+  private lookupResult(err: Error | null): void {
+    const log = this.opts.log;
+    if (err === null) {
+      if (this.lookupFailing) log.warn(`credential lookups work again (they failed for ${Math.round((Date.now() - this.lookupFailing.since) / 1000)} s)`);
+      this.lookupFailing = null;
+      return;
     }
-    return { ok: true, result: this.door(req.door).controller.status() };
+    if (this.lookupFailing) return;
+    const code = (err as { code?: string }).code;
+    this.lookupFailing = { since: Date.now(), message: `${err.message}${code ? ` (${code})` : ''}` };
+    log.error(`credential lookup failed: ${this.lookupFailing.message}; every credential is refused (storage_error) until the database answers`);
   }
 
-  private door(id: unknown): { controller: DoorController; hw: DoorHardware } {
-    const d = this.doors.get(Number(id));
-    if (!d) throw new Error(`door: no door ${String(id)} (doors: ${[...this.doors.keys()].join(', ')})`);
-    return d;
+  /** A clock below its floor is an alarm, once per episode: time-limited access is refused until it is set. */
+  private watchClock(): void {
+    const reason = this.clock instanceof SystemClock ? this.clock.untrustedReason() : null;
+    const belowFloor = reason !== null && reason.includes('earlier than') ? reason : null;
+    if (belowFloor === this.clockAlarm) return;
+    this.clockAlarm = belowFloor;
+    if (belowFloor === null) return;
+    this.opts.log.warn(`clock not trusted: ${belowFloor}`);
+    const now = Date.now();
+    this.writer?.record({
+      door_id: null,
+      event_type: 'clock_untrusted',
+      event_code: DOOR_EVENT_CODES.clock_untrusted,
+      event_label: `Clock not trusted: ${belowFloor}; time-limited access is refused until the clock is set`,
+      time_trusted: false,
+      uid: newEventId(now),
+      created_at: toIsoSeconds(now),
+    });
   }
+
+  /** On a fresh demo data dir, someone to let in: a demo person with a generated PIN, shown once (never logged). */
+  private createDemoPerson(store: Store): void {
+    const ctx = { store, config: this.opts.config, now: Date.now };
+    if (new PeopleRepo(store.db).count() > 0) return;
+    const p = addPerson(ctx, { first_name: 'Demo', last_name: 'Person' });
+    const show = this.opts.showDemoPin;
+    if (!show) {
+      this.opts.log.info(`demo person ${p.id} created without a PIN (it would be shown in the journal): add one with keypadd pin add --person ${p.id}`);
+      return;
+    }
+    const { credential } = createCredential(ctx, { person_id: p.id, credential_type_id: 6 });
+    show(`Demo person ${p.id} (Demo Person) created with PIN ${credential.value}: type it, then #.`);
+  }
+}
+
+/** The newest time an event was stored with a trusted clock: the clock's floor (a later clock never reads less). */
+function newestTrustedEventMs(store: Store): number {
+  const row = store.db.prepare(`SELECT max(created_at) AS t FROM events WHERE time_trusted = 1`).get() as { t: string | null };
+  return row.t === null ? -Infinity : Date.parse(row.t);
+}
+
+/** ESPHome's dump_config: how each door is wired, in one line, for the installer reading the journal. */
+function describeWiring(d: Config['doors'][number], sim: boolean): string {
+  const h = d.hardware;
+  if (sim || !h) return `door ${d.id} (${d.name}) simulated`;
+  const parts = [`relay BCM ${h.relay.pin}${h.relay.active_low ? ' active-low' : ''}${d.fail_safe ? ' fail-safe' : ''}`];
+  if (h.wiegand) parts.push(`Wiegand D0 ${h.wiegand.d0} D1 ${h.wiegand.d1}`);
+  if (h.serial) parts.push(`serial ${h.serial.path} (${h.serial.protocol})`);
+  for (const [name, line] of [['contact', h.contact], ['REX', h.rex], ['tamper', h.tamper], ['LED', h.led], ['buzzer', h.buzzer]] as const) {
+    if (line) parts.push(`${name} BCM ${line.pin}`);
+  }
+  return `door ${d.id} (${d.name}) ${parts.join(', ')}`;
 }
 
 function formatAge(s: number): string {
   return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
 }
 
+const ALARMS = new Set(['door_forced_open', 'door_held_open', 'keypad_locked_out', 'keypad_alarm', 'card_reader_locked_out', 'card_alarm', 'relay_forced_lock', 'tamper', 'outbox_backlog_alarm', 'clock_untrusted', 'sync_stale', 'sync_delete_refused', 'sync_token_rejected']);
+
+/** One line per stored event; alarms at warning, so `journalctl -p warning` lists them. */
 function logEvent(log: Logger, e: EventRow): void {
   const who = e.person_name ? ` ${e.person_name}` : '';
-  log.info(`event #${e.id} door ${e.door_id} seq ${e.door_seq}: ${e.event_type}${e.reason ? ` (${e.reason})` : ''}${who}`);
+  const line = `event #${e.id} door ${e.door_id} seq ${e.door_seq}: ${e.event_type}${e.reason ? ` (${e.reason})` : ''}${who}`;
+  if (ALARMS.has(e.event_type)) log.warn(line);
+  else log.info(line);
 }

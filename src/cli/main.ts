@@ -22,7 +22,9 @@ import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import { registerSync } from './commands/sync.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerLockRelays } from './commands/lock-relays.js';
 import { DaemonNotRunningError } from '../control/client.js';
+import { AlreadyRunningError } from '../control/instance-lock.js';
 import { ControlRefusedError } from './control.js';
 
 export const EXIT_OK = 0;
@@ -55,6 +57,7 @@ export function buildProgram(): Command {
   registerSync(program);
   registerDoctor(program);
   registerConfig(program);
+  registerLockRelays(program);
   return program;
 }
 
@@ -92,6 +95,10 @@ function report(err: unknown, json: boolean): number {
   if (err instanceof ConfigError) {
     process.stderr.write(`keypadd: ${err.message}\n`);
     return EXIT_REFUSED;
+  }
+  if (err instanceof AlreadyRunningError) {
+    process.stderr.write(`keypadd: ${err.message}\n`);
+    return EXIT_FAILED;
   }
   if (err instanceof DaemonNotRunningError) {
     process.stderr.write(`keypadd: ${err.message} (start it with: keypadd run --sim)\n`);

@@ -22,6 +22,8 @@ export interface GlobalOptions {
 export class Session {
   private loaded?: LoadedConfig;
   private store?: Store;
+  /** True when no config and no data dir were given, in a git checkout: the data is the checkout's own ./var. */
+  usesCheckoutDataDir = false;
 
   constructor(readonly opts: GlobalOptions) {}
 
@@ -40,6 +42,7 @@ export class Session {
       // `npm start` and `keypadd sim ...` need no setup and never touch /var/lib.
       if (loaded.source === 'built-in defaults' && !this.opts.dataDir && !process.env.KEYPADD_DATA_DIR && existsSync(join(PACKAGE_ROOT, '.git'))) {
         loaded.config.data_dir = join(PACKAGE_ROOT, 'var');
+        this.usesCheckoutDataDir = true;
       }
       this.loaded = loaded;
     }

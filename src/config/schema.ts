@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { isValidTimeZone, systemTimeZone } from '../core/site-time.js';
 import { door, pinLength, seconds, weakPins, wiredLines } from './door-schema.js';
 import { syncSchema } from './sync-schema.js';
+import { lockoutSchema } from './lockout-schema.js';
 
 /** The hostname, cut to what a topic level may safely hold. */
 const defaultNodeId = () => hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'keypadd';
@@ -69,16 +70,7 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Who gets standing access.'),
-    lockout: z
-      .strictObject({
-        attempts: z.int().min(1).max(100).default(3).describe('Wrong PINs within window_s that lock a keypad.'),
-        window_s: seconds().default(60).describe('Window in which the wrong PINs are counted.'),
-        duration_s: seconds().default(30).describe('First lockout; each further one doubles.'),
-        max_duration_s: seconds().default(900).describe('Cap on the doubling lockout.'),
-        alarm_after: z.int().min(1).default(10).describe('Consecutive wrong PINs that raise keypad_alarm (and again at each multiple).'),
-      })
-      .prefault({})
-      .describe('Wrong-PIN lockout, per door keypad, on the monotonic clock.'),
+    lockout: lockoutSchema,
     clock: z
       .strictObject({
         trust: z
@@ -178,9 +170,6 @@ export const configSchema = z
     }
     if ((m.cert_file === null) !== (m.key_file === null)) {
       ctx.addIssue({ code: 'custom', path: ['mqtt', m.cert_file ? 'key_file' : 'cert_file'], message: 'cert_file and key_file go together' });
-    }
-    if (c.lockout.max_duration_s < c.lockout.duration_s) {
-      ctx.addIssue({ code: 'custom', path: ['lockout', 'max_duration_s'], message: `must be at least duration_s (${c.lockout.duration_s})` });
     }
     const pins = new Map<number, string>();
     c.doors.forEach((d, i) => {

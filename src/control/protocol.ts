@@ -17,6 +17,7 @@ export type ControlRequest =
   | { cmd: 'sim_rex'; door: number }
   | { cmd: 'sim_wiegand'; door: number; bits: string; interval_ms?: number }
   | { cmd: 'sim_tamper'; door: number; on: boolean }
-  | { cmd: 'sim_hang'; door: number; ms: number };
+  | { cmd: 'sim_hang'; door: number; ms: number }
+  | { cmd: 'sim_crash'; door: number };
 
 export type ControlResponse = { ok: true; result?: unknown } | { ok: false; error: string };

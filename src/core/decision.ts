@@ -16,6 +16,8 @@ export const DENY_REASONS = [
   'locked_out',
   'clock_untrusted',
   'wrong_mode',
+  'invalid_record',
+  'storage_error',
 ] as const;
 export type DenyReason = (typeof DENY_REASONS)[number];
 
@@ -71,6 +73,8 @@ export function decide(input: DecisionInput): Decision {
   // During a lockout every PIN is refused, right or wrong, before it is even looked at.
   if (input.presented === 'PIN' && input.keypadLockedOut) return deny('locked_out');
   if (!facts) return deny('unknown_credential');
+  // A stored time that does not parse (NaN) fails every comparison, which would read as "no limit": refuse instead.
+  if (!readable(facts)) return deny('invalid_record');
   if (!facts.credential.enabled) return deny('credential_disabled');
   const { person } = facts;
   if (!person.enabled) return deny('person_disabled');
@@ -86,6 +90,19 @@ export function decide(input: DecisionInput): Decision {
     if (nowMs - facts.credential.createdAtMs >= door.maxPinAgeDays * DAY_MS) return deny('pin_expired');
   }
   return standingOrReserved(facts, door.id, nowMs, input.zone, timeTrusted);
+}
+
+/** Every stored value the decision compares is a real number or time (storage refuses others; older rows may not). */
+function readable(f: AccessFacts): boolean {
+  const time = (ms: number | null) => ms === null || Number.isFinite(ms);
+  const minute = (m: number, max: number) => Number.isInteger(m) && m >= 0 && m <= max;
+  return (
+    Number.isFinite(f.credential.createdAtMs) &&
+    time(f.person.validFromMs) &&
+    time(f.person.validToMs) &&
+    f.reservations.every((r) => Number.isFinite(r.startMs) && Number.isFinite(r.endMs)) &&
+    f.roles.every((r) => r.slots.every((s) => Number.isInteger(s.days) && s.days >= 1 && s.days <= 127 && minute(s.startMinute, 1439) && minute(s.endMinute, 1440)))
+  );
 }
 
 function standingOrReserved(facts: AccessFacts, doorId: number, nowMs: number, zone: string, timeTrusted: boolean): Decision {

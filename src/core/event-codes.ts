@@ -32,22 +32,27 @@ export type EventType =
   | 'sync_token_rejected'
   | 'sync_delete_refused'
   | 'sync_stale'
-  | 'sync_credential_clash';
+  | 'sync_credential_clash'
+  | 'card_reader_locked_out'
+  | 'card_alarm'
+  | 'clock_untrusted';
 
 export function grantCode(kind: CredentialKind | 'Card+PIN'): number {
   return kind === 'PIN' ? 11 : 10;
 }
 
-/** DoorFlow reject codes: 20 card, 21 out of hours, 22 lockdown, 24 PIN, 26 invalid type, 27 unauthorised. */
+/**
+ * DoorFlow reject codes: 20 card, 21 out of hours, 22 lockdown, 24 PIN, 26 invalid type, 27 unauthorised. A keypad
+ * or reader lockout is a refused PIN or card (24, 20), not 22: DoorFlow's 22 is a channel lockdown.
+ */
 export function denyCode(kind: CredentialKind, reason: DenyReason): number {
   switch (reason) {
     case 'unknown_credential':
     case 'pin_expired':
+    case 'locked_out':
       return kind === 'PIN' ? 24 : 20;
     case 'outside_schedule':
       return 21;
-    case 'locked_out':
-      return 22;
     case 'wrong_mode':
       return 26;
     default:
@@ -55,7 +60,10 @@ export function denyCode(kind: CredentialKind, reason: DenyReason): number {
   }
 }
 
-export const DOOR_EVENT_CODES: Record<Exclude<EventType, 'access_granted' | 'access_denied'>, number> = {
+/** Every event type but the access decisions, whose codes depend on the credential and the reason. */
+export type DoorEventType = Exclude<EventType, 'access_granted' | 'access_denied'>;
+
+export const DOOR_EVENT_CODES: Record<DoorEventType, number> = {
   rex: 30,
   door_opened: 31,
   door_closed: 32,
@@ -72,6 +80,7 @@ export const DOOR_EVENT_CODES: Record<Exclude<EventType, 'access_granted' | 'acc
   remote_hold_unlocked: 53,
   remote_normal: 54,
   outbox_backlog_alarm: 60,
+  clock_untrusted: 61,
   // Credential sync from the upstream API (DoorFlow has no codes for a controller's own sync).
   sync_completed: 70,
   sync_failed: 71,
@@ -85,6 +94,8 @@ export const DOOR_EVENT_CODES: Record<Exclude<EventType, 'access_granted' | 'acc
   reader_offline: 92,
   reader_online: 93,
   read_error: 94,
+  card_reader_locked_out: 95,
+  card_alarm: 96,
 };
 
 const REASON_TEXT: Record<DenyReason, string> = {
@@ -95,9 +106,11 @@ const REASON_TEXT: Record<DenyReason, string> = {
   outside_schedule: 'outside schedule',
   no_reservation: 'no reservation for now',
   pin_expired: 'PIN too old',
-  locked_out: 'keypad locked out',
+  locked_out: 'locked out after too many wrong tries',
   clock_untrusted: 'clock not trusted',
   wrong_mode: 'credential type not accepted at this door',
+  invalid_record: 'the stored record cannot be read (denied to be safe)',
+  storage_error: 'the database failed (denied to be safe)',
 };
 
 export function grantLabel(personName: string, kind: CredentialKind | 'Card+PIN'): string {

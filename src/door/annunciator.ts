@@ -48,6 +48,12 @@ class Player {
     this.timer = undefined;
   }
 
+  /** Stops and leaves the line off: an LED left lit at stop would read as "granted" to the next person. */
+  off(): void {
+    this.cancel();
+    this.line?.write(false);
+  }
+
   private finish(onDone: () => void): void {
     this.line?.write(false);
     onDone();
@@ -80,7 +86,7 @@ export class Annunciator {
   }
 
   stop(): void {
-    this.led.cancel();
-    this.buzzer.cancel();
+    this.led.off();
+    this.buzzer.off();
   }
 }

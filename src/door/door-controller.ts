@@ -1,23 +1,27 @@
 /**
  * One door: keys and cards in, decisions made locally, relay, LED and buzzer out, every outcome an event.
- * The relay acts before the event is handed to the writer; nothing here waits on storage or the network.
+ * The relay acts before the event is handed to the writer, and nothing here waits on storage or the network, with
+ * one exception that costs the person at the door nothing: the result of a wrong guess is shown only once the
+ * guess is stored, so that a crash or power cut right after it cannot hand the guesser fresh tries.
  */
 import type { DoorConfig } from '../config/schema.js';
 import { decide, type AccessFacts, type CredentialKind, type DenyReason } from '../core/decision.js';
-import { DOOR_EVENT_CODES, denyCode, denyLabel, grantCode, grantLabel, type EventType } from '../core/event-codes.js';
+import { DOOR_EVENT_CODES, denyCode, denyLabel, grantCode, grantLabel, type DoorEventType } from '../core/event-codes.js';
 import { KeyCollector, type Key } from '../core/key-collector.js';
-import * as lockout from '../core/lockout.js';
+import type { LockoutPolicy, PersistedLockout } from '../core/lockout.js';
 import { pinWeakness } from '../core/pin-rules.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import type { Clock } from '../drivers/clock.js';
-import type { DoorHardware, HardwareStatus } from '../drivers/door-hardware.js';
+import { Listeners, type DoorHardware, type HardwareStatus } from '../drivers/door-hardware.js';
 import type { Logger } from '../log.js';
 import { newEventId } from '../storage/event-id.js';
 import type { NewEvent } from '../storage/event-repo.js';
 import type { EventSink } from '../storage/event-writer.js';
+import { readerKey } from '../storage/lockout-repo.js';
 import { Annunciator } from './annunciator.js';
 import { DoorRelay } from './relay.js';
 import { DoorSensors } from './door-sensors.js';
+import { GuessGuard, type GuardStatus } from './guess-guard.js';
 import { hardwareEvent } from './hardware-events.js';
 
 export interface DoorDeps {
@@ -27,14 +31,22 @@ export interface DoorDeps {
   zone: string;
   /** This door's PIN policy: lengths, and whether weak PINs are refused here. */
   pinPolicy: { min: number; max: number; rejectWeak: boolean };
-  lockoutPolicy: lockout.LockoutPolicy;
-  /** Finds the facts for a presented value; the value is hashed inside and not kept. */
+  lockoutPolicy: LockoutPolicy;
+  /** Card-guessing backoff for this door's reader; null when off. */
+  cardPolicy: LockoutPolicy | null;
+  /**
+   * Finds the facts for a presented value; the value is hashed inside and not kept. May throw when storage fails:
+   * the door then denies (storage_error) and reports it through onLookup.
+   */
   lookup: (kind: CredentialKind, value: string) => AccessFacts | null;
   events: EventSink;
   log: Logger;
-  resumedLockout?: lockout.PersistedLockout | undefined;
-  /** Called when the relay locks or unlocks. */
-  onRelayChange?: () => void;
+  resumedLockout?: PersistedLockout | undefined;
+  resumedCardBackoff?: PersistedLockout | undefined;
+  /** Called after every lookup: null when it worked, the error when storage failed. */
+  onLookup?: (err: Error | null) => void;
+  /** Called when what the door shows changes: the relay locks or unlocks, a lockout starts or ends. */
+  onStateChange?: () => void;
 }
 
 export interface DoorStatus {
@@ -45,9 +57,18 @@ export interface DoorStatus {
   led: string;
   buzzer: string;
   door: 'open' | 'closed' | 'unknown';
-  lockout: { active: boolean; until: string | null; level: number; consecutive_failures: number };
+  lockout: GuardStatus;
+  card_backoff: GuardStatus | null;
   card_failures: number;
   held_unlocked: boolean;
+}
+
+/** What one entry at the door came to (for `keypadd sim key` and tests); never holds the PIN. */
+export interface EntryOutcome {
+  credential_type: CredentialKind | 'Card+PIN';
+  granted: boolean;
+  reason: DenyReason | null;
+  person_name: string | null;
 }
 
 export class DoorController {
@@ -55,27 +76,28 @@ export class DoorController {
   private readonly relay: DoorRelay;
   private readonly annunciator: Annunciator;
   private readonly sensors: DoorSensors;
-  private lockoutState: lockout.LockoutState;
+  private readonly keypadGuard: GuessGuard;
+  private readonly readerGuard: GuessGuard | null;
+  private readonly outcomes = new Listeners<EntryOutcome>();
   private pendingCard: { personId: number; credentialId: string; until: number } | null = null;
   private entryTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private settling: Promise<unknown> = Promise.resolve();
   private cardFailures = 0;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly d: DoorDeps) {
-    this.collector = new KeyCollector({
-      maxLength: d.pinPolicy.max,
-      timeoutMs: d.door.keypad.timeout_s * 1000,
-      submitOnLength: d.door.keypad.submit_on_length,
-    });
+    this.collector = new KeyCollector({ maxLength: d.pinPolicy.max, timeoutMs: d.door.keypad.timeout_s * 1000, submitOnLength: d.door.keypad.submit_on_length });
     this.relay = new DoorRelay(d.hw.relay, { failSafe: d.door.fail_safe, maxUnlockMs: d.door.max_unlock_ms }, d.clock, (ms) =>
-      this.emit('relay_forced_lock', DOOR_EVENT_CODES.relay_forced_lock, `${d.door.name}: relay forced locked after ${Math.round(ms / 1000)} s unlocked`),
+      this.emit('relay_forced_lock', `${d.door.name}: relay forced locked after ${Math.round(ms / 1000)} s unlocked`),
     );
     this.annunciator = new Annunciator(d.hw.led, d.hw.buzzer);
-    this.sensors = new DoorSensors(d.hw, d.door, this.relay, d.clock, (type, label) => this.emit(type, DOOR_EVENT_CODES[type as keyof typeof DOOR_EVENT_CODES], label), () =>
-      this.relay.unlock(d.door.unlock_ms),
-    );
-    this.lockoutState = d.resumedLockout ? lockout.resumeLockout(d.resumedLockout, d.clock.monoMs()) : lockout.initialLockout();
-    this.relay.onChange = d.onRelayChange ?? null;
+    this.sensors = new DoorSensors(d.hw, d.door, this.relay, d.clock, (type, label) => this.emit(type, label), () => this.relay.unlock(d.door.unlock_ms));
+    const guard = (input: 'keypad' | 'reader', key: number, policy: LockoutPolicy, resumed: PersistedLockout | undefined) =>
+      new GuessGuard({ input, key, doorName: d.door.name, policy, clock: d.clock, sink: d.events, emit: (t, l, x) => this.emit(t, l, { detail: x }), resumed });
+    this.keypadGuard = guard('keypad', d.door.id, d.lockoutPolicy, d.resumedLockout);
+    this.readerGuard = d.cardPolicy ? guard('reader', readerKey(d.door.id), d.cardPolicy, d.resumedCardBackoff) : null;
+    this.relay.onChange = () => d.onStateChange?.();
   }
 
   get id(): number {
@@ -90,9 +112,8 @@ export class DoorController {
     if (hw.reader) this.unsubscribe.push(hw.reader.onCard((n) => this.guard(() => this.onCard(n))));
     this.unsubscribe.push(...this.sensors.start());
     if (hw.onStatus) this.unsubscribe.push(hw.onStatus((st) => this.guard(() => this.onHardwareStatus(st))));
-    if (lockout.isLockedOut(this.lockoutState, this.d.clock.monoMs())) {
-      this.annunciator.show('locked_out', lockout.remainingMs(this.lockoutState, this.d.clock.monoMs()));
-    }
+    if (this.keypadGuard.lockedOut) this.annunciator.show('locked_out', this.keypadGuard.remainingMs);
+    this.watchExpiry();
   }
 
   /** Locks, stops listening, and saves the lockout time still to serve. */
@@ -100,14 +121,23 @@ export class DoorController {
     this.relay.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     clearTimeout(this.entryTimer);
+    clearTimeout(this.expiryTimer);
     this.sensors.stop();
     this.annunciator.stop();
-    this.persistLockout();
+    this.keypadGuard.save();
+    this.readerGuard?.save();
+  }
+
+  /** Resolves once every result this door has to show is shown (a wrong guess waits until it is stored). */
+  settled(): Promise<void> {
+    return this.settling.then(() => undefined);
+  }
+
+  onOutcome(listener: (o: EntryOutcome) => void): () => void {
+    return this.outcomes.add(listener);
   }
 
   status(): DoorStatus {
-    const mono = this.d.clock.monoMs();
-    const remaining = lockout.remainingMs(this.lockoutState, mono);
     return {
       id: this.d.door.id,
       name: this.d.door.name,
@@ -115,28 +145,26 @@ export class DoorController {
       unlock_count: this.relay.unlockCount,
       ...this.annunciator.state,
       door: this.sensors.doorState,
-      lockout: {
-        active: remaining > 0,
-        until: remaining > 0 ? new Date(this.d.clock.wallMs() + remaining).toISOString() : null,
-        level: this.lockoutState.level,
-        consecutive_failures: this.lockoutState.consecutive,
-      },
+      lockout: this.keypadGuard.status(),
+      card_backoff: this.readerGuard?.status() ?? null,
       card_failures: this.cardFailures,
       held_unlocked: this.relay.isHeld,
     };
   }
 
+  /** Ends the keypad lockout and the card backoff, and forgets their failures (an admin's decision). */
   resetLockout(source: string): void {
-    this.lockoutState = lockout.initialLockout();
-    this.persistLockout();
-    this.emit('lockout_reset', DOOR_EVENT_CODES.lockout_reset, `${this.d.door.name}: keypad lockout reset`, { source });
+    this.keypadGuard.reset();
+    this.readerGuard?.reset();
+    this.watchExpiry();
+    this.emit('lockout_reset', `${this.d.door.name}: keypad lockout reset`, { source });
   }
 
   private onHardwareStatus(st: HardwareStatus): void {
     const e = hardwareEvent(this.d.door.name, st);
     if (st.type === 'tamper') this.d.log.error(e.label);
     else if (st.type !== 'read_error') this.d.log.warn(e.label);
-    this.emit(e.type, e.code, e.label, e.detail);
+    this.emit(e.type, e.label, { source: e.source, detail: e.detail });
   }
 
   /** A remote unlock (MQTT, API): `source` names who asked; the duration is capped by max_unlock_ms. */
@@ -144,31 +172,27 @@ export class DoorController {
     const ms = Math.min(durationMs ?? this.d.door.unlock_ms, this.d.door.max_unlock_ms);
     this.relay.unlock(ms);
     this.annunciator.show('granted', ms);
-    this.emit('remote_unlock', DOOR_EVENT_CODES.remote_unlock, `${this.d.door.name} unlocked remotely (${source})`, { source, duration_ms: ms });
+    this.emit('remote_unlock', `${this.d.door.name} unlocked remotely (${source})`, { source, detail: { duration_ms: ms } });
   }
 
   /** Holds the door unlocked until backToNormal (DoorFlow's channel unlock). */
   holdUnlocked(source: string): void {
     this.relay.hold();
-    this.emit('remote_hold_unlocked', DOOR_EVENT_CODES.remote_hold_unlocked, `${this.d.door.name} held unlocked (${source})`, { source });
+    this.emit('remote_hold_unlocked', `${this.d.door.name} held unlocked (${source})`, { source });
   }
 
   backToNormal(source: string): void {
     this.relay.release();
-    this.emit('remote_normal', DOOR_EVENT_CODES.remote_normal, `${this.d.door.name} back to normal (${source})`, { source });
+    this.emit('remote_normal', `${this.d.door.name} back to normal (${source})`, { source });
   }
 
   remoteLock(source: string): void {
     this.relay.lock();
-    this.emit('remote_lock', DOOR_EVENT_CODES.remote_lock, `${this.d.door.name} locked remotely (${source})`, { source });
+    this.emit('remote_lock', `${this.d.door.name} locked remotely (${source})`, { source });
   }
 
   commandRefused(source: string, command: string | null, reason: string): void {
-    this.emit('command_refused', DOOR_EVENT_CODES.command_refused, `${this.d.door.name}: ${command ?? 'command'} from ${source} refused: ${reason}`, {
-      source,
-      command,
-      reason,
-    });
+    this.emit('command_refused', `${this.d.door.name}: ${command ?? 'command'} from ${source} refused: ${reason}`, { source, reason, detail: { command } });
   }
 
   /** A driver callback must never take the daemon down: report and carry on. */
@@ -187,7 +211,7 @@ export class DoorController {
     const deadline = this.collector.deadline;
     if (deadline !== null) this.entryTimer = setTimeout(() => this.collector.expire(this.d.clock.monoMs()), deadline - mono);
     if (r.kind === 'submit') this.onPin(r.pin);
-    else if (r.kind === 'overflow') this.deny('PIN', null, this.pinFailure(mono) ? 'locked_out' : 'unknown_credential', { entry: 'too_long' });
+    else if (r.kind === 'overflow') this.wrongPin(null, 'unknown_credential', { entry: 'too_long' });
   }
 
   private onPin(pin: string): void {
@@ -196,32 +220,44 @@ export class DoorController {
     if (door.mode === 'card') return this.deny('PIN', null, 'wrong_mode');
     const pending = this.pendingCard && this.pendingCard.until > mono ? this.pendingCard : null;
     if (door.mode === 'card_and_pin' && !pending) return this.deny('PIN', null, 'wrong_mode', { expected: 'card first' });
-    const lockedOut = lockout.isLockedOut(this.lockoutState, mono);
+    const lockedOut = this.keypadGuard.lockedOut;
     // A locked-out keypad does not even look the PIN up; nor is a PIN outside this door's policy looked up.
-    const facts = lockedOut || !this.acceptablePin(pin) ? null : this.d.lookup('PIN', pin);
+    const found = lockedOut || !this.acceptablePin(pin) ? { facts: null } : this.find('PIN', pin);
+    if (found.failed) return this.wrongPin(null, 'storage_error');
+    const facts = found.facts;
     const decision = this.decideNow('PIN', facts, lockedOut);
     if (decision.granted && pending && facts?.person.id !== pending.personId) {
       // Another person's valid PIN after this card: treated as a wrong PIN.
-      return this.deny('PIN', null, this.pinFailure(mono) ? 'locked_out' : 'unknown_credential', { card_and_pin: 'mismatch' });
+      return this.wrongPin(null, 'unknown_credential', { card_and_pin: 'mismatch' });
     }
     if (decision.granted) {
       this.pendingCard = null;
-      this.lockoutState = lockout.recordSuccess();
-      this.persistLockout();
+      // A grant leaves the lockout as it is: only time or an admin clears wrong PINs (core/lockout.ts).
       return this.grant(pending ? 'Card+PIN' : 'PIN', facts!);
     }
     // Wrong PINs count toward the lockout (and, during one, toward the alarm); a right PIN refused for another
     // reason (schedule, validity...) is not a guess.
-    if (decision.reason === 'unknown_credential' || decision.reason === 'locked_out') this.pinFailure(mono);
+    if (decision.reason === 'unknown_credential' || decision.reason === 'locked_out') return this.wrongPin(facts, decision.reason);
     this.deny('PIN', facts, decision.reason);
   }
 
   private onCard(cardNumber: string): void {
-    const facts = this.d.lookup('Card', cardNumber);
-    const decision = this.decideNow('Card', facts, false);
+    const backedOff = this.readerGuard?.lockedOut === true;
+    const found = backedOff ? { facts: null } : this.find('Card', cardNumber);
+    const decision = found.failed ? ({ granted: false, reason: 'storage_error' } as const) : this.decideNow('Card', found.facts, false);
+    const facts = found.facts;
     if (!decision.granted) {
       this.cardFailures++;
-      return this.deny('Card', facts, decision.reason, { card_number: cardNumber });
+      const reason: DenyReason = backedOff ? 'locked_out' : decision.reason;
+      // The number is kept for enrolment (an unknown card) only; a matched card refused for its schedule or validity
+      // belongs to someone, and the event names them instead.
+      const detail = reason === 'unknown_credential' ? { card_number: cardNumber } : undefined;
+      const guess = reason === 'unknown_credential' || reason === 'locked_out' || reason === 'storage_error';
+      if (guess && this.readerGuard) {
+        this.readerGuard.failure();
+        this.watchExpiry();
+      }
+      return this.deny('Card', facts, reason, detail, guess && this.readerGuard !== null);
     }
     if (this.d.door.mode === 'card_and_pin') {
       const windowMs = this.d.door.card_and_pin_window_s * 1000;
@@ -230,6 +266,18 @@ export class DoorController {
       return;
     }
     this.grant('Card', facts!);
+  }
+
+  /** A lookup that reports storage failures instead of throwing them into the input path. */
+  private find(kind: CredentialKind, value: string): { facts: AccessFacts | null; failed?: boolean } {
+    try {
+      const facts = this.d.lookup(kind, value);
+      this.d.onLookup?.(null);
+      return { facts };
+    } catch (err) {
+      this.d.onLookup?.(err as Error);
+      return { facts: null, failed: true };
+    }
   }
 
   private decideNow(kind: CredentialKind, facts: AccessFacts | null, keypadLockedOut: boolean) {
@@ -250,23 +298,11 @@ export class DoorController {
     return pin.length >= p.min && pin.length <= p.max && !(p.rejectWeak && pinWeakness(pin) !== null);
   }
 
-  /** Records a wrong PIN; returns true when it started a lockout (which is then announced and evented). */
-  private pinFailure(mono: number): boolean {
-    const r = lockout.recordFailure(this.lockoutState, mono, this.d.lockoutPolicy);
-    this.lockoutState = r.state;
-    this.persistLockout();
-    if (r.alarm) {
-      this.emit('keypad_alarm', DOOR_EVENT_CODES.keypad_alarm, `${this.d.door.name}: ${r.state.consecutive} wrong PINs in a row`, {
-        consecutive_failures: r.state.consecutive,
-      });
-    }
-    if (r.lockedNow) {
-      this.emit('keypad_locked_out', DOOR_EVENT_CODES.keypad_locked_out, `${this.d.door.name}: keypad locked for ${r.durationMs / 1000} s`, {
-        duration_s: r.durationMs / 1000,
-        level: r.state.level,
-      });
-    }
-    return r.lockedNow;
+  /** A PIN attempt that counts as a guess: counted (and saved), then denied once stored. */
+  private wrongPin(facts: AccessFacts | null, reason: DenyReason, detail?: Record<string, unknown>): void {
+    this.keypadGuard.failure();
+    this.watchExpiry();
+    this.deny('PIN', facts, reason, detail, true);
   }
 
   private grant(kind: CredentialKind | 'Card+PIN', facts: AccessFacts): void {
@@ -282,12 +318,11 @@ export class DoorController {
       credential_id: facts.credential.id,
       credential_type: kind,
     });
+    this.outcomes.emit({ credential_type: kind, granted: true, reason: null, person_name: facts.person.name });
   }
 
-  private deny(kind: CredentialKind, facts: AccessFacts | null, reason: DenyReason, detail?: Record<string, unknown>): void {
-    const mono = this.d.clock.monoMs();
-    if (lockout.isLockedOut(this.lockoutState, mono) && kind === 'PIN') this.annunciator.show('locked_out', lockout.remainingMs(this.lockoutState, mono));
-    else this.annunciator.show('denied', 1000);
+  /** Records the denial; shows it at once, or (a guess) once it is stored, so a crash cannot undo the count. */
+  private deny(kind: CredentialKind, facts: AccessFacts | null, reason: DenyReason, detail?: Record<string, unknown>, guess = false): void {
     this.record({
       event_type: 'access_denied',
       event_code: denyCode(kind, reason),
@@ -299,18 +334,38 @@ export class DoorController {
       reason,
       detail: detail ?? null,
     });
+    const show = () => {
+      const lockedGuard = kind === 'PIN' ? this.keypadGuard : this.readerGuard;
+      if (lockedGuard?.lockedOut) this.annunciator.show('locked_out', lockedGuard.remainingMs);
+      else this.annunciator.show('denied', 1000);
+      this.outcomes.emit({ credential_type: kind, granted: false, reason, person_name: facts?.person.name ?? null });
+    };
+    if (!guess) return show();
+    const shown = this.d.events.whenStored().then((stored) => {
+      if (!stored) this.d.log.warn(`door ${this.d.door.id}: showing a refusal that could not be stored yet`);
+      show();
+    });
+    this.settling = Promise.all([this.settling, shown]);
   }
 
-  private emit(type: EventType, code: number, label: string, detail?: Record<string, unknown>): void {
-    this.record({ event_type: type, event_code: code, event_label: label, detail: detail ?? null });
+  /** Tells the state's watchers when a lockout or backoff ends, as they are told when it starts. */
+  private watchExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    this.d.onStateChange?.();
+    const ends = [this.keypadGuard.lockedUntil, this.readerGuard?.lockedUntil ?? null].filter((t): t is number => t !== null);
+    if (ends.length === 0) return;
+    const wait = Math.min(...ends) - this.d.clock.monoMs();
+    this.expiryTimer = setTimeout(() => this.watchExpiry(), Math.min(Math.max(wait, 0) + 5, 2 ** 31 - 1));
+    this.expiryTimer.unref?.();
+  }
+
+  /** `source` names who or what caused it (an API token, "mqtt", a reader), in the event's own column. */
+  private emit(type: DoorEventType, label: string, extra: { source?: string; reason?: string; detail?: Record<string, unknown> } = {}): void {
+    this.record({ event_type: type, event_code: DOOR_EVENT_CODES[type], event_label: label, source: extra.source ?? null, reason: extra.reason ?? null, detail: extra.detail ?? null });
   }
 
   private record(e: Omit<NewEvent, 'door_id' | 'created_at'>): void {
     const wall = this.d.clock.wallMs();
     this.d.events.record({ ...e, door_id: this.d.door.id, time_trusted: this.d.clock.trusted(), uid: newEventId(wall), created_at: toIsoSeconds(wall) });
-  }
-
-  private persistLockout(): void {
-    this.d.events.saveLockout(this.d.door.id, lockout.persistLockout(this.lockoutState, this.d.clock.monoMs()), toIsoSeconds(this.d.clock.wallMs()));
   }
 }

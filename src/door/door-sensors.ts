@@ -3,7 +3,7 @@
  * door_forced_open; standing open past held_open_s is door_held_open; closing can relock at once.
  */
 import type { DoorConfig } from '../config/schema.js';
-import type { EventType } from '../core/event-codes.js';
+import type { DoorEventType } from '../core/event-codes.js';
 import type { Clock } from '../drivers/clock.js';
 import type { DoorHardware } from '../drivers/door-hardware.js';
 import type { DoorRelay } from './relay.js';
@@ -19,7 +19,7 @@ export class DoorSensors {
     private readonly door: DoorConfig,
     private readonly relay: DoorRelay,
     private readonly clock: Clock,
-    private readonly emit: (type: EventType, label: string) => void,
+    private readonly emit: (type: DoorEventType, label: string) => void,
     private readonly unlockForRex: () => void,
   ) {}
 

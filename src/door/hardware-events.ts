@@ -1,34 +1,35 @@
-/** What a hardware status becomes in the event log: type, DoorFlow code, label and detail. Pure. */
-import { DOOR_EVENT_CODES, type EventType } from '../core/event-codes.js';
+/** What a hardware status becomes in the event log: type, label and detail (the code follows from the type). Pure. */
+import type { DoorEventType } from '../core/event-codes.js';
 import type { HardwareStatus } from '../drivers/door-hardware.js';
 
 export interface HardwareEvent {
-  type: EventType;
-  code: number;
+  type: DoorEventType;
   label: string;
-  detail: Record<string, unknown>;
+  /** The part that reported it ("door 1 Wiegand reader"), for the event's source. */
+  source: string;
+  detail: Record<string, unknown> | undefined;
 }
 
 export function hardwareEvent(doorName: string, st: HardwareStatus): HardwareEvent {
   switch (st.type) {
     case 'tamper':
-      return { type: 'tamper', code: DOOR_EVENT_CODES.tamper, label: `${doorName}: TAMPER alarm (${st.source})`, detail: { source: st.source } };
+      return { type: 'tamper', label: `${doorName}: TAMPER alarm (${st.source})`, source: st.source, detail: undefined };
     case 'tamper_cleared':
-      return { type: 'tamper_cleared', code: DOOR_EVENT_CODES.tamper_cleared, label: `${doorName}: tamper cleared (${st.source})`, detail: { source: st.source } };
+      return { type: 'tamper_cleared', label: `${doorName}: tamper cleared (${st.source})`, source: st.source, detail: undefined };
     case 'reader_offline':
     case 'reader_online':
       return {
         type: st.type,
-        code: DOOR_EVENT_CODES[st.type],
         label: `${doorName}: ${st.source} ${st.type === 'reader_offline' ? `offline${st.reason ? ` (${st.reason})` : ''}` : 'back online'}`,
-        detail: { source: st.source, reason: st.reason ?? null },
+        source: st.source,
+        detail: st.reason ? { reason: st.reason } : undefined,
       };
     case 'read_error':
       return {
         type: 'read_error',
-        code: DOOR_EVENT_CODES.read_error,
         label: `${doorName}: ${st.count} read error${st.count === 1 ? '' : 's'} from ${st.source} (${st.reason})`,
-        detail: { source: st.source, reason: st.reason, count: st.count, bits: st.bits ?? null },
+        source: st.source,
+        detail: { reason: st.reason, count: st.count, bits: st.bits ?? null },
       };
   }
 }

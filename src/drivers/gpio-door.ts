@@ -23,14 +23,15 @@ export class GpioDoorHardware implements DoorHardware {
   readonly keypad = this.inputs;
   readonly reader = this.inputs;
 
+  /** `relay` is the door's relay line, claimed before everything else by claimRelay(). */
   constructor(
     private readonly port: GpioPort,
     door: DoorConfig,
     hw: Hardware,
+    relay: OutputLine,
   ) {
     const name = (part: string) => `door ${door.id} ${part}`;
-    // The relay first: it is driven to its inactive level as it is claimed.
-    this.relay = port.output(hw.relay.pin, { name: name('relay'), activeLow: hw.relay.active_low });
+    this.relay = relay;
     this.led = hw.led ? port.output(hw.led.pin, { name: name('LED'), activeLow: hw.led.active_low }) : null;
     this.buzzer = hw.buzzer ? port.output(hw.buzzer.pin, { name: name('buzzer'), activeLow: hw.buzzer.active_low }) : null;
     const input = (part: string, c: Hardware['contact']) =>
@@ -63,6 +64,16 @@ export class GpioDoorHardware implements DoorHardware {
     this.wiegand?.close();
     this.serial?.close();
   }
+}
+
+/**
+ * Claims a door's relay line at its locked level: de-energised, or energised for a fail-safe lock. Called for every
+ * door as soon as GPIO is open, before storage or anything else that could fail, so that a restart after a crash
+ * (the line keeps the level the dead process left) ends with every relay locked whatever fails next.
+ */
+export function claimRelay(port: GpioPort, door: DoorConfig): OutputLine {
+  const r = door.hardware!.relay;
+  return port.output(r.pin, { name: `door ${door.id} relay`, activeLow: r.active_low, energised: door.fail_safe });
 }
 
 export function wiegandReader(port: GpioPort, name: string, w: NonNullable<Hardware['wiegand']>): WiegandReader {

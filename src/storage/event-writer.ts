@@ -17,8 +17,16 @@ const WORKER = new URL('../../dist/storage/event-writer-worker.js', import.meta.
 const MAX_PENDING = 100_000;
 
 export interface EventSink {
+  /** Hands an event over to be stored; returns at once. */
   record(event: NewEvent): void;
-  saveLockout(doorId: number, state: PersistedLockout, now: string): void;
+  /** Hands over the lockout state of a keypad or reader (see storage/lockout-repo for the key); returns at once. */
+  saveLockout(key: number, state: PersistedLockout, now: string): void;
+  /**
+   * Resolves true once everything handed over so far is durable, or false as soon as storing fails (a door must
+   * not wait on a disk that refuses writes). The door waits on this before it shows a wrong guess's result, so that
+   * a crash or power cut right after cannot give the guesser fresh tries.
+   */
+  whenStored(): Promise<boolean>;
 }
 
 export class EventWriter implements EventSink {
@@ -28,6 +36,7 @@ export class EventWriter implements EventSink {
   private readonly pending = new Map<number, NewEvent>();
   private readonly lockouts = new Map<number, { state: PersistedLockout; now: string }>();
   private readonly flushes = new Map<number, () => void>();
+  private readonly storedWaiters = new Map<number, (stored: boolean) => void>();
   private readonly listeners: ((row: EventRow) => void)[] = [];
   /** Stored events (and flush replies) waiting for the listeners, in order. */
   private readonly notify: (EventRow | (() => void))[] = [];
@@ -71,7 +80,7 @@ export class EventWriter implements EventSink {
     // Events carry a uid, so one that a dead worker committed but did not acknowledge is not stored twice.
     for (const [ref, event] of this.pending) this.post({ type: 'event', ref, event });
     for (const [doorId, l] of this.lockouts) this.post({ type: 'lockout', doorId, ...l });
-    for (const token of this.flushes.keys()) this.post({ type: 'flush', token });
+    for (const token of [...this.flushes.keys(), ...this.storedWaiters.keys()]) this.post({ type: 'flush', token });
     worker.on('error', (err) => this.log.error(`event writer failed: ${err.message}`));
     worker.on('exit', (code) => {
       if (this.stopping) return;
@@ -100,9 +109,18 @@ export class EventWriter implements EventSink {
     this.post({ type: 'event', ref, event });
   }
 
-  saveLockout(doorId: number, state: PersistedLockout, now: string): void {
-    this.lockouts.set(doorId, { state, now });
-    this.post({ type: 'lockout', doorId, state, now });
+  saveLockout(key: number, state: PersistedLockout, now: string): void {
+    this.lockouts.set(key, { state, now });
+    this.post({ type: 'lockout', doorId: key, state, now });
+  }
+
+  whenStored(): Promise<boolean> {
+    if (this.failingSince !== null) return Promise.resolve(false);
+    const token = this.nextToken++;
+    return new Promise((resolve) => {
+      this.storedWaiters.set(token, resolve);
+      this.post({ type: 'flush', token });
+    });
   }
 
   /** Resolves once everything recorded so far is durable. */
@@ -137,6 +155,11 @@ export class EventWriter implements EventSink {
       }
       this.drainNotify();
     } else if (m.type === 'flushed') {
+      const waiter = this.storedWaiters.get(m.token);
+      if (waiter) {
+        this.storedWaiters.delete(m.token);
+        return waiter(true);
+      }
       // After the listeners have seen everything stored before it.
       this.notify.push(() => {
         this.flushes.get(m.token)?.();
@@ -152,6 +175,8 @@ export class EventWriter implements EventSink {
     } else if (m.type === 'error') {
       this.errors++;
       this.failingSince ??= Date.now();
+      for (const resolve of this.storedWaiters.values()) resolve(false);
+      this.storedWaiters.clear();
       this.log.error(`storing events failed, retrying: ${m.message}`);
     }
   }

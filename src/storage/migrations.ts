@@ -158,4 +158,33 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE roles ADD COLUMN upstream_id TEXT;
   CREATE UNIQUE INDEX roles_upstream ON roles (upstream_id) WHERE upstream_id IS NOT NULL;
   `,
+  /* 5: lockout windows that survive a restart; times the decision reads can only be stored in the one format */ `
+  -- JSON: the recent wrong PINs as ages at the moment of saving (see core/lockout.ts PersistedLockout).
+  ALTER TABLE lockouts ADD COLUMN windows TEXT NOT NULL DEFAULT '{}';
+
+  -- SQLite cannot add a CHECK to an existing table, so triggers refuse what the access decision could not read
+  -- ("2026-01-15T09:00:00Z" only: strftime gives back exactly the value for a real UTC time at second precision).
+  CREATE TRIGGER people_times_insert BEFORE INSERT ON people
+  WHEN (NEW.valid_from IS NOT NULL AND strftime('%Y-%m-%dT%H:%M:%SZ', NEW.valid_from) IS NOT NEW.valid_from)
+    OR (NEW.valid_to IS NOT NULL AND strftime('%Y-%m-%dT%H:%M:%SZ', NEW.valid_to) IS NOT NEW.valid_to)
+  BEGIN SELECT RAISE(ABORT, 'people.valid_from/valid_to: must be a UTC time like 2026-01-15T09:00:00Z'); END;
+  CREATE TRIGGER people_times_update BEFORE UPDATE OF valid_from, valid_to ON people
+  WHEN (NEW.valid_from IS NOT NULL AND strftime('%Y-%m-%dT%H:%M:%SZ', NEW.valid_from) IS NOT NEW.valid_from)
+    OR (NEW.valid_to IS NOT NULL AND strftime('%Y-%m-%dT%H:%M:%SZ', NEW.valid_to) IS NOT NEW.valid_to)
+  BEGIN SELECT RAISE(ABORT, 'people.valid_from/valid_to: must be a UTC time like 2026-01-15T09:00:00Z'); END;
+  CREATE TRIGGER credentials_time_insert BEFORE INSERT ON credentials
+  WHEN strftime('%Y-%m-%dT%H:%M:%SZ', NEW.created_at) IS NOT NEW.created_at
+  BEGIN SELECT RAISE(ABORT, 'credentials.created_at: must be a UTC time like 2026-01-15T09:00:00Z'); END;
+  CREATE TRIGGER credentials_time_update BEFORE UPDATE OF created_at ON credentials
+  WHEN strftime('%Y-%m-%dT%H:%M:%SZ', NEW.created_at) IS NOT NEW.created_at
+  BEGIN SELECT RAISE(ABORT, 'credentials.created_at: must be a UTC time like 2026-01-15T09:00:00Z'); END;
+  CREATE TRIGGER reservations_times_insert BEFORE INSERT ON reservations
+  WHEN strftime('%Y-%m-%dT%H:%M:%SZ', NEW.start_time) IS NOT NEW.start_time
+    OR strftime('%Y-%m-%dT%H:%M:%SZ', NEW.end_time) IS NOT NEW.end_time
+  BEGIN SELECT RAISE(ABORT, 'reservations.start_time/end_time: must be a UTC time like 2026-01-15T09:00:00Z'); END;
+  CREATE TRIGGER reservations_times_update BEFORE UPDATE OF start_time, end_time ON reservations
+  WHEN strftime('%Y-%m-%dT%H:%M:%SZ', NEW.start_time) IS NOT NEW.start_time
+    OR strftime('%Y-%m-%dT%H:%M:%SZ', NEW.end_time) IS NOT NEW.end_time
+  BEGIN SELECT RAISE(ABORT, 'reservations.start_time/end_time: must be a UTC time like 2026-01-15T09:00:00Z'); END;
+  `,
 ];

@@ -20,7 +20,7 @@ export class ServiceManager {
     this.notifier = new SystemdNotifier(log, env);
     const interval = watchdogIntervalMs(env);
     if (interval !== null) {
-      this.watchdog = new Watchdog(interval, { storageFailingSince: () => daemon.storageFailingSince() }, () => this.notifier.send({ WATCHDOG: 1 }));
+      this.watchdog = new Watchdog(interval, { storageTrouble: () => daemon.storageTrouble() }, () => this.notifier.send({ WATCHDOG: 1 }));
     }
   }
 

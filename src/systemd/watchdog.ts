@@ -4,8 +4,11 @@
  * too. A database that has refused writes for longer than the watchdog interval is unhealthy as well.
  */
 export interface HealthInputs {
-  /** Since when (ms epoch) storing events has failed without success, or null when storage is fine. */
-  storageFailingSince(): number | null;
+  /**
+   * Storage in trouble: since when (ms epoch) storing events or looking up credentials has failed without success,
+   * and which; null when storage is fine.
+   */
+  storageTrouble(): { since: number; what: string } | null;
 }
 
 export interface HealthReport {
@@ -40,10 +43,10 @@ export class Watchdog {
     const now = performance.now();
     const lagMs = Math.max(0, now - this.expected);
     this.expected = now + this.intervalMs;
-    const failing = this.health.storageFailingSince();
+    const trouble = this.health.storageTrouble();
     let reason: string | null = null;
     if (lagMs > this.maxLagMs) reason = `event loop was blocked for ${Math.round(lagMs)} ms`;
-    else if (failing !== null && Date.now() - failing > this.intervalMs * 2) reason = `events cannot be stored (failing for ${Math.round((Date.now() - failing) / 1000)} s)`;
+    else if (trouble !== null && Date.now() - trouble.since > this.intervalMs * 2) reason = `${trouble.what} (failing for ${Math.round((Date.now() - trouble.since) / 1000)} s)`;
     this.last = { ok: reason === null, lagMs, reason };
     if (reason === null) this.ping();
   }

@@ -37,7 +37,16 @@ describe('configuration', () => {
     expect(config.doors).toEqual([
       expect.objectContaining({ id: 1, name: 'Front Door', mode: 'card_or_pin', unlock_ms: 5000, fail_safe: false, keypad: { timeout_s: 10, submit_on_length: null } }),
     ]);
-    expect(config.lockout).toEqual({ attempts: 3, window_s: 60, duration_s: 30, max_duration_s: 900, alarm_after: 10 });
+    expect(config.lockout).toEqual({
+      attempts: 3,
+      window_s: 60,
+      duration_s: 30,
+      max_duration_s: 900,
+      max_per_hour: 12,
+      alarm_after: 10,
+      level_decay_s: 3600,
+      cards: { enabled: true, attempts: 5, window_s: 60, duration_s: 30, max_duration_s: 300, max_per_hour: 60, alarm_after: 10, level_decay_s: 3600 },
+    });
     expect(config.access.default_role).toBe('Everyone');
     expect(config.pin_policy).toEqual({ min_length: 4, max_length: 8, generated_length: 6, weak_pins: 'warn', storage: 'digest' });
     expect(config.site.time_zone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);

@@ -24,14 +24,19 @@ class ManualClock implements Clock {
   }
 }
 
+/** The event writer replaced by memory: what the door recorded and saved, stored at once (or never, with `failing`). */
 class Sink {
   events: NewEvent[] = [];
-  lockouts: PersistedLockout[] = [];
+  lockouts: { key: number; state: PersistedLockout }[] = [];
+  failing = false;
   record(e: NewEvent): void {
     this.events.push(e);
   }
-  saveLockout(_door: number, s: PersistedLockout): void {
-    this.lockouts.push(s);
+  saveLockout(key: number, state: PersistedLockout): void {
+    this.lockouts.push({ key, state });
+  }
+  whenStored(): Promise<boolean> {
+    return Promise.resolve(!this.failing);
   }
   types(): string[] {
     return this.events.map((e) => (e.reason ? `${e.event_type}:${e.reason}` : e.event_type));
@@ -56,6 +61,14 @@ let hw: SimDoorHardware;
 let sink: Sink;
 let door: DoorController;
 
+const LOCKOUT = { attempts: 3, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 900_000, maxPerHour: 12, alarmAfter: 10, levelDecayMs: 3_600_000 };
+const CARDS = { attempts: 5, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 300_000, maxPerHour: 60, alarmAfter: 10, levelDecayMs: 3_600_000 };
+/** When set, the lookup fails as a damaged database does. */
+let lookupError: Error | null = null;
+const lookups: (Error | null)[] = [];
+
+const saved = (p: Partial<PersistedLockout>): PersistedLockout => ({ level: 0, remainingMs: 0, failureAgesMs: [], sinceAlarmAgesMs: [], lockedAgeMs: null, levelAgeMs: 0, ...p });
+
 function build(
   doorSettings: Record<string, unknown> = {},
   resumed?: PersistedLockout,
@@ -69,16 +82,23 @@ function build(
     clock,
     zone: 'Europe/London',
     pinPolicy,
-    lockoutPolicy: { attempts: 3, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 900_000, alarmAfter: 10 },
-    lookup: (kind, value) => CREDENTIALS[`${kind}:${value}`] ?? null,
+    lockoutPolicy: LOCKOUT,
+    cardPolicy: CARDS,
+    lookup: (kind, value) => {
+      if (lookupError) throw lookupError;
+      return CREDENTIALS[`${kind}:${value}`] ?? null;
+    },
     events: sink,
     log: createLogger('test', 'error', () => undefined),
     resumedLockout: resumed,
+    onLookup: (err) => lookups.push(err),
   });
   door.start();
 }
 
 beforeEach(() => {
+  lookupError = null;
+  lookups.length = 0;
   vi.useFakeTimers();
   clock = new ManualClock();
   hw = new SimDoorHardware();
@@ -137,7 +157,7 @@ describe('door controller: relay', () => {
 });
 
 describe('door controller: PINs and lockout', () => {
-  it('locks the keypad after 3 wrong PINs; the right PIN is then refused; nothing is ever unlocked', () => {
+  it('locks the keypad after 3 wrong PINs; the right PIN is then refused; nothing is ever unlocked', async () => {
     build();
     hw.typeKeys('111190#222290#333390#');
     hw.typeKeys('583920#');
@@ -148,6 +168,7 @@ describe('door controller: PINs and lockout', () => {
       'access_denied:unknown_credential',
       'access_denied:locked_out',
     ]);
+    await door.settled();
     expect(door.status()).toMatchObject({ relay: 'locked', unlock_count: 0, led: 'locked_out', lockout: { active: true, level: 1 } });
     clock.advance(30_000);
     hw.typeKeys('583920#');
@@ -171,7 +192,7 @@ describe('door controller: PINs and lockout', () => {
   });
 
   it('resumes a persisted lockout at start', () => {
-    build({}, { level: 1, consecutive: 3, remainingMs: 20_000 });
+    build({}, saved({ level: 1, remainingMs: 20_000, failureAgesMs: [2000, 1000, 0], lockedAgeMs: 0, levelAgeMs: -20_000 }));
     hw.typeKeys('583920#');
     expect(sink.types()).toEqual(['access_denied:locked_out']);
     expect(door.status().lockout.active).toBe(true);
@@ -194,22 +215,90 @@ describe('door controller: PINs and lockout', () => {
     expect(sink.types()).toEqual(['access_denied:unknown_credential']);
   });
 
-  it('raises keypad_alarm at 10 consecutive wrong PINs and a grant resets the count', () => {
+  it('raises keypad_alarm at 10 wrong PINs within an hour; a grant in between resets nothing', () => {
     build();
-    for (let i = 0; i < 10; i++) hw.typeKeys('99999990#');
+    for (let i = 0; i < 10; i++) {
+      hw.typeKeys('99999990#');
+      if (i === 4) hw.typeKeys('583920#');
+    }
     expect(sink.types().filter((t) => t === 'keypad_alarm')).toHaveLength(1);
     clock.mono += 60_000;
     hw.typeKeys('583920#');
-    expect(door.status().lockout).toMatchObject({ active: false, level: 0, consecutive_failures: 0 });
+    expect(door.status().lockout).toMatchObject({ active: false, level: 1, failures_last_hour: 3 });
   });
 
-  it('counts card failures apart: they never lock the keypad', () => {
+  it('a valid PIN between guesses does not reopen the window: two wrong, one right, one wrong locks', () => {
     build();
-    for (let i = 0; i < 5; i++) hw.presentCard('999');
-    expect(door.status()).toMatchObject({ card_failures: 5, lockout: { active: false } });
-    expect(sink.events[0]).toMatchObject({ credential_type: 'Card', reason: 'unknown_credential', detail: { card_number: '999' } });
+    hw.typeKeys('111190#222290#');
     hw.typeKeys('583920#');
     expect(door.status().relay).toBe('unlocked');
+    hw.typeKeys('333390#');
+    expect(sink.types().filter((t) => t === 'keypad_locked_out')).toHaveLength(1);
+    expect(door.status().lockout).toMatchObject({ active: true, level: 1 });
+  });
+
+  it('backs off a reader fed unknown cards, apart from the keypad: every card refused while it lasts', async () => {
+    build();
+    for (let i = 0; i < 5; i++) hw.presentCard(String(900 + i));
+    await door.settled();
+    expect(door.status()).toMatchObject({ card_failures: 5, lockout: { active: false }, card_backoff: { active: true, level: 1 }, led: 'locked_out' });
+    expect(sink.types()).toContain('card_reader_locked_out');
+    expect(sink.events[0]).toMatchObject({ credential_type: 'Card', reason: 'unknown_credential', detail: { card_number: '900' } });
+    // A good card is refused during the backoff, without being looked up; the keypad still works.
+    const looked = lookups.length;
+    hw.presentCard('1234567');
+    expect(sink.events.at(-1)).toMatchObject({ credential_type: 'Card', reason: 'locked_out', event_code: 20 });
+    expect(lookups.length).toBe(looked);
+    hw.typeKeys('583920#');
+    expect(door.status().relay).toBe('unlocked');
+    clock.advance(30_000);
+    hw.presentCard('1234567');
+    expect(sink.types().at(-1)).toBe('access_granted');
+    expect(sink.lockouts.some((l) => l.key === -1 && l.state.level === 1)).toBe(true);
+  });
+
+  it('keeps the number of a refused card only when it is unknown (enrolment needs it; a known card names its holder)', () => {
+    CREDENTIALS['Card:7777'] = { ...person(4, 'Card', 'cred_card4'), person: { ...person(4, 'Card', 'x').person, enabled: false } };
+    build();
+    hw.presentCard('7777');
+    expect(sink.events[0]).toMatchObject({ reason: 'person_disabled', person_id: 4, detail: null });
+  });
+
+  it('denies on a storage failure (storage_error), counts it as a wrong PIN, and shows the refusal', async () => {
+    build();
+    lookupError = Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+    hw.typeKeys('583920#583920#583920#');
+    await door.settled();
+    expect(sink.types()).toEqual(['access_denied:storage_error', 'access_denied:storage_error', 'keypad_locked_out', 'access_denied:storage_error']);
+    expect(door.status()).toMatchObject({ relay: 'locked', led: 'locked_out', lockout: { active: true } });
+    expect(lookups.filter((e) => e !== null)).toHaveLength(3);
+    lookupError = null;
+    clock.advance(30_000);
+    hw.typeKeys('583920#');
+    expect(door.status().relay).toBe('unlocked');
+    expect(lookups.at(-1)).toBe(null);
+  });
+
+  it('shows a wrong PIN only once it is stored, and after a storage failure anyway', async () => {
+    build();
+    hw.typeKeys('111190#');
+    expect(door.status().led).toBe('idle');
+    await door.settled();
+    expect(door.status().led).toBe('denied');
+    sink.failing = true;
+    clock.advance(2000);
+    hw.typeKeys('222290#');
+    await door.settled();
+    expect(door.status().led).toBe('denied');
+  });
+
+  it('refuses a credential whose stored times cannot be read (invalid_record), never reading them as "no limit"', () => {
+    CREDENTIALS['PIN:484848'] = { ...person(5, 'PIN', 'cred_garbage'), person: { ...person(5, 'PIN', 'x').person, validToMs: Number.NaN } };
+    CREDENTIALS['PIN:494949'] = { ...person(6, 'PIN', 'cred_badres'), roles: [], reservations: [{ startMs: Number.NaN, endMs: Number.NaN, doors: [] }] };
+    build();
+    hw.typeKeys('484848#494949#');
+    expect(sink.types()).toEqual(['access_denied:invalid_record', 'access_denied:invalid_record']);
+    expect(door.status().unlock_count).toBe(0);
   });
 
   it('never puts a PIN digit sequence in an event', () => {

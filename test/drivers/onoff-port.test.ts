@@ -33,12 +33,23 @@ describe('onoff adapter', () => {
     expect(() => port.output(19, { name: 'door 1 buzzer', activeLow: false })).toThrow(/door 1 buzzer: the kernel refused GPIO 531 \(BCM 19 \+ base 512\): check gpio.chip/);
   });
 
-  it('unexports every line on close', () => {
+  it('releases inputs on close, and leaves outputs exported at the level last written (a relay stays locked)', () => {
     const { kernel, port } = pi('pi4-kernel6.6', [529, 535]);
-    port.output(17, { name: 'relay', activeLow: false });
+    const relay = port.output(17, { name: 'relay', activeLow: false, energised: true });
     port.watch(23, { name: 'rex', activeLow: true }, () => undefined);
     expect(kernel.lines.size).toBe(2);
+    expect(kernel.physical(529)).toBe(1);
+    relay.write(true);
     port.close();
-    expect(kernel.lines.size).toBe(0);
+    expect([...kernel.lines.keys()]).toEqual([529]);
+    expect(kernel.physical(529)).toBe(1);
+  });
+
+  it('claims an output at the level asked for, with no glitch through the other: a fail-safe relay energised', () => {
+    const { kernel, port } = pi('pi4-kernel6.6', [529, 530]);
+    port.output(17, { name: 'maglock relay', activeLow: true, energised: true });
+    port.output(18, { name: 'strike relay', activeLow: true });
+    // Active-low: energised is 0 V, de-energised 3.3 V; the kernel sets the level as it makes the line an output.
+    expect([kernel.physical(529), kernel.physical(530)]).toEqual([0, 1]);
   });
 });

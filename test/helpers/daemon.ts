@@ -10,7 +10,10 @@ export interface DoorStatusJson {
   led: string;
   buzzer: string;
   door: string;
-  lockout: { active: boolean; until: string | null; level: number; consecutive_failures: number };
+  lockout: { active: boolean; until: string | null; level: number; failures_last_hour: number };
+  card_backoff: { active: boolean; until: string | null; level: number; failures_last_hour: number } | null;
+  /** What each entry of a `sim key`/`sim card` came to. */
+  outcomes?: { credential_type: string; granted: boolean; reason: string | null; person_name: string | null }[];
 }
 
 export class SimDaemon {
@@ -20,9 +23,12 @@ export class SimDaemon {
 
   constructor(readonly cli: Cli) {}
 
+  /** Arguments after `run --sim`: `--demo` makes the demo person on a fresh data dir (tests read its PIN). */
+  runArgs = ['--demo'];
+
   /** Starts the daemon and waits until it says it is running. */
   async start(): Promise<void> {
-    const proc = this.cli.spawn('run', '--sim');
+    const proc = this.cli.spawn('run', '--sim', ...this.runArgs);
     this.proc = proc;
     this.stdout = '';
     this.stderr = '';

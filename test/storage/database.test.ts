@@ -134,4 +134,22 @@ describe('PIN key', () => {
     writeFileSync(join(d, PIN_KEY_FILE), 'cd'.repeat(32) + '\n', { mode: 0o600 });
     expect(() => openStore(d, {})).toThrow(/not the key this database was written with/);
   });
+
+  it('refuses to store a time the access decision could not read, in people, credentials and reservations', () => {
+    const db = openDatabase(dir());
+    const person = (validTo: string | null) =>
+      db.prepare(`INSERT INTO people (first_name, last_name, valid_to, created_at, updated_at) VALUES ('A', 'B', ?, 'x', 'x')`).run(validTo);
+    expect(() => person('garbage')).toThrow(/people.valid_from\/valid_to: must be a UTC time/);
+    expect(() => person('2026-02-30T00:00:00Z')).toThrow(/must be a UTC time/); // no such day
+    expect(() => person('2026-01-15 09:00:00')).toThrow(/must be a UTC time/);
+    const id = Number(person('2026-01-15T09:00:00Z').lastInsertRowid);
+    expect(() => db.prepare(`UPDATE people SET valid_from = 'soon' WHERE id = ?`).run(id)).toThrow(/must be a UTC time/);
+    expect(() =>
+      db.prepare(`INSERT INTO reservations (person_id, start_time, end_time, created_at, updated_at) VALUES (?, '2026-01-15T09:00:00Z', 'later', 'x', 'x')`).run(id),
+    ).toThrow(/reservations.start_time\/end_time: must be a UTC time/);
+    expect(() =>
+      db.prepare(`INSERT INTO credentials (id, person_id, credential_type_id, digest, created_at, updated_at) VALUES ('c', ?, 5, 'd', 'yesterday', 'x')`).run(id),
+    ).toThrow(/credentials.created_at: must be a UTC time/);
+    db.close();
+  });
 });

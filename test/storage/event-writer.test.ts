@@ -51,11 +51,13 @@ describe('event writer (worker thread)', () => {
   it('stores lockout state, last write wins', async () => {
     const { dir, writer } = setup();
     await writer.start();
-    writer.saveLockout(1, { level: 1, consecutive: 3, remainingMs: 30_000 }, '2026-01-14T10:00:00Z');
-    writer.saveLockout(1, { level: 1, consecutive: 4, remainingMs: 25_000 }, '2026-01-14T10:00:05Z');
+    const lockout = { level: 1, remainingMs: 30_000, failureAgesMs: [2000, 1000, 0], sinceAlarmAgesMs: [2000, 1000, 0], lockedAgeMs: 0, levelAgeMs: -30_000 };
+    writer.saveLockout(1, lockout, '2026-01-14T10:00:00Z');
+    writer.saveLockout(1, { ...lockout, remainingMs: 25_000, failureAgesMs: [7000, 6000, 5000, 0] }, '2026-01-14T10:00:05Z');
+    expect(await writer.whenStored()).toBe(true);
     await writer.stop();
     const db = openDatabase(dir);
-    expect(new LockoutRepo(db).all().get(1)).toMatchObject({ level: 1, consecutive: 4, remainingMs: 25_000 });
+    expect(new LockoutRepo(db).all().get(1)).toMatchObject({ level: 1, remainingMs: 25_000, failureAgesMs: [7000, 6000, 5000, 0], lockedAgeMs: 0 });
     db.close();
   });
 
@@ -63,7 +65,7 @@ describe('event writer (worker thread)', () => {
     const { dir, writer, logs } = setup();
     await writer.start();
     writer.record(event(1, 1));
-    writer.saveLockout(1, { level: 1, consecutive: 3, remainingMs: 1.5 } as never, 'x'); // REAL into an INTEGER column
+    writer.saveLockout(1, { level: 1, remainingMs: 1.5, failureAgesMs: [], sinceAlarmAgesMs: [], lockedAgeMs: null, levelAgeMs: 0 }, 'x'); // REAL into an INTEGER column
     writer.record(event(1, 2));
     await writer.flush();
     expect(writer.rejected).toBe(1);

@@ -5,7 +5,8 @@ import { notFound } from '../../admin/errors.js';
 import { toIsoSeconds } from '../../core/site-time.js';
 import { DOOR_EVENT_CODES } from '../../core/event-codes.js';
 import { EventRepo } from '../../storage/event-repo.js';
-import { LockoutRepo } from '../../storage/lockout-repo.js';
+import { LockoutRepo, readerKey } from '../../storage/lockout-repo.js';
+import type { PersistedLockout } from '../../core/lockout.js';
 import { newEventId } from '../../storage/event-id.js';
 import { askDaemon } from '../control.js';
 import { print, table } from '../output.js';
@@ -18,7 +19,9 @@ interface LockoutView {
   active: boolean;
   until: string | null;
   level: number;
-  consecutive_failures: number;
+  failures_last_hour: number;
+  /** The door's card reader: backed off after unknown cards (null when card backoff is off). */
+  card_backoff: { active: boolean; until: string | null; level: number; failures_last_hour: number } | null;
 }
 
 async function fromDaemon<T>(s: Session, ask: () => Promise<T>): Promise<T | null> {
@@ -32,18 +35,20 @@ async function fromDaemon<T>(s: Session, ask: () => Promise<T>): Promise<T | nul
 
 /** A stopped daemon's lockouts: the time still to serve resumes when it starts again. */
 function stored(s: Session): LockoutView[] {
+  const { config } = s.config();
   const saved = new LockoutRepo(s.admin().store.db).all();
-  return s.config().config.doors.map((d) => {
-    const l = saved.get(d.id);
-    return {
-      door: d.id,
-      name: d.name,
-      active: (l?.remainingMs ?? 0) > 0,
-      until: l && l.remainingMs > 0 ? `${Math.ceil(l.remainingMs / 1000)} s after the next start` : null,
-      level: l?.level ?? 0,
-      consecutive_failures: l?.consecutive ?? 0,
-    };
+  const view = (l: PersistedLockout | undefined) => ({
+    active: (l?.remainingMs ?? 0) > 0,
+    until: l && l.remainingMs > 0 ? `${Math.ceil(l.remainingMs / 1000)} s after the next start` : null,
+    level: l?.level ?? 0,
+    failures_last_hour: l?.failureAgesMs.filter((a) => a < 3_600_000).length ?? 0,
   });
+  return config.doors.map((d) => ({
+    door: d.id,
+    name: d.name,
+    ...view(saved.get(d.id)),
+    card_backoff: config.lockout.cards.enabled ? view(saved.get(readerKey(d.id))) : null,
+  }));
 }
 
 export function registerLockout(program: Command): void {
@@ -57,8 +62,8 @@ export function registerLockout(program: Command): void {
         const list = (await fromDaemon(s, () => askDaemon<LockoutView[]>(s, { cmd: 'lockout_list' }))) ?? stored(s);
         print(s, list, () =>
           table(
-            ['DOOR', 'NAME', 'LOCKED', 'UNTIL', 'LEVEL', 'WRONG PINS'],
-            list.map((l) => [l.door, l.name, l.active ? 'yes' : 'no', l.until, l.level, l.consecutive_failures]),
+            ['DOOR', 'NAME', 'KEYPAD LOCKED', 'UNTIL', 'LEVEL', 'WRONG PINS (1 H)', 'READER BACKED OFF'],
+            list.map((l) => [l.door, l.name, l.active ? 'yes' : 'no', l.until, l.level, l.failures_last_hour, l.card_backoff?.active ? `yes, until ${l.card_backoff.until}` : 'no']),
             'No doors.',
           ),
         );
@@ -67,7 +72,7 @@ export function registerLockout(program: Command): void {
 
   lockout
     .command('reset')
-    .description('end a keypad lockout and clear its wrong-PIN count')
+    .description('end a keypad lockout (and the card reader backoff) and forget their failures')
     .requiredOption('--door <id>', 'door id', positiveInt)
     .action(
       withSession(async (s, o: { door: number }) => {
@@ -77,6 +82,7 @@ export function registerLockout(program: Command): void {
         if (live === null) {
           const db = s.admin().store.db;
           new LockoutRepo(db).clear(o.door);
+          new LockoutRepo(db).clear(readerKey(o.door));
           const now = Date.now();
           new EventRepo(db).append({
             door_id: o.door,

@@ -1,21 +1,22 @@
 /** keypadd run [--sim]: the door controller daemon. */
 import type { Command } from 'commander';
-import { createCredential } from '../../admin/credentials.js';
-import { addPerson } from '../../admin/people.js';
+import { fstatSync } from 'node:fs';
 import { Daemon } from '../../daemon.js';
 import { asyncStderrSink, createLogger } from '../../log.js';
-import { PeopleRepo } from '../../storage/people-repo.js';
 import { attachTerminalKeypad } from '../terminal-keypad.js';
 import { ServiceManager } from '../../systemd/service.js';
-import { type Session, withSession } from '../session.js';
+import { withSession } from '../session.js';
 
-/** On a fresh simulated door, someone to let in: a demo person with a generated PIN, shown once. */
-function createDemoPerson(s: Session): void {
-  const ctx = s.admin();
-  if (new PeopleRepo(ctx.store.db).count() > 0) return;
-  const p = addPerson(ctx, { first_name: 'Demo', last_name: 'Person' });
-  const { credential } = createCredential(ctx, { person_id: p.id, credential_type_id: 6 });
-  process.stdout.write(`Demo person ${p.id} (Demo Person) created with PIN ${credential.value}: type it, then #.\n`);
+/** Whether stdout is the journal (systemd's JOURNAL_STREAM names the stream it gave us): a PIN must not go there. */
+function stdoutIsJournal(): boolean {
+  const stream = process.env.JOURNAL_STREAM;
+  if (!stream) return false;
+  try {
+    const st = fstatSync(1);
+    return stream === `${st.dev}:${st.ino}`;
+  } catch {
+    return true;
+  }
 }
 
 export function registerRun(program: Command): void {
@@ -23,15 +24,18 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run the door controller on the wired doors (until SIGTERM or SIGINT); --sim for the simulated door')
     .option('--sim', 'run the simulated door: no hardware and no config needed')
+    .option('--demo', 'on an empty database, add a demo person with a generated PIN (implied for --sim in a checkout with no config)')
     .option('--verbose', 'debug logging')
     .action(
-      withSession(async (s, o: { sim?: boolean; verbose?: boolean }) => {
+      withSession(async (s, o: { sim?: boolean; demo?: boolean; verbose?: boolean }) => {
         const { config } = s.config();
         // Off the main thread: a stalled journald must not stall the door (src/log.ts).
         const log = createLogger('keypadd', o.verbose ? 'debug' : 'info', asyncStderrSink());
-        if (o.sim) createDemoPerson(s);
         s.close();
-        const daemon = new Daemon({ config, sim: o.sim === true, log });
+        // Never a working demo PIN on real data: only when asked, or in the checkout's own ./var with no config.
+        const demo = o.demo === true || (o.sim === true && s.usesCheckoutDataDir);
+        const show = stdoutIsJournal() ? null : (line: string) => process.stdout.write(line + '\n');
+        const daemon = new Daemon({ config, sim: o.sim === true, demo, showDemoPin: show, log });
         let stopping: Promise<void> | null = null;
         const stop = () => (stopping ??= daemon.stop());
         // A bug must not leave a door open: lock every relay first, then try to store what is pending.

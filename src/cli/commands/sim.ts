@@ -1,7 +1,7 @@
 /** keypadd sim key|card|door|rex|status: drive a running simulated door from another shell. */
 import type { Command } from 'commander';
 import { invalid } from '../../admin/errors.js';
-import type { DoorStatus } from '../../door/door-controller.js';
+import type { DoorStatus, EntryOutcome } from '../../door/door-controller.js';
 import { askDaemon } from '../control.js';
 import { print } from '../output.js';
 import { positiveInt } from '../parse.js';
@@ -9,7 +9,16 @@ import { withSession } from '../session.js';
 
 export function describeDoor(d: DoorStatus): string {
   const lock = d.lockout.active ? `, keypad locked out until ${d.lockout.until}` : '';
-  return `door ${d.id} (${d.name}): relay ${d.relay}, door ${d.door}, LED ${d.led}, buzzer ${d.buzzer}, unlocks ${d.unlock_count}${lock}`;
+  const cards = d.card_backoff?.active ? `, card reader backed off until ${d.card_backoff.until}` : '';
+  return `door ${d.id} (${d.name}): relay ${d.relay}, door ${d.door}, LED ${d.led}, buzzer ${d.buzzer}, unlocks ${d.unlock_count}${lock}${cards}`;
+}
+
+type SimAnswer = DoorStatus & { outcomes: EntryOutcome[] };
+
+/** Each entry's outcome (granted to whom, or denied and why), then the door's state. */
+function describeAnswer(d: SimAnswer): string {
+  const lines = d.outcomes.map((o) => `${o.credential_type}: ${o.granted ? `granted to ${o.person_name}` : `denied (${o.reason})`}`);
+  return [...lines, describeDoor(d)].join('\n');
 }
 
 export function registerSim(program: Command): void {
@@ -18,8 +27,8 @@ export function registerSim(program: Command): void {
 
   doorOption(sim.command('key').description('type keys on the keypad, e.g. 1234#').argument('<keys>', 'digits, * (clear) and # (enter)')).action(
     withSession(async (s, keys: string, o: { door: number }) => {
-      const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_key', door: o.door, keys });
-      print(s, d, () => describeDoor(d));
+      const d = await askDaemon<SimAnswer>(s, { cmd: 'sim_key', door: o.door, keys });
+      print(s, d, () => describeAnswer(d));
     }),
   );
 
@@ -27,8 +36,8 @@ export function registerSim(program: Command): void {
     sim.command('card').description('present a card: sent as a 26-, 34- or 37-bit Wiegand frame over the simulated reader').argument('<number>', 'card number, decimal'),
   ).action(
     withSession(async (s, number: string, o: { door: number }) => {
-      const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_card', door: o.door, number });
-      print(s, d, () => describeDoor(d));
+      const d = await askDaemon<SimAnswer>(s, { cmd: 'sim_card', door: o.door, number });
+      print(s, d, () => describeAnswer(d));
     }),
   );
 
@@ -55,8 +64,8 @@ export function registerSim(program: Command): void {
       .option('--interval-ms <ms>', 'time between bits (0.2-20, default 1)', Number),
   ).action(
     withSession(async (s, bits: string[], o: { door: number; intervalMs?: number }) => {
-      const d = await askDaemon<DoorStatus>(s, { cmd: 'sim_wiegand', door: o.door, bits: bits.join(' '), interval_ms: o.intervalMs });
-      print(s, d, () => describeDoor(d));
+      const d = await askDaemon<SimAnswer>(s, { cmd: 'sim_wiegand', door: o.door, bits: bits.join(' '), interval_ms: o.intervalMs });
+      print(s, d, () => describeAnswer(d));
     }),
   );
 
@@ -76,6 +85,16 @@ export function registerSim(program: Command): void {
       withSession(async (s, ms: number) => {
         await askDaemon(s, { cmd: 'sim_hang', door: 1, ms });
         print(s, { hung_ms: ms }, () => `The daemon's main thread was blocked for ${ms} ms`);
+      }),
+    );
+
+  sim
+    .command('crash')
+    .description('make the daemon fail with an uncaught error, as a bug would (tests the fatal path: relays locked, exit 70)')
+    .action(
+      withSession(async (s) => {
+        await askDaemon(s, { cmd: 'sim_crash', door: 1 });
+        print(s, { crashed: true }, () => 'The daemon was made to throw an uncaught error');
       }),
     );
 

@@ -28,7 +28,8 @@ export function registerStatus(program: Command): void {
           const mqtt = !m?.enabled ? (m?.error ? `off (${m.error})` : 'off') : `${m.connected ? 'connected' : 'not connected'}, ${m.backlog ?? '?'} events to publish`;
           return print(s, { running: true, ...live }, () =>
             [
-              `keypadd ${live.version} running${live.sim ? ' (simulated door)' : ''}, up ${live.uptime_s} s; clock trusted: ${live.clock_trusted}`,
+              `keypadd ${live.version} running${live.sim ? ' (simulated door)' : ''}, up ${live.uptime_s} s; clock trusted: ${live.clock_trusted}${live.clock_problem ? ` (${live.clock_problem})` : ''}`,
+              `storage: ${live.storage.healthy ? 'healthy' : `FAILING since ${live.storage.since}: ${live.storage.problem}`}`,
               `MQTT: ${mqtt}; events waiting to be stored: ${live.event_backlog}`,
               ...live.doors.map(describeDoor),
             ].join('\n'),

@@ -3,7 +3,7 @@
  * tests can replace it at the module boundary: this machine, like CI, has no GPIO.
  */
 import type { OutputLine } from '../door-hardware.js';
-import { GpioError, type GpioPort, type LineOptions } from './port.js';
+import { GpioError, type GpioPort, type LineOptions, type OutputOptions } from './port.js';
 import { findChip, resolveLine, type GpioChip } from './sysfs-resolver.js';
 
 /** The part of onoff's Gpio class keypadd uses. */
@@ -28,6 +28,7 @@ export async function loadOnoff(): Promise<OnoffGpioClass> {
 
 export class OnoffPort implements GpioPort {
   private readonly lines = new Map<number, OnoffGpio>();
+  private readonly outputs = new Set<number>();
   private readonly chip: GpioChip;
 
   constructor(
@@ -38,11 +39,14 @@ export class OnoffPort implements GpioPort {
     this.chip = findChip(sysfsRoot, chip);
   }
 
-  output(bcm: number, opts: LineOptions): OutputLine {
-    // 'low'/'high' set the initial level as the line is made an output: no glitch to active on export.
-    const inactivePhysical = opts.activeLow ? 'high' : 'low';
-    const gpio = this.claim(bcm, opts, () => new this.Gpio(this.number(bcm, opts), inactivePhysical, 'none', { activeLow: opts.activeLow }));
-    let energised = false;
+  output(bcm: number, opts: OutputOptions): OutputLine {
+    // 'low'/'high' set the initial level as the line is made an output: no glitch to the other level on export.
+    // The kernel takes them as physical levels, whatever active_low says.
+    const initial = opts.energised === true;
+    const physicalHigh = initial !== opts.activeLow;
+    const gpio = this.claim(bcm, opts, () => new this.Gpio(this.number(bcm, opts), physicalHigh ? 'high' : 'low', 'none', { activeLow: opts.activeLow }));
+    this.outputs.add(bcm);
+    let energised = initial;
     return {
       write(on: boolean) {
         gpio.writeSync(on ? 1 : 0);
@@ -69,7 +73,8 @@ export class OnoffPort implements GpioPort {
   }
 
   close(): void {
-    for (const g of this.lines.values()) {
+    for (const [bcm, g] of this.lines) {
+      if (this.outputs.has(bcm)) continue; // left exported at the level last written (see GpioPort.close)
       try {
         g.unexport();
       } catch {
@@ -77,6 +82,7 @@ export class OnoffPort implements GpioPort {
       }
     }
     this.lines.clear();
+    this.outputs.clear();
   }
 
   private number(bcm: number, opts: LineOptions): number {

@@ -11,14 +11,26 @@ export interface LineOptions {
   activeLow: boolean;
 }
 
+export interface OutputOptions extends LineOptions {
+  /**
+   * The level the line is driven to as it is claimed (default false, inactive). A relay is claimed at its locked
+   * level, which for a fail-safe lock (a maglock) is energised: claimed inactive, it would open for a moment.
+   */
+  energised?: boolean;
+}
+
 export interface GpioPort {
-  /** Claims an output and drives it inactive at once. */
-  output(bcm: number, opts: LineOptions): OutputLine;
+  /** Claims an output and drives it to `opts.energised` (default inactive) at once, with no glitch to the other level. */
+  output(bcm: number, opts: OutputOptions): OutputLine;
   /** Claims an input and calls `listener` on each edge with the new logical level and the time of the callback. */
   watch(bcm: number, opts: LineOptions, listener: (level: 0 | 1, tMs: number) => void): void;
   /** Current logical level of a claimed input. */
   read(bcm: number): 0 | 1;
-  /** Releases every line (outputs are left as they are: the door drives its relay locked first). */
+  /**
+   * Releases every input. Outputs keep the level last written (the door drives its relay locked first): on a Pi,
+   * releasing a line turns it back into an input, whose level the relay board's pull resistor then decides, and a
+   * fail-safe relay held locked would drop.
+   */
   close(): void;
 }
 

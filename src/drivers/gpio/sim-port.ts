@@ -4,7 +4,7 @@
  * test can also deliver a burst late and coalesced, as a blocked event loop would (field notes §4).
  */
 import { Listeners, type OutputLine } from '../door-hardware.js';
-import { GpioError, type GpioPort, type LineOptions } from './port.js';
+import { GpioError, type GpioPort, type LineOptions, type OutputOptions } from './port.js';
 
 interface SimLine {
   opts: LineOptions;
@@ -18,8 +18,8 @@ interface SimLine {
 export class SimGpioPort implements GpioPort {
   private readonly lines = new Map<number, SimLine>();
 
-  output(bcm: number, opts: LineOptions): OutputLine {
-    const line = this.claim(bcm, opts, true, opts.activeLow ? 1 : 0);
+  output(bcm: number, opts: OutputOptions): OutputLine {
+    const line = this.claim(bcm, opts, true, ((opts.energised === true ? 1 : 0) ^ (opts.activeLow ? 1 : 0)) as 0 | 1);
     return {
       write: (on) => {
         line.physical = (on ? 1 : 0) ^ (opts.activeLow ? 1 : 0) ? 1 : 0;

@@ -4,6 +4,8 @@
  * tamper switch; and what the outputs did. Cards and Wiegand bits go through the real encoder, a simulated GPIO
  * port and the real Wiegand reader and decoder, as they would on a Pi.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { isKey, type Key } from '../../core/key-collector.js';
 import { DEFAULT_WIEGAND } from '../../core/wiegand.js';
 import { encodeCardNumber, toPulses } from '../../core/wiegand-encoder.js';
@@ -20,6 +22,37 @@ export class SimOutput implements OutputLine {
     this.energised = energised;
     this.history.push({ energised, at: performance.now() });
     if (this.history.length > 1000) this.history.splice(0, 500);
+  }
+}
+
+/**
+ * Where a simulated relay keeps its level between processes, as a sysfs GPIO value file does on a Pi: a line keeps
+ * the level a dead process left it at, which is what makes relay handling across crashes and restarts testable.
+ * The file holds "1" (energised) or "0".
+ */
+export const simRelayFile = (dataDir: string, doorId: number) => join(dataDir, 'sim-gpio', `door${doorId}-relay`);
+
+/** A simulated relay whose level outlives the process (see simRelayFile). Writes are small and not fsynced. */
+export class SimRelayLine extends SimOutput {
+  private warned = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly onError: (message: string) => void,
+  ) {
+    super();
+  }
+
+  override write(energised: boolean): void {
+    super.write(energised);
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      writeFileSync(this.file, energised ? '1\n' : '0\n');
+    } catch (err) {
+      // A read-only or full data dir: the in-process level is still right; say once that the file is not.
+      if (!this.warned) this.onError(`simulated relay: cannot write ${this.file}: ${(err as Error).message}`);
+      this.warned = true;
+    }
   }
 }
 
@@ -43,7 +76,7 @@ export class SimInput implements InputLine {
 export const SIM_WIEGAND = { d0: 5, d1: 6 };
 
 export class SimDoorHardware implements DoorHardware {
-  readonly relay = new SimOutput();
+  readonly relay: SimOutput;
   readonly led = new SimOutput();
   readonly buzzer = new SimOutput();
   /** The simulated door starts closed, REX released. */
@@ -58,7 +91,9 @@ export class SimDoorHardware implements DoorHardware {
   readonly reader = this.inputs;
   closed = false;
 
-  constructor() {
+  /** `relay`: a line that outlives the process (SimRelayLine) for the daemon; in memory by default. */
+  constructor(relay: SimOutput = new SimOutput()) {
+    this.relay = relay;
     this.wiegand.attach(this.gpio);
     this.inputs.forward(this.wiegand);
     this.tamper.onChange((on) => this.inputs.statuses.emit({ type: on ? 'tamper' : 'tamper_cleared', source: 'simulated tamper switch' }));
