@@ -29,7 +29,6 @@ export async function startDaemon(dir, extra = {}) {
   const config = configSchema.parse({
     data_dir: dir,
     clock: { trust: 'always' },
-    lockout: { attempts: 100, window_s: 0.001 },
     doors: [{ id: 1, name: 'Bench', unlock_ms: 600_000, max_unlock_ms: 6_000_000 }],
     ...extra,
   });
