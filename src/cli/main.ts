@@ -22,6 +22,7 @@ import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import { registerSync } from './commands/sync.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerBackup } from './commands/backup.js';
 import { DaemonNotRunningError } from '../control/client.js';
 import { ControlRefusedError } from './control.js';
 
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerSync(program);
   registerDoctor(program);
+  registerBackup(program);
   registerConfig(program);
   return program;
 }

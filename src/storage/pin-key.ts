@@ -73,6 +73,15 @@ export function loadPinKey(dataDir: string, env: NodeJS.ProcessEnv = process.env
   return { key: readKeyFile(path), path, source: 'data_dir' };
 }
 
+/**
+ * The key file this installation uses, by the same rules as loadPinKey, without reading or creating it: for messages
+ * such as the backup's "keep the key with it".
+ */
+export function pinKeyLocation(dataDir: string, env: NodeJS.ProcessEnv = process.env, keyFile: string | null = null): string {
+  if (env.CREDENTIALS_DIRECTORY) return join(env.CREDENTIALS_DIRECTORY, 'pin-key');
+  return keyFile ?? join(dataDir, PIN_KEY_FILE);
+}
+
 /** Permission problems say who may read the key, instead of a bare EACCES. */
 function unreadable(err: unknown, path: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
