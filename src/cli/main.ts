@@ -23,6 +23,7 @@ import { registerToken } from './commands/token.js';
 import { registerSync } from './commands/sync.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerBackup } from './commands/backup.js';
+import { registerWiringTest } from './commands/wiring-test.js';
 import { DaemonNotRunningError } from '../control/client.js';
 import { ControlRefusedError } from './control.js';
 
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerSync(program);
   registerDoctor(program);
   registerBackup(program);
+  registerWiringTest(program);
   registerConfig(program);
   return program;
 }
