@@ -185,7 +185,7 @@ export class Daemon {
   lockAll(): void {
     for (const { controller } of this.doors.values()) controller.stop();
     // Relays claimed for doors that were never built (start failed on the way) are driven locked too.
-    for (const relay of this.relays.values()) lockRelay(relay);
+    for (const { door, line } of this.relays.values()) lockRelay(door, line);
   }
 
   /** Tests shorten sync's retry backoff; production keeps the default (1 s, doubling). */

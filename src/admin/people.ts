@@ -66,7 +66,7 @@ export function addPerson(ctx: AdminContext, input: PersonInput): PersonView {
   if (email !== null && !EMAIL.test(email)) problems.add('email', 'must be an email address (name@example.com)');
   const zone = ctx.config.site.time_zone;
   const validFrom = readTime('valid_from', input.valid_from, zone, problems);
-  const validTo = readTime('valid_to', input.valid_to, zone, problems);
+  const validTo = readTime('valid_to', input.valid_to, zone, problems, 'end');
   if (validFrom && validTo && validTo <= validFrom) problems.add('valid_to', 'must be after valid_from');
   problems.throwIfAny();
 
@@ -123,7 +123,7 @@ export function updatePerson(ctx: AdminContext, id: number, input: PersonInput &
       }
       const zone = ctx.config.site.time_zone;
       const validFrom = input.valid_from === undefined ? old.valid_from : readTime('valid_from', input.valid_from, zone, problems);
-      const validTo = input.valid_to === undefined ? old.valid_to : readTime('valid_to', input.valid_to, zone, problems);
+      const validTo = input.valid_to === undefined ? old.valid_to : readTime('valid_to', input.valid_to, zone, problems, 'end');
       if (validFrom && validTo && validTo <= validFrom) problems.add('valid_to', 'must be after valid_from');
       const roles = new RoleRepo(ctx.store.db);
       for (const r of input.role_ids ?? []) if (!roles.get(r)) problems.add('role_ids', `no role with id ${r}`);

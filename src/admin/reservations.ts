@@ -45,7 +45,7 @@ export function addReservation(ctx: AdminContext, input: ReservationInput): Rese
   if (!input.start_time) problems.add('start_time', 'is required');
   if (!input.end_time) problems.add('end_time', 'is required');
   const start = readTime('start_time', input.start_time, zone, problems);
-  const end = readTime('end_time', input.end_time, zone, problems);
+  const end = readTime('end_time', input.end_time, zone, problems, 'end');
   const now = nowIso(ctx);
   if (start && end && end <= start) problems.add('end_time', 'must be after start_time');
   else if (end && end <= now) problems.add('end_time', 'must be in the future');

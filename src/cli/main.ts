@@ -23,6 +23,8 @@ import { registerToken } from './commands/token.js';
 import { registerSync } from './commands/sync.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerLockRelays } from './commands/lock-relays.js';
+import { registerBackup } from './commands/backup.js';
+import { registerWiringTest } from './commands/wiring-test.js';
 import { DaemonNotRunningError } from '../control/client.js';
 import { AlreadyRunningError } from '../control/instance-lock.js';
 import { ControlRefusedError } from './control.js';
@@ -56,6 +58,8 @@ export function buildProgram(): Command {
   registerToken(program);
   registerSync(program);
   registerDoctor(program);
+  registerBackup(program);
+  registerWiringTest(program);
   registerConfig(program);
   registerLockRelays(program);
   return program;

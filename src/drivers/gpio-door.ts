@@ -16,6 +16,8 @@ export class GpioDoorHardware implements DoorHardware {
   readonly buzzer: OutputLine | null;
   readonly contact: InputLine | null;
   readonly rex: InputLine | null;
+  /** Reported to the door as tamper statuses; kept for `keypadd test inputs`, which shows its state at rest too. */
+  readonly tamper: InputLine | null;
   readonly wiegand: WiegandReader | null;
   readonly serial: SerialKeypad | null;
   /** Keys and cards from the Wiegand reader and the serial keypad, and every status, as one source. */
@@ -39,6 +41,7 @@ export class GpioDoorHardware implements DoorHardware {
     this.contact = input('door contact', hw.contact);
     this.rex = input('REX', hw.rex);
     const tamper = input('tamper', hw.tamper);
+    this.tamper = tamper;
     tamper?.onChange((on) => this.inputs.statuses.emit({ type: on ? 'tamper' : 'tamper_cleared', source: name('tamper') }));
     this.wiegand = hw.wiegand ? wiegandReader(port, name('Wiegand reader'), hw.wiegand) : null;
     this.serial = hw.serial

@@ -35,8 +35,9 @@ export interface ClaimedRelay {
   line: OutputLine;
 }
 
-export function lockRelay(r: ClaimedRelay): void {
-  r.line.write(r.door.fail_safe);
+/** Drives a door's relay line to its locked level. */
+export function lockRelay(door: DoorConfig, line: OutputLine): void {
+  line.write(door.fail_safe);
 }
 
 /**
@@ -50,7 +51,7 @@ export async function claimRelays(config: Config, port: GpioPort | null, onSimEr
     if (port === null || claimRelay === null) {
       const line = new SimRelayLine(simRelayFile(config.data_dir, door.id), onSimError);
       relays.set(door.id, { door, line });
-      lockRelay({ door, line });
+      lockRelay(door, line);
     } else {
       relays.set(door.id, { door, line: claimRelay(port, door) });
     }

@@ -48,7 +48,8 @@ describe('keypadd CLI', () => {
 
     const r = k.json('reservation', 'add', '--person', '1', '--start', '2030-01-15T09:00:00Z', '--end', '2030-01-15T17:00:00Z');
     expect(r).toMatchObject({ person_id: 1, start_time: '2030-01-15T09:00:00Z', end_time: '2030-01-15T17:00:00Z', channel_ids: [1] });
-    expect(k.run('reservation', 'list').stdout).toMatch(/2030-01-15T09:00:00Z\s+2030-01-15T17:00:00Z\s+all/);
+    // Shown in the site's zone (the system's here), with its offset.
+    expect(k.run('reservation', 'list').stdout).toMatch(/Jane Visitor \(1\)\s+2030-01-1\dT\d\d:\d\d:00[+-]\d\d:\d\d\s+2030-01-1\dT\d\d:\d\d:00[+-]\d\d:\d\d\s+all/);
     expect(k.run('person', 'show', '1').stdout).toMatch(/credentials: PIN cred_/);
   });
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync as chmod, chmodSync, closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync as chmod, chmodSync, closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, SCHEMA_VERSION, StorageError, openDatabase } from '../../src/storage/database.js';
@@ -133,6 +133,23 @@ describe('PIN key', () => {
     openStore(d, {}).close();
     writeFileSync(join(d, PIN_KEY_FILE), 'cd'.repeat(32) + '\n', { mode: 0o600 });
     expect(() => openStore(d, {})).toThrow(/not the key this database was written with/);
+    expect(() => openStore(d, {})).toThrow('set `pin_key_file: /etc/keypadd/credentials/pin-key` in the config');
+  });
+
+  it('is not made anew for a database that was written with a key', () => {
+    const d = dir();
+    openStore(d, {}).close();
+    unlinkSync(join(d, PIN_KEY_FILE));
+    expect(() => openStore(d, {})).toThrow(/there is no key at .* and no pin_key_file is set, but this database was written with a key/);
+    expect(existsSync(join(d, PIN_KEY_FILE))).toBe(false);
+  });
+
+  it('refuses a named pin_key_file that does not exist instead of making one', () => {
+    const d = dir();
+    const missing = join(dir(), 'pin-key');
+    expect(() => loadPinKey(d, {}, missing)).toThrow(`PIN key: pin_key_file ${missing} does not exist`);
+    expect(existsSync(missing)).toBe(false);
+    expect(existsSync(join(d, PIN_KEY_FILE))).toBe(false);
   });
 
   it('refuses to store a time the access decision could not read, in people, credentials and reservations', () => {

@@ -10,6 +10,7 @@ import {
   type CredentialView,
 } from '../../admin/credentials.js';
 import { invalid } from '../../admin/errors.js';
+import { siteTime } from '../../admin/times.js';
 import { CARD_TYPE_ID, PIN_TYPE_ID } from '../../storage/credential-repo.js';
 import { print, table, warn, yesNo } from '../output.js';
 import { bool, positiveInt } from '../parse.js';
@@ -73,11 +74,12 @@ export function registerCredentials(program: Command): void {
     .option('--person <id>', 'only this person’s', positiveInt)
     .action(
       withSession((s, o: { person?: number }) => {
-        const list = listCredentials(s.admin(), { person_id: o.person, per_page: Number.MAX_SAFE_INTEGER });
+        const ctx = s.admin();
+        const list = listCredentials(ctx, { person_id: o.person, per_page: Number.MAX_SAFE_INTEGER });
         print(s, list, () =>
           table(
             ['ID', 'TYPE', 'PERSON', 'VALUE', 'ENABLED', 'CREATED'],
-            list.map((c) => [c.id, c.label, c.person_id, shownValue(s, c), yesNo(c.enabled), c.created_at]),
+            list.map((c) => [c.id, c.label, c.person_id, shownValue(s, c), yesNo(c.enabled), siteTime(c.created_at, ctx.config.site.time_zone)]),
             'No credentials.',
           ),
         );

@@ -33,7 +33,7 @@ export function registerLockRelays(program: Command): void {
             } else {
               const file = simRelayFile(config.data_dir, door.id);
               const failed: string[] = [];
-              lockRelay({ door, line: new SimRelayLine(file, (m) => failed.push(m)) });
+              lockRelay(door, new SimRelayLine(file, (m) => failed.push(m)));
               if (failed.length > 0) throw new Error(failed[0]);
               done.push({ door: door.id, name: door.name, relay: 'locked', line: `simulated (${file})` });
             }

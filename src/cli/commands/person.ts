@@ -3,12 +3,30 @@ import type { Command } from 'commander';
 import { addPerson, deletePerson, getPerson, listPeople, setPersonEnabled, type PersonView } from '../../admin/people.js';
 import { listCredentials } from '../../admin/credentials.js';
 import { listReservations } from '../../admin/reservations.js';
+import { listRoles } from '../../admin/roles.js';
+import { siteEnd, siteTime } from '../../admin/times.js';
+import type { AdminContext } from '../../admin/context.js';
 import { print, table, yesNo } from '../output.js';
 import { positiveInt } from '../parse.js';
 import { withSession } from '../session.js';
 
 const fullName = (p: PersonView) => `${p.first_name} ${p.last_name}`;
-const validity = (p: PersonView) => (p.valid_from || p.valid_to ? `${p.valid_from ?? '…'} to ${p.valid_to ?? '…'}` : 'always');
+
+/** valid_from/valid_to in site time; the end is exclusive, so a date-only valid_to reads back as "through" that day. */
+function validity(ctx: AdminContext, p: PersonView): string {
+  if (!p.valid_from && !p.valid_to) return 'always';
+  const zone = ctx.config.site.time_zone;
+  return `${p.valid_from ? siteTime(p.valid_from, zone) : '…'} to ${p.valid_to ? siteEnd(p.valid_to, zone) : '…'}`;
+}
+
+/** Role names by id, for lists that would otherwise show bare ids. */
+function roleNames(ctx: AdminContext): (ids: number[]) => string {
+  const names = new Map(listRoles(ctx).map((r) => [r.id, r.name]));
+  return (ids) => ids.map((id) => names.get(id) ?? `role ${id}`).join(', ');
+}
+
+/** A visitor has no standing role: only reservations let them in (`person add --visitor`, or every role removed). */
+const isVisitor = (p: PersonView) => p.roles.length === 0;
 
 export function registerPerson(program: Command): void {
   const person = program.command('person').description('people who may hold PINs and cards');
@@ -19,13 +37,14 @@ export function registerPerson(program: Command): void {
     .requiredOption('--first-name <name>', 'first name')
     .requiredOption('--last-name <name>', 'last name')
     .option('--email <email>', 'email address (unique)')
-    .option('--valid-from <time>', 'no access before this time (ISO 8601; without an offset, site local time)')
-    .option('--valid-to <time>', 'no access from this time on')
+    .option('--valid-from <time>', 'no access before this time (ISO 8601; without an offset, site local time; a date alone: from its start)')
+    .option('--valid-to <time>', 'no access from this time on (a date alone, 2026-12-31: through the end of that day)')
     .option('--notes <text>', 'free text')
     .option('--visitor', 'no standing role: access only through reservations')
     .action(
       withSession((s, o: { firstName: string; lastName: string; email?: string; validFrom?: string; validTo?: string; notes?: string; visitor?: boolean }) => {
-        const p = addPerson(s.admin(), {
+        const ctx = s.admin();
+        const p = addPerson(ctx, {
           visitor: o.visitor === true,
           first_name: o.firstName,
           last_name: o.lastName,
@@ -34,21 +53,29 @@ export function registerPerson(program: Command): void {
           valid_to: o.validTo,
           notes: o.notes,
         });
-        print(s, p, () => `Added person ${p.id}: ${fullName(p)}${p.email ? ` <${p.email}>` : ''}`);
+        print(s, p, () =>
+          [
+            `Added person ${p.id}: ${fullName(p)}${p.email ? ` <${p.email}>` : ''}`,
+            `  roles: ${isVisitor(p) ? 'none (a visitor: access only through reservations)' : roleNames(ctx)(p.roles)}`,
+            `  valid: ${validity(ctx, p)}`,
+          ].join('\n'),
+        );
       }),
     );
 
   person
     .command('list')
-    .description('list people')
+    .description('list people, with their roles (VISITOR yes: no role, access only through reservations)')
     .option('--email <email>', 'only the person with this email')
     .action(
       withSession((s, o: { email?: string }) => {
-        const people = listPeople(s.admin(), { email: o.email, per_page: Number.MAX_SAFE_INTEGER });
+        const ctx = s.admin();
+        const people = listPeople(ctx, { email: o.email, per_page: Number.MAX_SAFE_INTEGER });
+        const roles = roleNames(ctx);
         print(s, people, () =>
           table(
-            ['ID', 'NAME', 'EMAIL', 'ENABLED', 'VALID'],
-            people.map((p) => [p.id, fullName(p), p.email, yesNo(p.enabled), validity(p)]),
+            ['ID', 'NAME', 'EMAIL', 'ENABLED', 'VISITOR', 'ROLES', 'VALID'],
+            people.map((p) => [p.id, fullName(p), p.email, yesNo(p.enabled), yesNo(isVisitor(p)), isVisitor(p) ? null : roles(p.roles), validity(ctx, p)]),
             'No people yet. Add one with: keypadd person add --first-name F --last-name L',
           ),
         );
@@ -65,16 +92,18 @@ export function registerPerson(program: Command): void {
         const p = getPerson(ctx, id);
         const creds = listCredentials(ctx, { person_id: id });
         const reservations = listReservations(ctx, { person_id: id });
+        const zone = ctx.config.site.time_zone;
         print(s, p, () =>
           [
             `Person ${p.id}: ${fullName(p)}`,
             `  email:    ${p.email ?? '-'}`,
             `  enabled:  ${yesNo(p.enabled)}`,
-            `  valid:    ${validity(p)}`,
+            `  roles:    ${isVisitor(p) ? 'none (a visitor: access only through reservations)' : roleNames(ctx)(p.roles)}`,
+            `  valid:    ${validity(ctx, p)}`,
             `  notes:    ${p.notes ?? '-'}`,
-            `  created:  ${p.created_at}`,
+            `  created:  ${siteTime(p.created_at, zone)}`,
             `  credentials: ${creds.map((c) => `${c.label} ${c.id}${c.enabled ? '' : ' (disabled)'}`).join(', ') || 'none'}`,
-            `  reservations: ${reservations.map((r) => `${r.start_time} to ${r.end_time}`).join(', ') || 'none'}`,
+            `  reservations: ${reservations.map((r) => `${siteTime(r.start_time, zone)} to ${siteEnd(r.end_time, zone)}`).join(', ') || 'none'}`,
           ].join('\n'),
         );
       }),

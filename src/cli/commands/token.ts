@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { nowIso } from '../../admin/context.js';
 import { Problems, notFound } from '../../admin/errors.js';
 import { SCOPES } from '../../api/scopes.js';
+import { siteTime } from '../../admin/times.js';
 import { TokenRepo } from '../../storage/token-repo.js';
 import { print, table } from '../output.js';
 import { positiveInt } from '../parse.js';
@@ -37,11 +38,13 @@ export function registerToken(program: Command): void {
     .description('list tokens (never their values)')
     .action(
       withSession((s) => {
-        const rows = new TokenRepo(s.admin().store.db).list();
+        const ctx = s.admin();
+        const rows = new TokenRepo(ctx.store.db).list();
+        const shown = (iso: string | null) => (iso === null ? null : siteTime(iso, ctx.config.site.time_zone));
         print(s, rows, () =>
           table(
             ['ID', 'NAME', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'],
-            rows.map((r) => [r.id, r.name, r.scopes.join(','), r.created_at, r.last_used_at, r.revoked_at]),
+            rows.map((r) => [r.id, r.name, r.scopes.join(','), shown(r.created_at), shown(r.last_used_at), shown(r.revoked_at)]),
             'No tokens. Make one with: keypadd token add --scope account.person',
           ),
         );
