@@ -30,6 +30,9 @@ import { EventWriter } from './storage/event-writer.js';
 import { LockoutRepo, readerKey } from './storage/lockout-repo.js';
 import { PeopleRepo } from './storage/people-repo.js';
 import { openStore, type Store } from './storage/store.js';
+import { openStorage, reserveBytes, type StorageMode } from './storage/open-storage.js';
+import { readSpool, runtimeDir, spoolDir } from './storage/spool.js';
+import type { PersistedLockout } from './core/lockout.js';
 import { MqttBridge } from './mqtt/bridge.js';
 import { ApiHost } from './api/api-host.js';
 import { SyncHost } from './sync/sync-host.js';
@@ -42,6 +45,8 @@ const { version: VERSION } = createRequire(import.meta.url)('../package.json') a
 
 export interface DaemonOptions {
   config: Config;
+  /** Start on an empty database even where one was lost (`keypadd run --new-database`). */
+  newDatabase?: boolean;
   /** Run the simulated door. */
   sim: boolean;
   /** Make a demo person with a generated PIN on an empty database (never on real data: the CLI decides). */
@@ -67,6 +72,12 @@ export class Daemon {
   private relays = new Map<number, ClaimedRelay>();
   private lookupFailing: { since: number; message: string } | null = null;
   private clockAlarm: string | null = null;
+  private pruneTimer?: NodeJS.Timeout;
+  private readonlyReason: string | null = null;
+  private storageMode: StorageMode = 'normal';
+  private access?: AccessRepo;
+  private reopenTimer?: NodeJS.Timeout;
+  private lastPruneAlarm = -Infinity;
   readonly doors = new Map<number, { controller: DoorController; hw: DoorHardware }>();
   private readonly clock: Clock;
   private readonly startedAt = Date.now();
@@ -81,15 +92,30 @@ export class Daemon {
     this.lock = await InstanceLock.acquire(config.data_dir);
     this.port = this.opts.sim ? null : await openGpio(config);
     this.relays = await claimRelays(config, this.port, (m) => log.error(m));
-    const store = openStore(config.data_dir, this.opts.env ?? process.env, config.pin_key_file);
+    const env = this.opts.env ?? process.env;
+    const runtime = runtimeDir(config.data_dir, config.storage.runtime_dir, env);
+    const spool = spoolDir(runtime);
+    const opened = openStorage(config, env, this.opts.newDatabase === true, log);
+    const store = opened.store;
     this.store = store;
+    this.storageMode = opened.mode;
+    this.readonlyReason = opened.reason;
     if (this.clock instanceof SystemClock) this.clock.setFloor(newestTrustedEventMs(store));
-    const access = new AccessRepo(store.db);
-    const saved = new LockoutRepo(store.db).all();
-    const writer = new EventWriter(config.data_dir, log.child('events'), {
-      days: config.events.retention_days,
-      onlyPublished: config.mqtt.url !== null,
-    });
+    this.access = new AccessRepo(store.db);
+    // The newest lockout states: the database's, overlaid by any a dead daemon left in the spool.
+    const saved = new Map<number, PersistedLockout>(new LockoutRepo(store.db).all());
+    for (const [key, l] of readSpool(spool).lockouts) saved.set(key, l.state);
+    const writer = new EventWriter(
+      {
+        dataDir: config.data_dir,
+        spoolDir: spool,
+        // A snapshot (a full disk) is read-only here, but the writer keeps trying the real file: space may come back.
+        readonly: opened.mode === 'readonly',
+        reserveBytes: reserveBytes(config),
+        retention: { days: config.events.retention_days, onlyPublished: config.mqtt.url !== null },
+      },
+      log.child('events'),
+    );
     this.writer = writer;
     const { GpioDoorHardware } = this.port === null ? { GpioDoorHardware: null } : await import('./drivers/gpio-door.js');
     for (const door of config.doors) {
@@ -107,7 +133,7 @@ export class Daemon {
         lookup: (kind, value) => {
           const canonical = kind === 'Card' ? parseCardNumber(value) : null;
           if (canonical && !canonical.ok) return null;
-          return access.lookup(kind, store.digest(canonical ? canonical.number : value), toIsoSeconds(this.clock.wallMs()));
+          return this.access!.lookup(kind, store.digest(canonical ? canonical.number : value), toIsoSeconds(this.clock.wallMs()));
         },
         events: writer,
         log: log.child(`door${door.id}`),
@@ -122,8 +148,11 @@ export class Daemon {
     log.info(`wiring: ${config.doors.map((d) => describeWiring(d, this.opts.sim)).join('; ')}`);
     await writer.start();
     writer.onRecorded((row) => logEvent(log, row));
-    if (this.opts.demo) this.createDemoPerson(store);
-    if (config.sync.url !== null) this.sync = new SyncHost(config, writer, log.child('sync'), () => this.mqtt?.publishStatus(), this.retryBaseMs());
+    this.watchStorage(writer, opened.reserveFreed);
+    if (opened.mode === 'snapshot') this.reopenWhenPossible();
+    if (this.opts.demo && !store.readonly) this.createDemoPerson(store);
+    if (config.sync.url !== null && store.readonly) log.warn(`sync paused: ${this.readonlyReason}`);
+    else if (config.sync.url !== null) this.sync = new SyncHost(config, writer, log.child('sync'), () => this.mqtt?.publishStatus(), this.retryBaseMs());
     this.mqtt = new MqttBridge({
       config,
       doors: new Map([...this.doors].map(([id, d]) => [id, d.controller])),
@@ -131,18 +160,22 @@ export class Daemon {
       log,
       version: VERSION,
       clockTrusted: () => this.clock.trusted(),
+      storageProblem: () => this.storageStatus().problem,
       env: this.opts.env ?? process.env,
       sync: this.sync,
+      readonly: store.readonly,
     });
     writer.onRecorded((row) => this.mqtt?.recorded(row));
     this.mqtt.start();
     this.sync?.start();
     if (config.api.enabled) {
-      this.api = new ApiHost(config, new Map([...this.doors].map(([id, d]) => [id, d.controller])), log.child('api'));
+      this.api = new ApiHost(config, new Map([...this.doors].map(([id, d]) => [id, d.controller])), log.child('api'), store.readonly);
       this.api.start();
     }
-    this.control = new ControlServer(config.data_dir, (req) => this.request(req), log.child('control'));
+    // On a read-only data dir the control socket goes to the runtime dir, where the CLI looks next.
+    this.control = new ControlServer(opened.mode === 'readonly' ? runtime : config.data_dir, (req) => this.request(req), log.child('control'));
     await this.control.start();
+    this.schedulePrune(writer);
     this.watchClock();
     this.clockWatch = setInterval(() => this.watchClock(), 5000);
     this.clockWatch.unref();
@@ -151,6 +184,7 @@ export class Daemon {
     lowerHelperThreads();
     this.helpers = setInterval(() => lowerHelperThreads(), 30_000);
     this.helpers.unref();
+    if (this.readonlyReason) log.error(`${this.readonlyReason}: deciding ${opened.mode === 'snapshot' ? 'from a copy of the database in memory' : 'read-only'}; events and lockouts are kept in the spool (${spool}) until it is fixed`);
     log.info(`running ${this.doors.size} door(s) on ${config.data_dir}${this.opts.sim ? ' (simulated door)' : ''}; clock trusted: ${this.clock.trusted()}`);
   }
 
@@ -159,6 +193,8 @@ export class Daemon {
     this.lockAll();
     clearInterval(this.helpers);
     clearInterval(this.clockWatch);
+    clearTimeout(this.pruneTimer);
+    clearTimeout(this.reopenTimer);
     for (const { hw } of this.doors.values()) hw.close();
     await this.control?.stop();
     await this.api?.stop();
@@ -194,12 +230,41 @@ export class Daemon {
     return Number.isFinite(v) && v > 0 ? v : undefined;
   }
 
-  /** Storage trouble for the watchdog's health check: events that cannot be stored, or lookups that fail. */
+  /**
+   * Storage trouble a restart might help, for the watchdog: events that neither the database nor the spool takes, or
+   * lookups that fail. A full disk or a read-only card is not: the spool keeps the events, the door keeps deciding,
+   * and a restart would change neither (status and the log say so instead).
+   */
   storageTrouble(): { since: number; what: string } | null {
-    const failing = this.writer?.failingSince ?? null;
-    if (failing !== null) return { since: failing, what: 'events cannot be stored' };
+    const losing = this.writer?.storage.losingSince ?? null;
+    if (losing !== null) return { since: losing, what: `events cannot be stored or spooled (${this.writer?.storage.lastError})` };
     if (this.lookupFailing) return { since: this.lookupFailing.since, what: `credential lookups fail (${this.lookupFailing.message})` };
     return null;
+  }
+
+  /** Storage as `status` shows it: the watchdog's trouble, or a database that refuses writes while the spool works. */
+  private storageStatus(): {
+    healthy: boolean;
+    problem: string | null;
+    since: string | null;
+    read_only: boolean;
+    mode: StorageMode;
+    spooled: number;
+    last_error: string | null;
+  } {
+    const trouble = this.storageTrouble();
+    const w = this.writer?.storage;
+    const degraded = this.readonlyReason ? { since: this.startedAt, what: `${this.readonlyReason}: deciding ${this.storageMode === 'snapshot' ? 'from a copy in memory' : 'read-only'}, events go to the spool` } : null;
+    const failing = trouble ?? (w?.failingSince ? { since: w.failingSince, what: `${w.reason}: events go to the spool until it is fixed` } : degraded);
+    return {
+      healthy: failing === null,
+      problem: failing?.what ?? null,
+      since: failing ? new Date(failing.since).toISOString() : null,
+      read_only: this.storageMode !== 'normal',
+      mode: this.storageMode,
+      spooled: w?.spooled ?? 0,
+      last_error: w?.lastError ?? null,
+    };
   }
 
   /** One line for systemd's STATUS= and `systemctl status`. */
@@ -219,13 +284,12 @@ export class Daemon {
     clock_trusted: boolean;
     clock_problem: string | null;
     event_backlog: number;
-    storage: { healthy: boolean; problem: string | null; since: string | null };
+    storage: ReturnType<Daemon['storageStatus']>;
     mqtt: ReturnType<MqttBridge['status']> | null;
     api: { url: string | null; error: string | null } | null;
     sync: ReturnType<SyncHost['summary']> | null;
     doors: DoorStatus[];
   } {
-    const trouble = this.storageTrouble();
     return {
       version: VERSION,
       sim: this.opts.sim,
@@ -233,7 +297,7 @@ export class Daemon {
       clock_trusted: this.clock.trusted(),
       clock_problem: this.clock instanceof SystemClock ? this.clock.untrustedReason() : null,
       event_backlog: this.writer?.backlog ?? 0,
-      storage: { healthy: trouble === null, problem: trouble?.what ?? null, since: trouble ? new Date(trouble.since).toISOString() : null },
+      storage: this.storageStatus(),
       mqtt: this.mqtt?.status() ?? null,
       api: this.api ? { url: this.api.url, error: this.api.error } : null,
       sync: this.sync?.summary() ?? null,
@@ -279,6 +343,63 @@ export class Daemon {
     const code = (err as { code?: string }).code;
     this.lookupFailing = { since: Date.now(), message: `${err.message}${code ? ` (${code})` : ''}` };
     log.error(`credential lookup failed: ${this.lookupFailing.message}; every credential is refused (storage_error) until the database answers`);
+  }
+
+  /** Alarm events for storage trouble: the reserve freed on a full disk, the spool taking over, a prune held back. */
+  private watchStorage(writer: EventWriter, reserveFreedAtStart: number): void {
+    const alarm = (type: 'disk_full' | 'events_spooled' | 'events_prune_limited', label: string, detail: Record<string, unknown>) => {
+      const now = Date.now();
+      writer.record({ door_id: null, event_type: type, event_code: DOOR_EVENT_CODES[type], event_label: label, detail, time_trusted: this.clock.trusted(), uid: newEventId(now), created_at: toIsoSeconds(now) });
+    };
+    const freed = (bytes: number) => alarm('disk_full', `The disk is full: freed the ${Math.round(bytes / 1024)} KiB reserve so that events can be stored; free some space`, { reserve_bytes: bytes });
+    if (reserveFreedAtStart > 0) freed(reserveFreedAtStart);
+    writer.reserveReleased = freed;
+    writer.onStorage((s) => {
+      if (s.failingSince !== null) alarm('events_spooled', `Events cannot be stored (${s.reason}): they are kept in the spool until they can`, { reason: s.reason });
+      this.mqtt?.publishStatus();
+    });
+    if (this.readonlyReason) alarm('events_spooled', `Events cannot be stored (${this.readonlyReason}): they are kept in the spool until they can`, { reason: this.readonlyReason });
+    writer.pruneLimited = (due, pruned) => {
+      if (Date.now() - this.lastPruneAlarm < 86_400_000) return;
+      this.lastPruneAlarm = Date.now();
+      alarm('events_prune_limited', `${due} events are past the retention period, more than one run may prune (${pruned} pruned): check the clock, or the retention change`, { due, pruned });
+    };
+  }
+
+  /**
+   * Deciding from a copy in memory (a full disk): every 5 s, try the real file again, and decide from it once it
+   * opens, so admin changes are seen again without a restart.
+   */
+  private reopenWhenPossible(): void {
+    const { config, log } = this.opts;
+    this.reopenTimer = setTimeout(() => {
+      try {
+        const store = openStore(config.data_dir, this.opts.env ?? process.env, config.pin_key_file, { alreadyChecked: true });
+        this.access = new AccessRepo(store.db);
+        this.store?.close();
+        this.store = store;
+        this.storageMode = 'normal';
+        this.readonlyReason = null;
+        log.warn('the database opens again: deciding from it, no longer from the copy in memory');
+      } catch {
+        this.reopenWhenPossible();
+      }
+    }, 5000);
+    this.reopenTimer.unref();
+  }
+
+  /** Retention pruning, 10 s after start and then hourly, only while the clock is trusted (tests shorten both). */
+  private schedulePrune(writer: EventWriter): void {
+    const test = Number((this.opts.env ?? process.env).KEYPADD_TEST_PRUNE_MS);
+    const every = Number.isFinite(test) && test > 0 ? test : 3_600_000;
+    const run = (delayMs: number) => {
+      this.pruneTimer = setTimeout(() => {
+        if (this.clock.trusted()) writer.prune(this.clock.wallMs());
+        run(every);
+      }, delayMs);
+      this.pruneTimer.unref();
+    };
+    run(Math.min(10_000, every));
   }
 
   /** A clock below its floor is an alarm, once per episode: time-limited access is refused until it is set. */

@@ -16,6 +16,7 @@ import {
 import { doorPinRules, generatedLengthForAllDoors, sitePinRules } from '../config/policy.js';
 import { CARD_TYPE_ID, CredentialRepo, PIN_TYPE_ID, type CredentialRow } from '../storage/credential-repo.js';
 import { type AdminContext, nowIso, paging } from './context.js';
+import { truncateWal } from '../storage/store.js';
 import { RefusedError, invalid, notFound, refuseIfSynced } from './errors.js';
 import { getPersonRow } from './people.js';
 
@@ -267,5 +268,7 @@ export function deleteCredential(ctx: AdminContext, id: string, personId?: numbe
   const row = getCredentialRow(ctx, id, personId);
   refuseIfSynced('credential', row);
   new CredentialRepo(ctx.store.db).delete(id);
+  // secure_delete zeroes the value in the database file; the WAL keeps the page until a TRUNCATE checkpoint.
+  truncateWal(ctx.store.db);
   return credentialView(row);
 }

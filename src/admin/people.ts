@@ -5,6 +5,7 @@ import { defaultRoleId } from './roles.js';
 import { type AdminContext, nowIso, paging } from './context.js';
 import { Problems, notFound, refuseIfSynced } from './errors.js';
 import { readTime } from './times.js';
+import { truncateWal } from '../storage/store.js';
 
 export interface PersonInput {
   first_name?: string | undefined;
@@ -178,5 +179,6 @@ export function deletePerson(ctx: AdminContext, id: number): PersonView {
   refuseIfSynced('person', getPersonRow(ctx, id));
   const view = getPerson(ctx, id);
   new PeopleRepo(ctx.store.db).delete(id);
+  truncateWal(ctx.store.db); // their credentials went too: no copy of them left in the WAL's frames
   return view;
 }

@@ -19,11 +19,13 @@ export class ApiHost {
     private readonly config: Config,
     private readonly doors: Map<number, DoorController>,
     private readonly log: Logger,
+    /** The data dir is read-only: the API answers reads, and refuses changes with 503. */
+    readonly = false,
   ) {
     this.worker = new SupervisedWorker({
       url: WORKER,
       name: 'API worker',
-      workerData: { config },
+      workerData: { config, readonly },
       onMessage: (m: FromApi) => this.onMessage(m),
       log,
       restartMs: 1000,

@@ -10,7 +10,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../worker-threads.js';
 import { RefusedError } from '../admin/errors.js';
 import type { Config } from '../config/schema.js';
-import { openStore } from '../storage/store.js';
+import { openStore, type Store } from '../storage/store.js';
+import type { AdminContext } from '../admin/context.js';
 import { TokenRepo, type TokenRow } from '../storage/token-repo.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { fromRefusal, HttpError, httpError, readJson, sendJson } from './http.js';
@@ -20,14 +21,27 @@ import type { FromApi, ToApi } from './protocol.js';
 
 
 lowerThreadPriority(10);
-const { config } = workerData as { config: Config };
+const { config, readonly } = workerData as { config: Config; readonly: boolean };
 const port = parentPort!;
 const send = (m: FromApi) => port.postMessage(m);
 const log = (level: 'error' | 'warn' | 'info', message: string) => send({ type: 'log', level, message });
 
-const store = openStore(config.data_dir, process.env, config.pin_key_file, { alreadyChecked: true });
-const admin = { store, config, now: Date.now };
-const tokens = new TokenRepo(store.db);
+let opened: { store: Store; admin: AdminContext; tokens: TokenRepo } | null = null;
+
+/**
+ * The store, opened on first need and again after a failure: a disk too full for SQLite's -shm file lets the daemon
+ * start from a copy in memory, and the API answers 503 until the file opens, instead of failing to start.
+ */
+function storage(): { store: Store; admin: AdminContext; tokens: TokenRepo } {
+  if (opened) return opened;
+  try {
+    const store = openStore(config.data_dir, process.env, config.pin_key_file, { alreadyChecked: true, readonly });
+    opened = { store, admin: { store, config, now: Date.now }, tokens: new TokenRepo(store.db) };
+    return opened;
+  } catch (err) {
+    throw httpError(503, 'service_unavailable', `the controller's database cannot be opened now (${(err as Error).message}); the door still decides`);
+  }
+}
 
 // ---- throttling of bad tokens, per remote address ----
 const FAIL_WINDOW_MS = 60_000;
@@ -70,7 +84,7 @@ port.on('message', (m: ToApi) => {
     else p?.reject(new HttpError(m.status, m.body));
   } else if (m.type === 'stop') {
     server.close(() => {
-      store.close();
+      opened?.store.close();
       port.close();
     });
     server.closeAllConnections?.();
@@ -83,13 +97,14 @@ function authenticate(req: IncomingMessage, addr: string): TokenRow {
   const wait = throttled(addr);
   if (wait > 0) throw new HttpError(429, { error: 'too_many_requests', error_description: `too many bad tokens from ${addr}; retry in ${wait} s`, retry_in: wait });
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  const { tokens } = storage();
   const row = m ? tokens.find(m[1]!) : undefined;
   if (!row) {
     failed(addr);
     throw httpError(401, 'invalid_token', m ? 'the access token is not valid (unknown or revoked)' : 'send Authorization: Bearer <token>');
   }
   // last_used_at at most once a minute per token: a busy script must not turn every GET into a write.
-  if (Date.now() - (lastTouched.get(row.id) ?? 0) > 60_000) {
+  if (!readonly && Date.now() - (lastTouched.get(row.id) ?? 0) > 60_000) {
     lastTouched.set(row.id, Date.now());
     tokens.touch(row.id, toIsoSeconds(Date.now()));
   }
@@ -108,7 +123,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (hit.r.scope && !hasScope(token.scopes, hit.r.scope)) throw httpError(403, 'forbidden', `this token lacks the ${hit.r.scope} scope`);
   const raw = hit.m!.slice(1);
   const answer = await hit.r.handler({
-    admin,
+    admin: storage().admin,
     tokenName: token.name,
     query: url.searchParams,
     params: raw.map(Number),
@@ -124,7 +139,9 @@ function onRequest(req: IncomingMessage, res: ServerResponse): void {
     let e: HttpError;
     if (err instanceof HttpError) e = err;
     else if (err instanceof RefusedError) e = fromRefusal(err);
-    else {
+    else if (/^SQLITE_READONLY/.test((err as { code?: string }).code ?? '')) {
+      e = httpError(503, 'service_unavailable', 'the controller cannot save changes now: its data dir is read-only (the door still decides); see its status');
+    } else {
       log('error', `${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       e = httpError(500, 'internal_error', 'the controller failed to answer; see its log');
     }

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { RefusedError } from '../admin/errors.js';
 import { ConfigError } from '../config/load.js';
 import { StorageError } from '../storage/database.js';
+import { DatabaseLostError } from '../storage/store.js';
 import { HardwareConfigError } from '../daemon.js';
 import { GpioError } from '../drivers/gpio/port.js';
 import { registerConfig } from './commands/config.js';
@@ -74,7 +75,8 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (err) {
     const code = report(err, argv.includes('--json'));
     // The daemon with a bad configuration exits 78 (EX_CONFIG): the unit's RestartPreventExitStatus stops the spinning.
-    const daemonConfig = program.args[0] === 'run' && (err instanceof ConfigError || err instanceof HardwareConfigError);
+    // A lost database is not brought back by a restart either: 78, and the admin restores it.
+    const daemonConfig = program.args[0] === 'run' && (err instanceof ConfigError || err instanceof HardwareConfigError || err instanceof DatabaseLostError);
     return daemonConfig ? EXIT_CONFIG : code;
   }
 }
@@ -118,6 +120,10 @@ function report(err: unknown, json: boolean): number {
   }
   if (err instanceof GpioError) {
     process.stderr.write(`keypadd: GPIO: ${err.message}\n`);
+    return EXIT_FAILED;
+  }
+  if (/^SQLITE_READONLY/.test((err as { code?: string })?.code ?? '')) {
+    process.stderr.write('keypadd: the data dir is read-only (a file system that went read-only?): the change cannot be saved; see `keypadd doctor`\n');
     return EXIT_FAILED;
   }
   if (err instanceof StorageError) {

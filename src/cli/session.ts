@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { AdminContext } from '../admin/context.js';
 import { openStore, type Store } from '../storage/store.js';
+import { dataDirWritable } from '../storage/database.js';
 
 /** The folder holding package.json, from src/cli or dist/cli alike. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,7 +52,9 @@ export class Session {
 
   admin(): AdminContext {
     const { config } = this.config();
-    this.store ??= openStore(config.data_dir, process.env, config.pin_key_file);
+    // On a data dir that went read-only, reading commands still work; a change is refused by SQLite (SQLITE_READONLY).
+    const readonly = !dataDirWritable(config.data_dir).writable;
+    this.store ??= openStore(config.data_dir, process.env, config.pin_key_file, { pinStorage: config.pin_policy.storage, readonly });
     return { store: this.store, config, now: Date.now };
   }
 

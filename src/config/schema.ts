@@ -143,6 +143,26 @@ export const configSchema = z
       })
       .prefault({})
       .describe('The event history and MQTT outbox.'),
+    storage: z
+      .strictObject({
+        runtime_dir: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe(
+            'Where the spool (events the database will not take yet) and, on a read-only data dir, the control socket go. ' +
+              'Default: $RUNTIME_DIRECTORY (the unit\'s RuntimeDirectory=, kept across restarts), else /run/keypadd if it exists, else a folder in the temp dir.',
+          ),
+        reserve_mb: z
+          .number()
+          .min(0)
+          .max(1024)
+          .default(8)
+          .describe('Size of the reserve file in the data dir, freed when the disk fills so the door can still start and store events (0: none).'),
+      })
+      .prefault({})
+      .describe('Storage that survives the field: the spool and the disk reserve.'),
     sync: syncSchema,
     gpio: z
       .strictObject({

@@ -7,8 +7,20 @@ export class DaemonNotRunningError extends Error {
   override name = 'DaemonNotRunningError';
 }
 
-export function controlRequest(dataDir: string, req: ControlRequest, timeoutMs = 5000): Promise<ControlResponse> {
-  const path = controlSocketPath(dataDir);
+/**
+ * Sends one request to the daemon of `dataDir`. Its socket is in the data dir, or, when the data dir is read-only, in
+ * `runtimeDir` (storage/spool.ts runtimeDir): both are tried.
+ */
+export async function controlRequest(dataDir: string, req: ControlRequest, timeoutMs = 5000, runtimeDir: string | null = null): Promise<ControlResponse> {
+  try {
+    return await requestAt(controlSocketPath(dataDir), dataDir, req, timeoutMs);
+  } catch (err) {
+    if (!(err instanceof DaemonNotRunningError) || runtimeDir === null) throw err;
+    return requestAt(controlSocketPath(runtimeDir), dataDir, req, timeoutMs);
+  }
+}
+
+function requestAt(path: string, dataDir: string, req: ControlRequest, timeoutMs: number): Promise<ControlResponse> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
     let buffer = '';

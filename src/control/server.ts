@@ -12,6 +12,7 @@ export class ControlServer {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
+  /** `dir` holds the socket: the data dir, or the runtime dir when the data dir is read-only. */
   constructor(
     private readonly dataDir: string,
     private readonly handle: ControlHandler,
@@ -21,6 +22,7 @@ export class ControlServer {
   async start(): Promise<void> {
     const path = controlSocketPath(this.dataDir);
     if (existsSync(path)) {
+      // The data-dir lock (instance-lock.ts) already keeps a second daemon out: an answer here is a bug, not a race.
       if (await answers(path)) throw new Error(`another keypadd is already running on ${this.dataDir} (its control socket answers)`);
       unlinkSync(path); // left behind by a daemon that was killed
     }

@@ -35,7 +35,11 @@ export type EventType =
   | 'sync_credential_clash'
   | 'card_reader_locked_out'
   | 'card_alarm'
-  | 'clock_untrusted';
+  | 'clock_untrusted'
+  | 'pin_values_removed'
+  | 'disk_full'
+  | 'events_spooled'
+  | 'events_prune_limited';
 
 export function grantCode(kind: CredentialKind | 'Card+PIN'): number {
   return kind === 'PIN' ? 11 : 10;
@@ -81,6 +85,11 @@ export const DOOR_EVENT_CODES: Record<DoorEventType, number> = {
   remote_normal: 54,
   outbox_backlog_alarm: 60,
   clock_untrusted: 61,
+  pin_values_removed: 62,
+  // Storage trouble: a full disk, events kept in the spool until they could be stored, a prune held back.
+  disk_full: 63,
+  events_spooled: 64,
+  events_prune_limited: 65,
   // Credential sync from the upstream API (DoorFlow has no codes for a controller's own sync).
   sync_completed: 70,
   sync_failed: 71,

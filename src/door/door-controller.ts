@@ -84,6 +84,7 @@ export class DoorController {
   private expiryTimer: NodeJS.Timeout | undefined;
   private settling: Promise<unknown> = Promise.resolve();
   private cardFailures = 0;
+  private stopped = false;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly d: DoorDeps) {
@@ -118,6 +119,7 @@ export class DoorController {
 
   /** Locks, stops listening, and saves the lockout time still to serve. */
   stop(): void {
+    this.stopped = true;
     this.relay.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     clearTimeout(this.entryTimer);
@@ -342,6 +344,7 @@ export class DoorController {
     };
     if (!guess) return show();
     const shown = this.d.events.whenStored().then((stored) => {
+      if (this.stopped) return; // a stopped door shows nothing (its LED timers would keep the process alive)
       if (!stored) this.d.log.warn(`door ${this.d.door.id}: showing a refusal that could not be stored yet`);
       show();
     });

@@ -22,7 +22,11 @@ export interface BridgeDeps {
   log: Logger;
   version: string;
   clockTrusted: () => boolean;
+  /** Storage in trouble, plainly, for the status topic; null when healthy. */
+  storageProblem?: () => string | null;
   env: NodeJS.ProcessEnv;
+  /** The data dir is read-only (the publisher keeps its cursor in memory). */
+  readonly?: boolean;
   /** The credential sync, when configured: its health for the status topic, and a pull on sync_now. */
   sync?: { summary(): StatusExtras['sync'] & {}; run(): Promise<unknown> } | undefined;
 }
@@ -62,6 +66,7 @@ export class MqttBridge {
         discoveryPrefix: m.discovery_prefix,
         backlogAlarm: this.d.config.events.backlog_alarm,
         version: this.d.version,
+        readonly: this.d.readonly === true,
       },
       this.d.log.child('mqtt'),
       (door, command, reason) => this.command(door, command, reason),
@@ -79,7 +84,7 @@ export class MqttBridge {
   /** Republishes clock trust and sync health (also called when a pull ends). */
   publishStatus(): void {
     const sync = this.d.sync?.summary() ?? null;
-    this.publisher?.status({ clock_trusted: this.d.clockTrusted(), last_sync: sync?.last_success_at ?? null, sync });
+    this.publisher?.status({ clock_trusted: this.d.clockTrusted(), storage_problem: this.d.storageProblem?.() ?? null, last_sync: sync?.last_success_at ?? null, sync });
   }
 
   get enabled(): boolean {

@@ -33,6 +33,8 @@ export type FromPublisher =
 /** What the daemon adds to the retained status topic: clock trust and the credential sync's health. */
 export interface StatusExtras {
   clock_trusted: boolean;
+  /** Storage in trouble, plainly ("the data dir is on a read-only file system"), or null. */
+  storage_problem: string | null;
   last_sync: string | null;
   sync: { status: string; last_success_at: string | null; age_s: number | null; last_error: string | null } | null;
 }

@@ -8,7 +8,7 @@ import mqtt from 'mqtt';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../worker-threads.js';
 import { eventView } from '../admin/events.js';
-import { openDatabase } from '../storage/database.js';
+import { openDatabase, type Db } from '../storage/database.js';
 import type { EventRow } from '../storage/event-repo.js';
 import { OutboxRepo } from '../storage/outbox-repo.js';
 import { parseCommand } from './commands.js';
@@ -28,6 +28,8 @@ export interface PublisherData {
   discoveryPrefix: string;
   backlogAlarm: number;
   version: string;
+  /** The data dir is read-only: the cursor is kept in memory (a restart repeats events, which QoS 1 allows). */
+  readonly: boolean;
 }
 
 
@@ -37,18 +39,39 @@ const port = parentPort!;
 const send = (m: FromPublisher) => port.postMessage(m);
 const log = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => send({ type: 'log', level, message });
 
-const db = openDatabase(data.dataDir, { alreadyChecked: true });
-// Losing the latest cursor save to a power cut only repeats events (allowed); it must not cost an fsync each time.
-db.pragma('synchronous = NORMAL');
-const outbox = new OutboxRepo(db);
+let db: Db | null = null;
+let outbox: OutboxRepo | null = null;
+let openFailed = false;
+
+/**
+ * Opens the outbox when it can: a disk too full for SQLite's -shm file (or a read-only card with none) lets the
+ * daemon start from a copy in memory, and the publisher keeps the broker informed meanwhile and tries again.
+ */
+function openOutbox(): OutboxRepo | null {
+  if (outbox) return outbox;
+  try {
+    db = openDatabase(data.dataDir, { alreadyChecked: true, readonly: data.readonly });
+    // Losing the latest cursor save to a power cut only repeats events (allowed); it must not cost an fsync each time.
+    if (!data.readonly) db.pragma('synchronous = NORMAL');
+    outbox = new OutboxRepo(db);
+    cursor = nextAfter = outbox.cursor();
+    if (openFailed) log('warn', 'the outbox opens again: publishing the stored events');
+    openFailed = false;
+  } catch (err) {
+    if (!openFailed) log('error', `cannot open the outbox (${(err as Error).message}); events are published once it opens`);
+    openFailed = true;
+  }
+  return outbox;
+}
 const t = topics(data.baseTopic, data.nodeId);
 const startedAt = Date.now();
 const WINDOW = 256;
 
-let cursor = outbox.cursor();
+let cursor = 0;
 let sent: number[] = [];
 let acked = new Set<number>();
 let nextAfter = cursor;
+openOutbox();
 let inflight = 0;
 let generation = 0;
 let connected = false;
@@ -57,7 +80,7 @@ let drainQueued = false;
 let cursorTimer: NodeJS.Timeout | undefined;
 let reconnectMs = 1000;
 let alarmed = false;
-let status: StatusExtras = { clock_trusted: true, last_sync: null, sync: null };
+let status: StatusExtras = { clock_trusted: true, storage_problem: null, last_sync: null, sync: null };
 const states = new Map<number, string>();
 const publishedStates = new Map<number, string>();
 
@@ -86,7 +109,7 @@ client.on('connect', () => {
   reconnectMs = 1000;
   client.options.reconnectPeriod = reconnectMs;
   send({ type: 'connection', connected: true });
-  log('info', `connected to ${s.url}; ${outbox.backlog(cursor)} events to publish`);
+  log('info', `connected to ${s.url}; ${openOutbox()?.backlog(cursor) ?? 'unknown (outbox not open)'} events to publish`);
   client.publish(t.availability, 'online', { qos: 1, retain: true });
   client.subscribe([t.setWildcard, ...(data.homeassistant ? [`${data.discoveryPrefix}/status`] : [])], { qos: 1 });
   if (data.homeassistant) publishDiscovery();
@@ -147,7 +170,7 @@ function drain(): void {
   draining = true;
   try {
     while (connected && inflight < WINDOW) {
-      const rows = outbox.after(nextAfter, WINDOW - inflight);
+      const rows = openOutbox()?.after(nextAfter, WINDOW - inflight) ?? [];
       if (rows.length === 0) {
         // Caught up: say so at once (the backlog sensor should not show a stale count for 10 s).
         if (inflight === 0 && lastBacklog !== 0) publishStatus();
@@ -188,8 +211,9 @@ function publishEvent(row: EventRow): void {
 
 function saveCursor(): void {
   cursorTimer = undefined;
+  if (data.readonly) return;
   try {
-    outbox.setCursor(cursor);
+    outbox?.setCursor(cursor);
   } catch (err) {
     log('error', `saving the outbox cursor failed: ${(err as Error).message}`);
   }
@@ -205,7 +229,7 @@ function publishState(doorId: number): void {
 let lastBacklog: number | null = null;
 
 function publishStatus(): void {
-  const backlog = outbox.backlog(cursor);
+  const backlog = outbox?.backlog(cursor) ?? 0;
   lastBacklog = backlog;
   const alarm = backlog > data.backlogAlarm && !alarmed;
   alarmed = backlog > data.backlogAlarm;
@@ -232,7 +256,7 @@ port.on('message', (m: ToPublisher) => {
       return publishState(m.doorId);
     case 'status': {
       // Sent every 2 s; published at once only when the sync's state moved (a pull ended), else every 10 s.
-      const key = (x: StatusExtras) => JSON.stringify([x.clock_trusted, x.sync?.status, x.sync?.last_success_at, x.sync?.last_error]);
+      const key = (x: StatusExtras) => JSON.stringify([x.clock_trusted, x.storage_problem, x.sync?.status, x.sync?.last_success_at, x.sync?.last_error]);
       const moved = key(m.status) !== key(status);
       status = m.status;
       if (moved && connected) publishStatus();
@@ -252,7 +276,7 @@ function stop(): void {
   clearTimeout(cursorTimer);
   saveCursor();
   const finish = () => {
-    db.close();
+    db?.close();
     send({ type: 'stopped' });
     port.close();
   };

@@ -2,98 +2,31 @@
  * `keypadd doctor`: everything an installer should check, one line each, with the fix. Each check is independent:
  * one failing (a broken config) does not hide the others that can still run.
  */
-import { accessSync, constants, existsSync, statfsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
+import { fail, pass, warn, type Check } from './checks.js';
+import { freeSpaceCheck, modeChecks, ownershipCheck, storageChecks, withReadOnlyStore } from './doctor-storage.js';
 import { wiredLines } from '../config/door-schema.js';
-import { densityLimit } from '../core/pin-rules.js';
 import { connectionSettings } from '../mqtt/connection.js';
 import { findChip, resolveLine } from '../drivers/gpio/sysfs-resolver.js';
-import { openStore } from '../storage/store.js';
-import { CredentialRepo } from '../storage/credential-repo.js';
 import { readSyncState } from '../sync/state.js';
 import { readUpstreamToken } from '../sync/token.js';
 import { Upstream, UpstreamError } from '../sync/upstream.js';
 
-export type Verdict = 'pass' | 'warn' | 'fail';
-export interface Check {
-  name: string;
-  verdict: Verdict;
-  detail: string;
-  fix?: string;
-}
-
-const pass = (name: string, detail: string): Check => ({ name, verdict: 'pass', detail });
-const warn = (name: string, detail: string, fix: string): Check => ({ name, verdict: 'warn', detail, fix });
-const fail = (name: string, detail: string, fix: string): Check => ({ name, verdict: 'fail', detail, fix });
+export type { Check, Verdict } from './checks.js';
 
 export async function runChecks(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Check[]> {
-  return [ownership(config), storage(config, env), freeSpace(config), ...gpio(config), ...serial(config), clock(config), await broker(config, env), await upstream(config, env)].flat();
-}
-
-function storage(config: Config, env: NodeJS.ProcessEnv): Check[] {
-  try {
-    const store = openStore(config.data_dir, env, config.pin_key_file);
-    try {
-      store.db.transaction(() => store.db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('doctor', 'ok')`).run()).immediate();
-      const repo = new CredentialRepo(store.db);
-      const dense = [4, 5, 6, 7, 8].filter((l) => repo.activePinCount(l) > densityLimit(l));
-      return [
-        pass('database', `${config.data_dir}/keypadd.db opens, passes its integrity check and takes writes`),
-        pass('PIN key', `${store.keyPath} is private and matches the database`),
-        dense.length === 0
-          ? pass('PIN density', 'every PIN length keeps at least 1000 possible codes per issued code')
-          : warn('PIN density', `too many active PINs of ${dense.join(', ')} digits for their space (1/1000 rule)`, 'issue longer PINs (pin_policy.generated_length) and retire short ones'),
-      ];
-    } finally {
-      store.close();
-    }
-  } catch (err) {
-    const msg = (err as Error).message;
-    const key = /PIN key/.test(msg);
-    return [fail(key ? 'PIN key' : 'database', msg, key ? 'see the message: restore the key or fix its mode (chmod 600)' : 'restore a backup or move the damaged file aside')];
-  }
-}
-
-/**
- * Every file in the data directory belongs to the directory's owner (the service user). The usual culprit is the
- * admin CLI run as root before the first start: it creates keypadd.db or pin.key owned by root, and the service
- * then cannot write them. Checked before the storage check, which opens (and could create) the files itself.
- */
-function ownership(config: Config): Check {
-  let dirUid: number;
-  try {
-    dirUid = statSync(config.data_dir).uid;
-  } catch {
-    return pass('file ownership', `${config.data_dir} does not exist yet (systemd creates it: StateDirectory=keypadd)`);
-  }
-  const wrong: string[] = [];
-  for (const name of ['keypadd.db', 'keypadd.db-wal', 'keypadd.db-shm', 'pin.key', 'control.sock']) {
-    try {
-      const uid = statSync(join(config.data_dir, name)).uid;
-      if (uid !== dirUid) wrong.push(`${name} (uid ${uid})`);
-    } catch {
-      // Not there: nothing to own.
-    }
-  }
-  if (wrong.length === 0) return pass('file ownership', `the files in ${config.data_dir} belong to its owner (uid ${dirUid})`);
-  return fail(
-    'file ownership',
-    `${wrong.join(', ')} in ${config.data_dir} do not belong to its owner (uid ${dirUid}): the service cannot write them`,
-    `chown --reference=${config.data_dir} ${config.data_dir}/*  and run the CLI as the service user (sudo -u keypadd keypadd ...)`,
-  );
-}
-
-function freeSpace(config: Config): Check {
-  try {
-    const s = statfsSync(config.data_dir);
-    const mb = Math.floor((s.bavail * s.bsize) / 1_048_576);
-    if (mb < 20) return fail('free space', `${mb} MB free on ${config.data_dir}`, 'free space: events are kept in memory (up to a bound) while the disk is full');
-    if (mb < 200) return warn('free space', `${mb} MB free on ${config.data_dir}`, 'free some space or lower events.retention_days');
-    return pass('free space', `${mb} MB free on ${config.data_dir}`);
-  } catch (err) {
-    return fail('free space', `cannot read ${config.data_dir}: ${(err as Error).message}`, 'create the data directory (systemd does: StateDirectory=keypadd)');
-  }
+  return [
+    ownershipCheck(config),
+    ...modeChecks(config),
+    ...storageChecks(config, env),
+    freeSpaceCheck(config),
+    ...gpio(config),
+    ...serial(config),
+    clock(config),
+    await broker(config, env),
+    await upstream(config, env),
+  ].flat();
 }
 
 function gpio(config: Config): Check[] {
@@ -192,9 +125,7 @@ async function upstream(config: Config, env: NodeJS.ProcessEnv): Promise<Check[]
     checks.push(fail('upstream', (err as Error).message, fix));
   }
   try {
-    const store = openStore(config.data_dir, env, config.pin_key_file);
-    const s = readSyncState(store.db);
-    store.close();
+    const s = withReadOnlyStore(config, env, (store) => readSyncState(store.db));
     const age = s.last_success_at ? (Date.now() - Date.parse(s.last_success_at)) / 3_600_000 : null;
     if (age === null) checks.push(warn('sync', 'no pull has succeeded yet', 'run `keypadd sync run` and read its answer'));
     else if (age > config.sync.max_age_h) checks.push(warn('sync', `last success ${age.toFixed(1)} h ago (over sync.max_age_h)`, 'see `keypadd sync status` for the last error'));

@@ -4,7 +4,7 @@
  * check before anything is trusted, and the schema migrations applied in order.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 
@@ -29,15 +29,88 @@ export interface OpenOptions {
    * thread has just checked and migrated (a second full read of the file costs time and memory for nothing).
    */
   alreadyChecked?: boolean;
+  /**
+   * Open without writing anything (a data dir on a read-only file system, `keypadd doctor`): the file must exist,
+   * and is neither migrated nor switched to WAL. Writes through it fail with SQLITE_READONLY.
+   */
+  readonly?: boolean;
+}
+
+/**
+ * The database and its -wal/-shm files are readable by the service user and its group only, whatever the umask:
+ * they hold card numbers, token hashes and (under plaintext storage) PINs. SQLite gives -wal and -shm the mode of the
+ * database file, so the database is made with this mode before SQLite opens it, and existing files are narrowed.
+ */
+export const DATABASE_MODE = 0o640;
+
+/** Strips group write and every permission for others from the database files that exist. */
+export function narrowDatabaseModes(dataDir: string): void {
+  for (const name of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`]) {
+    const path = join(dataDir, name);
+    try {
+      const mode = statSync(path).mode & 0o777;
+      if ((mode & ~DATABASE_MODE) !== 0) chmodSync(path, mode & DATABASE_MODE);
+    } catch {
+      // Not there (yet), or a read-only file system: nothing to narrow.
+    }
+  }
+}
+
+/**
+ * Whether the file system holding `path` is mounted read-only, from /proc/self/mountinfo: its mount options, or its
+ * superblock's (ext4 sets `emergency_ro` when errors=remount-ro fires, while the mount still says rw). Reads only.
+ */
+export function readOnlyMount(path: string): boolean {
+  let dir: string;
+  try {
+    dir = realpathSync(path);
+  } catch {
+    return false;
+  }
+  let best: { point: string; ro: boolean } | null = null;
+  try {
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const [left, right] = line.split(' - ');
+      const f = left?.split(' ') ?? [];
+      const point = (f[4] ?? '').replace(/\\040/g, ' ');
+      if (!point || !(dir === point || dir.startsWith(point.endsWith('/') ? point : `${point}/`))) continue;
+      if (best && best.point.length > point.length) continue;
+      const opts = [...(f[5] ?? '').split(','), ...(right?.split(' ')[2] ?? '').split(',')];
+      best = { point, ro: opts.includes('ro') || opts.includes('emergency_ro') };
+    }
+  } catch {
+    return false;
+  }
+  return best?.ro ?? false;
+}
+
+/** Whether the data dir takes writes: a card that went read-only (errors=remount-ro) says EROFS. */
+export function dataDirWritable(dataDir: string): { writable: boolean; why: string | null } {
+  if (readOnlyMount(dataDir)) return { writable: false, why: 'the data dir is on a read-only file system' };
+  const probe = join(dataDir, `.write-probe-${process.pid}`);
+  try {
+    closeSync(openSync(probe, 'w', 0o600));
+    unlinkSync(probe);
+    return { writable: true, why: null };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { writable: true, why: null }; // not made yet: the open makes it
+    return { writable: false, why: code === 'EROFS' ? 'the data dir is on a read-only file system' : `the data dir does not take writes (${code ?? (err as Error).message})` };
+  }
 }
 
 export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
+  const file = databasePath(dataDir);
+  if (opts.readonly) return openReadOnly(file, opts);
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+    // Made with the right mode before SQLite opens it (SQLite follows the umask), or narrowed if it exists.
+    closeSync(openSync(file, 'a', DATABASE_MODE));
+    narrowDatabaseModes(dataDir);
   } catch (err) {
-    throw new StorageError(`cannot create data directory ${dataDir}: ${(err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StorageError(`cannot ${code === 'EROFS' ? 'write to' : 'create'} ${file}: ${(err as Error).message}`);
   }
-  const file = databasePath(dataDir);
   let db: Db;
   try {
     db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
@@ -64,6 +137,65 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
     const code = (err as { code?: string }).code ?? '';
     if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) throw damaged(file, (err as Error).message);
     throw new StorageError(`cannot open database ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The last resort when the database file cannot be opened at all (a disk so full that SQLite cannot make its -shm
+ * file, or a read-only card with no -shm left): a copy of the file in memory, for deciding until the real file opens
+ * again. Only used when there is no -wal file with content, so the main file holds every committed change. The header
+ * says WAL, which an in-memory database cannot use: the copy is marked as a rollback-journal database instead.
+ */
+export function openSnapshot(dataDir: string): Db {
+  const file = databasePath(dataDir);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new StorageError(`cannot read database ${file}: ${(err as Error).message}`);
+  }
+  if (bytes.length >= 20) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  let db: Db;
+  try {
+    db = new Database(bytes);
+  } catch (err) {
+    throw damaged(file, (err as Error).message);
+  }
+  try {
+    checkIntegrity(db, file);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err instanceof StorageError ? err : damaged(file, (err as Error).message);
+  }
+}
+
+function openReadOnly(file: string, opts: OpenOptions): Db {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: opts.busyTimeoutMs ?? 5000 });
+  } catch (err) {
+    throw new StorageError(`cannot open database ${file} read-only: ${(err as Error).message}`);
+  }
+  try {
+    db.pragma('foreign_keys = ON');
+    if (!opts.alreadyChecked) {
+      checkIntegrity(db, file);
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version !== MIGRATIONS.length) {
+        throw new StorageError(`database ${file} has schema version ${version} and this keypadd needs ${MIGRATIONS.length}; it cannot be migrated while read-only`);
+      }
+    }
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof StorageError) throw err;
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) throw damaged(file, (err as Error).message);
+    throw new StorageError(`cannot open database ${file} read-only: ${(err as Error).message}`);
   }
 }
 

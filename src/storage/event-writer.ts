@@ -1,20 +1,24 @@
 /**
  * The daemon's side of event storage. record() returns at once (a postMessage); the event counts as recorded when
- * the worker reports it committed, normally within one fsync. Until then it is kept here, and sent again if the
- * worker dies, so nothing is lost short of the process itself dying (then at most the last commit window is).
+ * the worker reports it committed, normally within one fsync, or spooled when the database will not take it. Until
+ * then it is kept here, and sent again if the worker dies. At stop, whatever neither the worker stored nor spooled is
+ * spooled from here, so nothing is lost short of the process dying outright (then at most the moment's events are).
  */
 import { Worker } from 'node:worker_threads';
 import { stopWorker, WORKER_LIMITS } from '../worker-threads.js';
 import type { PersistedLockout } from '../core/lockout.js';
 import type { Logger } from '../log.js';
 import type { EventRow, NewEvent } from './event-repo.js';
-import type { FromWorker, RetentionPolicy, ToWorker } from './event-writer-protocol.js';
+import type { FromWorker, ToWorker, WriterData } from './event-writer-protocol.js';
+import { SpoolFile } from './spool.js';
 
 // The compiled worker; this path works from src/ (tests) and dist/ alike, as both sit at the package root.
 const WORKER = new URL('../../dist/storage/event-writer-worker.js', import.meta.url);
 
-/** Events held in memory while the database refuses writes (a full or read-only disk); beyond, new ones are dropped. */
+/** Events held in memory while neither the database nor the spool takes them; beyond, new ones are dropped. */
 const MAX_PENDING = 100_000;
+/** What the worker gets at stop to store the rest; whatever it cannot is spooled. */
+const CLOSE_BUDGET_MS = 3500;
 
 export interface EventSink {
   /** Hands an event over to be stored; returns at once. */
@@ -22,11 +26,24 @@ export interface EventSink {
   /** Hands over the lockout state of a keypad or reader (see storage/lockout-repo for the key); returns at once. */
   saveLockout(key: number, state: PersistedLockout, now: string): void;
   /**
-   * Resolves true once everything handed over so far is durable, or false as soon as storing fails (a door must
-   * not wait on a disk that refuses writes). The door waits on this before it shows a wrong guess's result, so that
-   * a crash or power cut right after cannot give the guesser fresh tries.
+   * Resolves true once everything handed over so far is durable (stored, or spooled where a restart finds it), or
+   * false as soon as neither takes it (a door must not wait on a disk that refuses writes). The door waits on this
+   * before it shows a wrong guess's result, so that a crash right after cannot give the guesser fresh tries.
    */
   whenStored(): Promise<boolean>;
+}
+
+/** What the writer reports about storage, for status, the watchdog and MQTT. */
+export interface StorageState {
+  /** Since when (ms epoch) the database has refused writes; null while it takes them. */
+  failingSince: number | null;
+  /** Why, plainly ("the disk is full", "the data dir is on a read-only file system"). */
+  reason: string | null;
+  lastError: string | null;
+  /** Events in the spool, waiting for the database. */
+  spooled: number;
+  /** Since when neither the database nor the spool takes events (they wait in memory); null otherwise. */
+  losingSince: number | null;
 }
 
 export class EventWriter implements EventSink {
@@ -38,42 +55,49 @@ export class EventWriter implements EventSink {
   private readonly flushes = new Map<number, () => void>();
   private readonly storedWaiters = new Map<number, (stored: boolean) => void>();
   private readonly listeners: ((row: EventRow) => void)[] = [];
+  private readonly storageListeners: ((s: StorageState) => void)[] = [];
   /** Stored events (and flush replies) waiting for the listeners, in order. */
   private readonly notify: (EventRow | (() => void))[] = [];
   private draining = false;
   private drainScheduled = false;
   private stopping = false;
   private ready = false;
-  /** Commit failures reported by the worker (it retries them). */
+  private closed: ((m: Extract<FromWorker, { type: 'closed' }>) => void) | null = null;
+  readonly storage: StorageState = { failingSince: null, reason: null, lastError: null, spooled: 0, losingSince: null };
+  /** Commit failures reported by the worker. */
   errors = 0;
-  /** Since when (ms epoch) commits have failed with no success since; null while storage works. */
-  failingSince: number | null = null;
-  /** Events dropped because too many were waiting in memory for a database that would not take them. */
+  /** Events dropped because too many were waiting in memory for storage that would take none. */
   droppedInMemory = 0;
   /** Messages the worker could not store at all (counted and logged; a bug if ever non-zero). */
   rejected = 0;
   recorded = 0;
 
   constructor(
-    private readonly dataDir: string,
+    private readonly data: WriterData,
     private readonly log: Logger,
-    private readonly retention: RetentionPolicy | null = null,
   ) {}
+
+  /** Since when the database has refused writes (for the watchdog and status), or null. */
+  get failingSince(): number | null {
+    return this.storage.failingSince;
+  }
 
   async start(): Promise<void> {
     this.ready = false;
-    const worker = new Worker(WORKER, { workerData: { dataDir: this.dataDir, retention: this.retention }, resourceLimits: WORKER_LIMITS });
+    const worker = new Worker(WORKER, { workerData: this.data, resourceLimits: WORKER_LIMITS });
     this.worker = worker;
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
         if (m.type === 'ready') {
           worker.off('error', reject);
           resolve();
-        }
+        } else this.onMessage(m);
       };
       worker.on('message', onMessage);
       worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the event writer exited (${code}) before it was ready`)));
     });
+    worker.removeAllListeners('message');
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.ready = true;
     // Anything recorded before the worker was up (or while a dead one was being replaced) goes now, in order.
@@ -82,16 +106,23 @@ export class EventWriter implements EventSink {
     for (const [doorId, l] of this.lockouts) this.post({ type: 'lockout', doorId, ...l });
     for (const token of [...this.flushes.keys(), ...this.storedWaiters.keys()]) this.post({ type: 'flush', token });
     worker.on('error', (err) => this.log.error(`event writer failed: ${err.message}`));
+    worker.removeAllListeners('exit');
     worker.on('exit', (code) => {
+      this.ready = false;
       if (this.stopping) return;
       this.log.error(`event writer exited (${code}); restarting it with ${this.pending.size} events still to store`);
       setTimeout(() => void this.restart(), 500);
     });
   }
 
-  /** Called when an event is durable, with its id and per-door sequence number. */
+  /** Called when an event is durable in the database, with its id and per-door sequence number. */
   onRecorded(listener: (row: EventRow) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Called when storage starts or stops failing. */
+  onStorage(listener: (s: StorageState) => void): void {
+    this.storageListeners.push(listener);
   }
 
   get backlog(): number {
@@ -100,7 +131,7 @@ export class EventWriter implements EventSink {
 
   record(event: NewEvent): void {
     if (this.pending.size >= MAX_PENDING) {
-      // The database has refused writes for a long time: keep the oldest events (they are in order) and count.
+      // Neither the database nor the spool takes events, for a long time: keep the oldest (they are in order) and count.
       if (this.droppedInMemory++ % 1000 === 0) this.log.error(`${this.pending.size} events wait in memory; dropping new ones (${this.droppedInMemory} so far)`);
       return;
     }
@@ -115,7 +146,7 @@ export class EventWriter implements EventSink {
   }
 
   whenStored(): Promise<boolean> {
-    if (this.failingSince !== null) return Promise.resolve(false);
+    if (this.storage.losingSince !== null) return Promise.resolve(false);
     const token = this.nextToken++;
     return new Promise((resolve) => {
       this.storedWaiters.set(token, resolve);
@@ -123,7 +154,7 @@ export class EventWriter implements EventSink {
     });
   }
 
-  /** Resolves once everything recorded so far is durable. */
+  /** Resolves once everything recorded so far is durable and the listeners have seen it. */
   flush(): Promise<void> {
     const token = this.nextToken++;
     return new Promise((resolve) => {
@@ -132,12 +163,37 @@ export class EventWriter implements EventSink {
     });
   }
 
+  /** Prunes past the retention at a time the caller trusts (never call it with an untrusted clock). */
+  prune(nowMs: number): void {
+    this.post({ type: 'prune', nowMs });
+  }
+
+  /** Stores what can be stored within the budget, spools the rest; says in the log how many went where. */
   async stop(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
     this.stopping = true;
-    await stopWorker(worker, () => this.post({ type: 'close' }), 5000);
-    if (this.pending.size > 0) this.log.error(`${this.pending.size} events were not stored before stopping`);
+    const closed = new Promise<Extract<FromWorker, { type: 'closed' }> | null>((resolve) => (this.closed = resolve));
+    const report = Promise.race([closed, new Promise<null>((r) => worker.once('exit', () => r(null)))]);
+    await stopWorker(worker, () => worker.postMessage({ type: 'close', budgetMs: CLOSE_BUDGET_MS } satisfies ToWorker), CLOSE_BUDGET_MS + 1500);
+    const c = await report;
+    // The worker's last word may not have been read: whatever it did not acknowledge is still pending here.
+    const left = [...this.pending.values()];
+    let spooledHere = 0;
+    if (left.length > 0) {
+      try {
+        new SpoolFile(this.data.spoolDir, 'main').append([
+          ...left.map((event) => ({ type: 'event' as const, event })),
+          ...[...this.lockouts].map(([key, l]) => ({ type: 'lockout' as const, key, ...l })),
+        ]);
+        spooledHere = left.length;
+      } catch (err) {
+        this.log.error(`${left.length} events could not be stored or spooled before stopping: ${(err as Error).message}`);
+      }
+    }
+    const stored = c?.stored ?? 0;
+    const spooled = (c?.spooled ?? 0) + spooledHere;
+    if (stored > 0 || spooled > 0) this.log.info(`stopping: ${stored} events stored, ${spooled} spooled to ${this.data.spoolDir} (stored at the next start)`);
   }
 
   /** Sends to the worker once it is ready; before that, pending state is sent by start(). */
@@ -146,40 +202,73 @@ export class EventWriter implements EventSink {
   }
 
   private onMessage(m: FromWorker): void {
-    if (m.type === 'recorded' || m.type === 'recorded_batch') {
-      this.failingSince = null;
-      for (const { ref, row } of m.type === 'recorded' ? [m] : m.items) {
-        if (!this.pending.delete(ref)) continue;
-        this.recorded++;
-        this.notify.push(row);
+    switch (m.type) {
+      case 'recorded_batch':
+        for (const { ref, row } of m.items) {
+          if (ref === -1) this.storage.spooled = Math.max(0, this.storage.spooled - 1);
+          else if (!this.pending.delete(ref)) continue;
+          this.recorded++;
+          this.notify.push(row);
+        }
+        this.storage.losingSince = null;
+        return this.drainNotify();
+      case 'flushed': {
+        const waiter = this.storedWaiters.get(m.token);
+        if (waiter) {
+          this.storedWaiters.delete(m.token);
+          return waiter(true);
+        }
+        // After the listeners have seen everything stored before it.
+        this.notify.push(() => {
+          this.flushes.get(m.token)?.();
+          this.flushes.delete(m.token);
+        });
+        return this.drainNotify();
       }
-      this.drainNotify();
-    } else if (m.type === 'flushed') {
-      const waiter = this.storedWaiters.get(m.token);
-      if (waiter) {
-        this.storedWaiters.delete(m.token);
-        return waiter(true);
-      }
-      // After the listeners have seen everything stored before it.
-      this.notify.push(() => {
-        this.flushes.get(m.token)?.();
-        this.flushes.delete(m.token);
-      });
-      this.drainNotify();
-    } else if (m.type === 'pruned') {
-      this.log.info(`pruned ${m.count} events past the retention period`);
-    } else if (m.type === 'rejected') {
-      this.rejected++;
-      if (m.ref !== null) this.pending.delete(m.ref);
-      this.log.error(`could not store ${m.message}`);
-    } else if (m.type === 'error') {
-      this.errors++;
-      this.failingSince ??= Date.now();
-      for (const resolve of this.storedWaiters.values()) resolve(false);
-      this.storedWaiters.clear();
-      this.log.error(`storing events failed, retrying: ${m.message}`);
+      case 'spooled':
+        for (const ref of m.refs) this.pending.delete(ref);
+        this.storage.spooled += m.refs.length;
+        this.storage.losingSince = null;
+        return;
+      case 'storage':
+        this.storage.failingSince = m.failing ? (this.storage.failingSince ?? Date.now()) : null;
+        this.storage.reason = m.reason;
+        if (m.failing) this.log.error(`storing events failed: ${m.reason}; they go to the spool (${this.data.spoolDir}) until the database takes them`);
+        else this.log.warn('the database takes writes again: the spool is stored');
+        for (const l of this.storageListeners) l(this.storage);
+        return;
+      case 'replayed':
+        this.log.info(`stored ${m.events} events and ${m.lockouts} lockout states from the spool${m.damaged ? ` (${m.damaged} damaged lines skipped)` : ''}`);
+        return;
+      case 'reserve_released':
+        this.log.error(`the disk is full: freed the ${Math.round(m.bytes / 1024)} KiB reserve so that events can still be stored`);
+        return this.reserveReleased?.(m.bytes);
+      case 'pruned':
+        if (m.count > 0) this.log.info(`pruned ${m.count} events past the retention period`);
+        if (m.due > m.limit) this.pruneLimited?.(m.due, m.count);
+        return;
+      case 'closed':
+        this.closed?.(m);
+        return;
+      case 'rejected':
+        this.rejected++;
+        if (m.ref !== null) this.pending.delete(m.ref);
+        this.log.error(`could not store ${m.message}`);
+        return;
+      case 'error':
+        this.errors++;
+        this.storage.losingSince ??= Date.now();
+        this.storage.lastError = m.message;
+        this.log.error(`storing events failed, retrying: ${m.message}`);
+        for (const resolve of this.storedWaiters.values()) resolve(false);
+        this.storedWaiters.clear();
     }
   }
+
+  /** Set by the daemon: the disk filled and the reserve was freed (an alarm event). */
+  reserveReleased: ((bytes: number) => void) | null = null;
+  /** Set by the daemon: more was due for pruning than one run may remove (an alarm event). */
+  pruneLimited: ((due: number, pruned: number) => void) | null = null;
 
   /**
    * Tells the listeners (log line, MQTT state) about stored events, at most about half a millisecond at a time: a

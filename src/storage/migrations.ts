@@ -162,6 +162,14 @@ export const MIGRATIONS: readonly string[] = [
   -- JSON: the recent wrong PINs as ages at the moment of saving (see core/lockout.ts PersistedLockout).
   ALTER TABLE lockouts ADD COLUMN windows TEXT NOT NULL DEFAULT '{}';
 
+  -- A value still never changes, but a PIN's readable value may be removed (pin_policy.storage plaintext -> digest):
+  -- the digest, which is what the door looks up, stays.
+  DROP TRIGGER credentials_value_fixed;
+  CREATE TRIGGER credentials_value_fixed BEFORE UPDATE OF value, digest, credential_type_id, person_id ON credentials
+  WHEN NEW.digest IS NOT OLD.digest OR NEW.credential_type_id IS NOT OLD.credential_type_id OR NEW.person_id IS NOT OLD.person_id
+    OR (NEW.value IS NOT OLD.value AND NOT (OLD.credential_type_id = 6 AND NEW.value IS NULL))
+  BEGIN SELECT RAISE(ABORT, 'a credential value cannot be changed'); END;
+
   -- SQLite cannot add a CHECK to an existing table, so triggers refuse what the access decision could not read
   -- ("2026-01-15T09:00:00Z" only: strftime gives back exactly the value for a real UTC time at second precision).
   CREATE TRIGGER people_times_insert BEFORE INSERT ON people

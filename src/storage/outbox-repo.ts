@@ -30,17 +30,4 @@ export class OutboxRepo {
   backlog(cursor = this.cursor()): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM events WHERE id > ?`).get(cursor) as { n: number }).n;
   }
-
-  /**
-   * Deletes up to `limit` events older than `before`, only those at or below `through` when given (published ones).
-   * Returns how many went; called in small chunks so no transaction is long.
-   */
-  prune(before: string, through: number | null, limit: number): number {
-    return this.db
-      .prepare(
-        `DELETE FROM events WHERE id IN (
-           SELECT id FROM events WHERE created_at < @before AND (@through IS NULL OR id <= @through) ORDER BY id LIMIT @limit)`,
-      )
-      .run({ before, through, limit }).changes;
-  }
 }

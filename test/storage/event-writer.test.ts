@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/database.js';
 import { EventRepo, type EventRow } from '../../src/storage/event-repo.js';
@@ -15,7 +16,8 @@ function setup(): { dir: string; writer: EventWriter; logs: string[] } {
   cleanups.push(d.remove);
   openDatabase(d.dir).close(); // migrations applied, as the daemon does before starting the writer
   const logs: string[] = [];
-  return { dir: d.dir, writer: new EventWriter(d.dir, createLogger('test', 'debug', (l) => logs.push(l))), logs };
+  const data = { dataDir: d.dir, spoolDir: join(d.dir, 'spool'), readonly: false, reserveBytes: 0, retention: { days: 90, onlyPublished: false } };
+  return { dir: d.dir, writer: new EventWriter(data, createLogger('test', 'debug', (l) => logs.push(l))), logs };
 }
 
 const event = (door: number, i: number) => ({

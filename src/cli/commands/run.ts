@@ -25,9 +25,10 @@ export function registerRun(program: Command): void {
     .description('run the door controller on the wired doors (until SIGTERM or SIGINT); --sim for the simulated door')
     .option('--sim', 'run the simulated door: no hardware and no config needed')
     .option('--demo', 'on an empty database, add a demo person with a generated PIN (implied for --sim in a checkout with no config)')
+    .option('--new-database', 'start on a new, empty database where one was lost (refused otherwise: restore the backup instead)')
     .option('--verbose', 'debug logging')
     .action(
-      withSession(async (s, o: { sim?: boolean; demo?: boolean; verbose?: boolean }) => {
+      withSession(async (s, o: { sim?: boolean; demo?: boolean; newDatabase?: boolean; verbose?: boolean }) => {
         const { config } = s.config();
         // Off the main thread: a stalled journald must not stall the door (src/log.ts).
         const log = createLogger('keypadd', o.verbose ? 'debug' : 'info', asyncStderrSink());
@@ -35,7 +36,7 @@ export function registerRun(program: Command): void {
         // Never a working demo PIN on real data: only when asked, or in the checkout's own ./var with no config.
         const demo = o.demo === true || (o.sim === true && s.usesCheckoutDataDir);
         const show = stdoutIsJournal() ? null : (line: string) => process.stdout.write(line + '\n');
-        const daemon = new Daemon({ config, sim: o.sim === true, demo, showDemoPin: show, log });
+        const daemon = new Daemon({ config, sim: o.sim === true, demo, showDemoPin: show, newDatabase: o.newDatabase === true, log });
         let stopping: Promise<void> | null = null;
         const stop = () => (stopping ??= daemon.stop());
         // A bug must not leave a door open: lock every relay first, then try to store what is pending.
@@ -53,6 +54,11 @@ export function registerRun(program: Command): void {
           log.setLevel(log.level === 'debug' ? 'info' : 'debug');
           log.warn(`log level now ${log.level} (SIGUSR2 toggles debug)`);
         });
+        // Also before start: a stop asked for while starting (a slow start on a Pi) waits for the start, then stops
+        // cleanly, relays locked, instead of Node's default of dying on the spot.
+        const signalled = new Promise<string>((resolve) => {
+          for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve(sig));
+        });
         try {
           await daemon.start();
         } catch (err) {
@@ -61,9 +67,6 @@ export function registerRun(program: Command): void {
         }
         const service = new ServiceManager(daemon, log.child('systemd'));
         service.ready();
-        const signalled = new Promise<string>((resolve) => {
-          for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve(sig));
-        });
         let detach = () => undefined as void;
         const quit = new Promise<string>((resolve) => (detach = attachTerminalKeypad(daemon, () => resolve('quit'))));
         const why = await Promise.race([signalled, quit]);
