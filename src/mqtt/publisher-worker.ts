@@ -76,6 +76,8 @@ const client = mqtt.connect(s.url, {
   protocolVersion: 4,
   clean: true,
   reconnectPeriod: reconnectMs,
+  // mqtt.js gives up after a refused login (CONNACK error) unless told otherwise; keypadd keeps trying.
+  reconnectOnConnackError: true,
   connectTimeout: 10_000,
   queueQoSZero: false,
   will: { topic: t.availability, payload: Buffer.from('offline'), qos: 1, retain: true },
