@@ -118,9 +118,13 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     for (const m of consumer.messages.filter((x) => x.topic.startsWith('homeassistant/') && x.payload !== '')) {
       expect((JSON.parse(m.payload) as { device: { identifiers: string[] } }).device.identifiers).toEqual(['keypadd_door-ctl']);
     }
-    const before = consumer.messages.filter((m) => m.topic.startsWith('homeassistant/lock/')).length;
+    // HA restarted: every discovery config goes out again, unchanged.
+    const configs = () => consumer.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
+    const first = new Map(configs().map((m) => [m.topic, m.payload]));
+    const before = configs().length;
     await consumer.publish('homeassistant/status', 'online');
-    await eventually(() => consumer.messages.filter((m) => m.topic.startsWith('homeassistant/lock/')).length, (n) => n > before);
+    const again = (await eventually(configs, (m) => m.length >= before + first.size)).slice(before);
+    expect(new Map(again.map((m) => [m.topic, m.payload]))).toEqual(first);
   });
 
   it('shows a lock HA cannot operate (commands off) as a lock sensor, not a lock', async () => {

@@ -73,6 +73,11 @@ describe('the daemon as a service', () => {
     expect(d.stderr).toContain('apply changes with `systemctl restart keypadd`');
     d.proc!.kill('SIGUSR2');
     await eventually(() => d.stderr, (s) => s.includes('log level now debug'));
+    // A toggle: the second SIGUSR2 goes back to info.
+    d.proc!.kill('SIGUSR2');
+    const log = await eventually(() => d.stderr, (s) => s.includes('log level now info'));
+    expect([...log.matchAll(/log level now (\w+)/g)].map((m) => m[1])).toEqual(['debug', 'info']);
     expect(d.status().relay).toBe('locked'); // still running and answering
+    expect(d.proc!.exitCode).toBe(null);
   });
 });
