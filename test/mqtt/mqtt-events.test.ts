@@ -8,7 +8,7 @@ import { FakeUpstream, population } from '../helpers/fake-upstream.js';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const HAVE = requireTool('mosquitto', 'MQTT');
+const HAVE = requireTool(['mosquitto', 'mosquitto_sub'], 'MQTT');
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();

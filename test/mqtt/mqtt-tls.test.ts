@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Broker, haveCommand, requireTool } from '../helpers/broker.js';
+import { Broker, requireTool } from '../helpers/broker.js';
 import { Consumer } from '../helpers/consumer.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
 
-const HAVE = requireTool('mosquitto', 'MQTT TLS') && requireTool('openssl', 'MQTT TLS') && haveCommand('mosquitto_passwd');
+const HAVE = requireTool(['mosquitto', 'openssl', 'mosquitto_passwd'], 'MQTT TLS');
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();

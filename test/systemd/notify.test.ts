@@ -5,11 +5,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { haveCommand, requireTool } from '../helpers/broker.js';
+import { requireTool } from '../helpers/broker.js';
 import { ROOT } from '../helpers/cli.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
 
-const HAVE = requireTool('python3', 'systemd notify') && haveCommand('systemd-notify');
+const HAVE = requireTool(['python3', 'systemd-notify'], 'systemd notify');
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
 

@@ -1,7 +1,7 @@
 /** Operations from the shell: doctor, exit 78 on a bad config, SIGHUP and SIGUSR2 on a running daemon. */
 import { chownSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/broker.js';
+import { freePort, requireRoot } from '../helpers/broker.js';
 import { Cli } from '../helpers/cli.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
 import { scratchDir } from '../helpers/scratch.js';
@@ -40,7 +40,8 @@ describe('keypadd doctor', () => {
   });
 
   // chown needs root; as another user the check is the same code and this case cannot be set up.
-  it.skipIf(process.getuid?.() !== 0)('fails a database file the service user would not own (the CLI run as root before the first start)', () => {
+  const OWNERSHIP = 'fails a database file the service user would not own (the CLI run as root before the first start)';
+  it.skipIf(!requireRoot(`doctor ${OWNERSHIP}`))(OWNERSHIP, () => {
     const k = cli(() => 'doors: [{ id: 1, name: Front }]\n');
     expect(k.run('person', 'list').status).toBe(0); // creates keypadd.db and pin.key
     expect(k.run('doctor').stdout).toMatch(/^PASS\s+file ownership/m);
