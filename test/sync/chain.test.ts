@@ -128,19 +128,3 @@ describe('keypadd A (API) → keypadd B (sync)', () => {
     expect(b.cli.json<{ status: string }>('sync', 'status').status).toBe('complete');
   });
 });
-
-describe('sync_stale', () => {
-  it('is raised once when no pull has succeeded for sync.max_age_h', async () => {
-    const port = await freePort(); // nothing listens there
-    const c = simDoor(`sync: { url: "http://127.0.0.1:${port}", token_file: /nonexistent, max_age_h: 0.0003, doors: [{ door: 1, role_ids: [1] }] }\n`, cleanups);
-    await c.start();
-    const events = await eventually(
-      () => c.cli.json<{ events: EventJson[] }>('event', 'list').events,
-      (e) => e.some((x) => x.event_type === 'sync_stale'),
-      10_000,
-    );
-    expect(events.filter((e) => e.event_type === 'sync_stale')).toHaveLength(1);
-    expect(events.find((e) => e.event_type === 'sync_failed')?.event_label).toMatch(/cannot read the upstream token \/nonexistent: ENOENT/);
-    expect(c.cli.json<{ stale_since: string | null }>('sync', 'status').stale_since).toMatch(/Z$/);
-  });
-});
