@@ -1,0 +1,92 @@
+/**
+ * Bugs that the test suite must catch, planted one at a time by run.mjs in a copy of the checkout. Each entry:
+ *
+ *   name      short and unique: `node test/mutations/run.mjs <name>` runs only this one
+ *   why       the defect it models, as a user would meet it
+ *   file      the file to plant it in, from the repository root (src/..., systemd/...)
+ *   find      text that occurs exactly once in that file (run.mjs refuses the table otherwise: update the entry
+ *             when the code changes, never delete it to make CI pass)
+ *   replace   what the find text becomes
+ *   edits     instead of file/find/replace, several {file, find, replace} (an import and its use)
+ *   tests     the test files to run; at least one of their tests must fail
+ *   testName  optional: only the tests whose full name matches this regular expression (vitest -t), for speed
+ *
+ * Add a bug here when a review finds one the suite missed, together with the test that now catches it.
+ */
+
+/** @typedef {{ file: string, find: string, replace: string }} Edit */
+/** @typedef {{ name: string, why: string, tests: string[], testName?: string } & (Edit | { edits: Edit[] })} Mutation */
+
+/** @type {Mutation[]} */
+export const MUTATIONS = [
+  // ---- The planted bugs of issue 24 (mutation 1, DoorRelay.stop() locking only fail-safe relays, goes here too). ----
+  {
+    name: 'unit-key-misspelt',
+    why: 'a misspelt hardening key in the unit (systemd ignores it with a warning on stderr, and verify still exits 0)',
+    file: 'systemd/keypadd.service',
+    find: 'ProtectHostname=yes',
+    replace: 'ProtectHostnam=yes',
+    tests: ['test/systemd/unit.test.ts'],
+  },
+  {
+    name: 'wiegand-rate-divided',
+    why: 'the Wiegand rate limit a tenth of the configured one: a person typing fast loses keys',
+    file: 'src/drivers/wiegand/wiegand-reader.ts',
+    find: 'const rate = this.opts.maxFramesPerSecond;',
+    replace: 'const rate = this.opts.maxFramesPerSecond / 10;',
+    tests: ['test/drivers/wiegand-reader.test.ts'],
+  },
+  {
+    name: 'wiegand-default-rate-divided',
+    why: 'the default max_frames_per_second a tenth of the documented 50',
+    file: 'src/config/door-schema.ts',
+    find: 'max_frames_per_second: z.int().min(1).max(1000).default(50)',
+    replace: 'max_frames_per_second: z.int().min(1).max(1000).default(5)',
+    tests: ['test/drivers/wiegand-reader.test.ts'],
+  },
+  {
+    name: 'delete-guard-only-all',
+    why: 'the sync delete guard firing only when every synced person or credential would go',
+    file: 'src/sync/apply.ts',
+    find: 'going >= DELETE_GUARD_MIN && going > of * o.maxDeleteFraction',
+    replace: 'going >= DELETE_GUARD_MIN && going >= of',
+    tests: ['test/sync/puller.test.ts'],
+    testName: 'delete guard',
+  },
+  {
+    name: 'delete-guard-at-fraction',
+    why: 'the sync delete guard refusing a pull that removes exactly max_delete_fraction (the rule is "more than")',
+    file: 'src/sync/apply.ts',
+    find: 'going >= DELETE_GUARD_MIN && going > of * o.maxDeleteFraction',
+    replace: 'going >= DELETE_GUARD_MIN && going >= of * o.maxDeleteFraction',
+    tests: ['test/sync/puller.test.ts'],
+    testName: 'delete guard',
+  },
+  {
+    name: 'delete-guard-no-minimum',
+    why: 'the sync delete guard refusing small deletions (3 of 5 visitors) that an admin makes every day',
+    file: 'src/sync/apply.ts',
+    find: 'export const DELETE_GUARD_MIN = 10;',
+    replace: 'export const DELETE_GUARD_MIN = 1;',
+    tests: ['test/sync/puller.test.ts'],
+    testName: 'delete guard',
+  },
+  {
+    name: 'stale-every-check',
+    why: 'sync_stale raised at every check while the cache is stale, not once per episode',
+    file: 'src/sync/sync-worker.ts',
+    find: 'if (ageH < config.sync.max_age_h || s.stale_since !== null) return;',
+    replace: 'if (ageH < config.sync.max_age_h) return;',
+    tests: ['test/sync/sync-worker.test.ts'],
+    testName: 'sync_stale',
+  },
+
+  {
+    name: 'mqtt-login-not-retried',
+    why: 'a broker that refuses the login is tried once and never again (mqtt.js gives up on a CONNACK error by default)',
+    file: 'src/mqtt/publisher-worker.ts',
+    find: '  reconnectOnConnackError: true,\n',
+    replace: '',
+    tests: ['test/mqtt/mqtt-tls.test.ts'],
+  },
+];
