@@ -89,4 +89,18 @@ export const MUTATIONS = [
     replace: '',
     tests: ['test/mqtt/mqtt-tls.test.ts'],
   },
+
+  {
+    name: 'pin-digest-unkeyed',
+    why: 'PINs stored as a plain SHA-256 (a table of 10^8 hashes recovers every one) instead of HMAC under pin.key',
+    edits: [
+      { file: 'src/storage/pin-key.ts', find: "import { createHmac, randomBytes } from 'node:crypto';", replace: "import { createHash, createHmac, randomBytes } from 'node:crypto';" },
+      {
+        file: 'src/storage/pin-key.ts',
+        find: "return createHmac('sha256', key).update(value, 'utf8').digest('base64url');",
+        replace: "return createHash('sha256').update(value, 'utf8').digest('base64url');",
+      },
+    ],
+    tests: ['test/admin/credentials.test.ts'],
+  },
 ];
