@@ -15,7 +15,8 @@ afterEach(async () => {
 });
 
 async function setup(mqttExtra = '') {
-  const broker = new Broker();
+  // Mosquitto's default log types, plus subscriptions (a test waits for one).
+  const broker = new Broker({ extra: () => ['error', 'warning', 'notice', 'information', 'subscribe'].map((t) => `log_type ${t}`).join('\n') });
   await broker.start();
   cleanups.push(() => broker.dispose());
   const d = simDoor(`mqtt:\n  url: ${broker.url}\n  node_id: door-ctl\n  reconnect_max_s: 1\n${mqttExtra}`, cleanups as (() => void)[]);
@@ -30,11 +31,12 @@ async function setup(mqttExtra = '') {
 describe.skipIf(!HAVE)('MQTT publishing', () => {
   it('publishes each event on <base>/<node>/<door>/event with the API fields, to mosquitto_sub too', async () => {
     const { broker, d, consumer } = await setup();
-    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'keypadd/door-ctl/1/event', '-q', '1', '-C', '2']);
+    const sub = spawn('mosquitto_sub', ['-i', 'test-sub', '-h', '127.0.0.1', '-p', String(broker.port), '-t', 'keypadd/door-ctl/1/event', '-q', '1', '-C', '2']);
     let subOut = '';
     sub.stdout.on('data', (b: Buffer) => (subOut += b.toString()));
     cleanups.push(() => void sub.kill());
-    await new Promise((r) => setTimeout(r, 300)); // let mosquitto_sub subscribe
+    // The broker logs each subscription ("test-sub 1 keypadd/door-ctl/1/event"): then mosquitto_sub is listening.
+    await eventually(() => broker.log, (l) => l.includes('test-sub 1 keypadd/door-ctl/1/event'), 10_000);
     await d.start();
     const pin = d.demoPin();
     d.key(`${pin}#`);
@@ -62,12 +64,13 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
   });
 
   it('keeps a retained state per door, a status, and availability with a last will that fires on SIGKILL', async () => {
-    const { broker, d } = await setup();
+    const { broker, d, consumer } = await setup();
     await d.start();
     d.key(`${d.demoPin()}#`);
     d.key('111190#222290#333390#');
-    await new Promise((r) => setTimeout(r, 500));
-    // A consumer arriving later gets the retained topics.
+    // Once the state naming the last event has gone out (the consumer there from the start sees it)...
+    await eventually(() => consumer.on('/1/state').map((m) => JSON.parse(m.payload) as { last_event_id: number }), (st) => st.at(-1)?.last_event_id === 5);
+    // ...a consumer arriving later gets the retained topics.
     const late = new Consumer(broker.url, ['keypadd/door-ctl/+/state', 'keypadd/door-ctl/availability', 'keypadd/door-ctl/status']);
     await late.start();
     cleanups.push(() => late.stop());
