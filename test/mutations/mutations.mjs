@@ -113,4 +113,23 @@ export const MUTATIONS = [
     tests: ['test/api/api.test.ts'],
     testName: 'fuzz',
   },
+
+  {
+    name: 'backlog-alarm-never',
+    why: 'no outbox_backlog_alarm however many events wait for the broker',
+    file: 'src/mqtt/publisher-worker.ts',
+    find: 'const alarm = backlog > data.backlogAlarm && !alarmed;',
+    replace: 'const alarm = false;',
+    tests: ['test/mqtt/mqtt-outage.test.ts'],
+    testName: 'backlog_alarm',
+  },
+  {
+    name: 'backlog-alarm-repeated',
+    why: 'outbox_backlog_alarm raised again at every status while the backlog stays over the mark',
+    file: 'src/mqtt/publisher-worker.ts',
+    find: 'const alarm = backlog > data.backlogAlarm && !alarmed;',
+    replace: 'const alarm = backlog > data.backlogAlarm;',
+    tests: ['test/mqtt/mqtt-outage.test.ts'],
+    testName: 'backlog_alarm',
+  },
 ];
