@@ -132,4 +132,23 @@ export const MUTATIONS = [
     tests: ['test/mqtt/mqtt-outage.test.ts'],
     testName: 'backlog_alarm',
   },
+
+  {
+    name: 'retention-prunes-unpublished',
+    why: 'retention pruning deleting old events MQTT has not published yet (they are lost to every consumer)',
+    file: 'src/storage/event-writer-worker.ts',
+    find: 'const through = r.onlyPublished ? outbox.cursor() : null;',
+    replace: 'const through = null;',
+    tests: ['test/storage/event-writer.test.ts'],
+    testName: 'retention',
+  },
+  {
+    name: 'writer-no-resend',
+    why: 'a restarted event writer not re-sending the events its dead worker had not stored',
+    file: 'src/storage/event-writer.ts',
+    find: "    for (const [ref, event] of this.pending) this.post({ type: 'event', ref, event });\n",
+    replace: '',
+    tests: ['test/storage/event-writer.test.ts'],
+    testName: 're-sends',
+  },
 ];
