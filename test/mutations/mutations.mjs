@@ -151,4 +151,23 @@ export const MUTATIONS = [
     tests: ['test/storage/event-writer.test.ts'],
     testName: 're-sends',
   },
+
+  {
+    name: 'control-sock-mode',
+    why: 'control.sock left at the umask default (0755 here), not 0660 as documented',
+    file: 'src/control/server.ts',
+    find: '    chmodSync(path, 0o660);\n',
+    replace: '',
+    tests: ['test/cli/run-sim.test.ts'],
+    testName: 'control.sock',
+  },
+  {
+    name: 'delete-person-drops-events',
+    why: 'deleting a person deleting their events too (the history of who came in is lost)',
+    file: 'src/admin/people.ts',
+    find: '  new PeopleRepo(ctx.store.db).delete(id);\n',
+    replace: "  ctx.store.db.prepare('DELETE FROM events WHERE person_id = ?').run(id);\n  new PeopleRepo(ctx.store.db).delete(id);\n",
+    tests: ['test/cli/run-sim.test.ts'],
+    testName: 'deleting a person',
+  },
 ];
