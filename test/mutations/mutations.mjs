@@ -170,4 +170,14 @@ export const MUTATIONS = [
     tests: ['test/cli/run-sim.test.ts'],
     testName: 'deleting a person',
   },
+
+  {
+    name: 'token-revoke-ignored',
+    why: 'a revoked API token still accepted',
+    file: 'src/storage/token-repo.ts',
+    find: 'WHERE token_hash = ? AND revoked_at IS NULL',
+    replace: 'WHERE token_hash = ?',
+    tests: ['test/api/api.test.ts'],
+    testName: 'token',
+  },
 ];
