@@ -167,6 +167,34 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     expect(d.status().relay).toBe('unlocked'); // the daemon is still up and answering
   });
 
+  it('locks on the lock command and ends a keypad lockout on lockout_reset, each an event naming mqtt', async () => {
+    const { d, consumer, connected } = await setup('  commands: true\n');
+    await d.start();
+    await connected();
+    const command = (json: string) => consumer.publish('keypadd/door-ctl/1/set', json);
+    await command('{"command":"unlock","duration_ms":600000}');
+    await eventually(() => d.status().relay, (r) => r === 'unlocked');
+    await command('{"command":"lock"}');
+    await eventually(() => d.status().relay, (r) => r === 'locked');
+    d.key('111190#222290#333390#');
+    expect(d.status().lockout.active).toBe(true);
+    await command('{"command":"lockout_reset"}');
+    await eventually(() => d.status().lockout.active, (a) => a === false);
+    expect(d.key(`${d.demoPin()}#`).relay).toBe('unlocked'); // the right PIN works again
+    const results = await eventually(() => consumer.on('/1/set/result').map((m) => JSON.parse(m.payload) as unknown), (r) => r.length >= 3);
+    expect(results).toEqual(['unlock', 'lock', 'lockout_reset'].map((c) => ({ command: c, accepted: true })));
+    const remote = () =>
+      consumer
+        .on('/1/event')
+        .map((m) => JSON.parse(m.payload) as { event_type: string; event_code: number; detail: { source: string } | null })
+        .filter((e) => ['remote_unlock', 'remote_lock', 'lockout_reset'].includes(e.event_type));
+    expect(await eventually(remote, (e) => e.length >= 3)).toEqual([
+      expect.objectContaining({ event_type: 'remote_unlock', event_code: 50, detail: expect.objectContaining({ source: 'mqtt' }) }),
+      expect.objectContaining({ event_type: 'remote_lock', event_code: 51, detail: expect.objectContaining({ source: 'mqtt' }) }),
+      expect.objectContaining({ event_type: 'lockout_reset', event_code: 38, detail: expect.objectContaining({ source: 'mqtt' }) }),
+    ]);
+  });
+
   it('sync_now pulls from the upstream, and the status topic carries the sync state', async () => {
     const up = new FakeUpstream();
     await up.start();

@@ -180,4 +180,23 @@ export const MUTATIONS = [
     tests: ['test/api/api.test.ts'],
     testName: 'token',
   },
+
+  {
+    name: 'mqtt-lock-ignored',
+    why: 'the MQTT lock command accepted but the door left unlocked',
+    file: 'src/mqtt/bridge.ts',
+    find: "        door.remoteLock('mqtt');\n",
+    replace: '',
+    tests: ['test/mqtt/mqtt-events.test.ts'],
+    testName: 'lock command',
+  },
+  {
+    name: 'mqtt-lockout-reset-ignored',
+    why: 'the MQTT lockout_reset command accepted but the keypad left locked out',
+    file: 'src/mqtt/bridge.ts',
+    find: "        door.resetLockout('mqtt');\n",
+    replace: '',
+    tests: ['test/mqtt/mqtt-events.test.ts'],
+    testName: 'lock command',
+  },
 ];
