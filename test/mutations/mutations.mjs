@@ -199,4 +199,14 @@ export const MUTATIONS = [
     tests: ['test/mqtt/mqtt-events.test.ts'],
     testName: 'lock command',
   },
+
+  {
+    name: 'sync-mapping-change-ignored',
+    why: 'a changed sync.doors not forcing a full pull: people unchanged upstream keep the old mapping until the daily reconcile',
+    file: 'src/sync/puller.ts',
+    find: ' || before.mapping !== mapping',
+    replace: '',
+    tests: ['test/sync/puller.test.ts'],
+    testName: 'sync.doors',
+  },
 ];

@@ -317,6 +317,25 @@ describe('sync: incremental, reservations, local records', () => {
     expect(count(`SELECT count(*) AS n FROM people WHERE first_name = 'Renamed'`)).toBe(1);
   });
 
+  it('makes the next pull full when sync.doors or sync.shifts change, so people unchanged upstream get the new mapping', async () => {
+    up.people[4]!.groups = [7]; // person 5 is in upstream group 7, which no door here maps yet
+    const p = puller();
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'full' });
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'incremental' });
+    const pin5 = population(120).pins.get(5)!;
+    expect(door(pin5, 2)).toBe('no_reservation');
+    // Group 7 now opens door 2. Person 5 has not changed upstream, so only a full pull brings their group here.
+    s.config.sync.doors = [...s.config.sync.doors, { door: 2, role_ids: [], channel_ids: [], group_ids: [7] }];
+    up.requests = [];
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'full' });
+    expect(up.requests.find((q) => q.startsWith('/api/3/people'))).not.toMatch(/since_utc/);
+    expect(door(pin5, 2)).toBe('granted');
+    expect(door(population(120).pins.get(6)!, 2)).toBe('no_reservation');
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'incremental' });
+    s.config.sync.shifts = [{ id: 9, slots: ['mon-fri 07:00-19:00'] }];
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'full' });
+  });
+
   it('maps reservation channels to doors and ignores reservations for other channels', async () => {
     const p = puller({}, { role_ids: [] });
     const now = Date.now();
