@@ -209,4 +209,14 @@ export const MUTATIONS = [
     tests: ['test/sync/puller.test.ts'],
     testName: 'sync.doors',
   },
+
+  {
+    name: 'doctor-serial-skipped',
+    why: 'keypadd doctor not checking the serial keypad port (an unplugged keypad passes)',
+    file: 'src/ops/doctor.ts',
+    find: '...serial(config), ',
+    replace: '',
+    tests: ['test/systemd/operations.test.ts'],
+    testName: 'doctor',
+  },
 ];
