@@ -117,7 +117,8 @@ client.on('error', (err: Error & { code?: number | string }) => {
     err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135
       ? `the broker refused the login (${err.message}): check mqtt.username and the password file`
       : err.message;
-  log('error', `MQTT ${s.url}: ${why}; retrying`);
+  // One line per problem: OpenSSL's messages end with a newline.
+  log('error', `MQTT ${s.url}: ${why.replace(/\s*\n\s*/g, ' ').trim()}; retrying`);
 });
 
 client.on('message', (topic, payload) => {
