@@ -1,10 +1,13 @@
 /** The DoorFlow-compatible API over real HTTP against a child `keypadd run --sim`: the guide's examples verbatim. */
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/broker.js';
+import { freePort, requireTool } from '../helpers/broker.js';
 import { eventually, simDoor, type SimDaemon } from '../helpers/daemon.js';
 
 const cleanups: (() => void)[] = [];
@@ -258,3 +261,36 @@ describe('API behaviour', () => {
     expect((await api('GET', '/api/3/account')).status).toBe(429);
   });
 });
+
+describe.skipIf(!requireTool('openssl', 'API https'))('API over https', () => {
+  /** GET over https, trusting only `ca`; rejects on any TLS or connection error. */
+  function httpsGet(url: string, token: string, ca?: Buffer): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(url, { headers: { Authorization: `Bearer ${token}` }, ...(ca ? { ca } : {}) }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('serves https with api.cert_file and api.key_file; plain http gets no answer', async () => {
+    const port = await freePort();
+    const tls = simDoor('', cleanups);
+    const dir = tls.cli.dataDir;
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'api.key', '-out', 'api.crt', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { cwd: dir, stdio: 'pipe' });
+    writeFileSync(tls.cli.configFile, `api: { enabled: true, listen: 127.0.0.1:${port}, cert_file: ${join(dir, 'api.crt')}, key_file: ${join(dir, 'api.key')} }\n`);
+    await tls.start();
+    await eventually(() => tls.stderr, (e) => e.includes('API listening'));
+    expect(tls.stderr).toContain(`API listening on https://127.0.0.1:${port}/api/3`);
+    const token = tls.cli.json<{ token: string }>('token', 'add', '--scope', 'account.person.readonly').token;
+    const r = await httpsGet(`https://127.0.0.1:${port}/api/3/people`, token, readFileSync(join(dir, 'api.crt')));
+    expect(r).toMatchObject({ status: 200, body: [expect.objectContaining({ first_name: 'Demo', last_name: 'Person' })] });
+    // It is the configured certificate: a client that does not trust it refuses the connection.
+    await expect(httpsGet(`https://127.0.0.1:${port}/api/3/people`, token)).rejects.toThrow(/self[- ]signed/);
+    await expect(fetch(`http://127.0.0.1:${port}/api/3/people`, { headers: { Authorization: `Bearer ${token}` } })).rejects.toThrow();
+  });
+});
+
