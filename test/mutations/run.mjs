@@ -84,13 +84,42 @@ function plant(m) {
   return dir;
 }
 
+/** A mutant run may hang (a planted bug can stop a daemon answering): past this, its process group is killed. */
+const RUN_LIMIT_MS = 10 * 60_000;
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** The run in progress, ended with this script (Ctrl-C, CI cancelling): it is in a process group of its own. */
+let current = null;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (current) killGroup(current);
+    process.exit(130);
+  });
+}
+
 function run(cmd, argv, cwd) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so that vitest's workers and the daemons they start go with it on a timeout.
+    const child = spawn(cmd, argv, { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    current = child;
     let output = '';
     child.stdout.on('data', (b) => (output += b));
     child.stderr.on('data', (b) => (output += b));
-    child.on('close', (code) => resolve({ code, output }));
+    const timer = setTimeout(() => {
+      output += `\nmutations: killed after ${RUN_LIMIT_MS / 60_000} min`;
+      killGroup(child);
+    }, RUN_LIMIT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      current = null;
+      resolve({ code, output });
+    });
   });
 }
 
