@@ -44,10 +44,10 @@ export function requireTool(cmd: string | string[], group: string): boolean {
 }
 
 /** For a test that needs root: true as root; otherwise a NOTICE says what is skipped (and CI, which runs as root, fails). */
-export function requireRoot(what: string): boolean {
+export function requireRoot(test: string, why: string): boolean {
   if (process.getuid?.() === 0) return true;
-  if (process.env.CI === 'true') throw new Error(`under CI=true the test "${what}" must run, and it needs root`);
-  console.warn(`NOTICE: not root: skipping "${what}" (it needs chown)`);
+  if (process.env.CI === 'true') throw new Error(`under CI=true "${test}" must run, and it needs root (${why})`);
+  console.warn(`NOTICE: not root: skipping "${test}" (${why})`);
   return false;
 }
 

@@ -50,7 +50,7 @@ describe('keypadd doctor', () => {
 
   // chown needs root; as another user the check is the same code and this case cannot be set up.
   const OWNERSHIP = 'fails a database file the service user would not own (the CLI run as root before the first start)';
-  it.skipIf(!requireRoot(`doctor ${OWNERSHIP}`))(OWNERSHIP, () => {
+  it.skipIf(!requireRoot(`doctor ${OWNERSHIP}`, 'it chowns the data dir'))(OWNERSHIP, () => {
     const k = cli(() => 'doors: [{ id: 1, name: Front }]\n');
     expect(k.run('person', 'list').status).toBe(0); // creates keypadd.db and pin.key
     expect(k.run('doctor').stdout).toMatch(/^PASS\s+file ownership/m);
