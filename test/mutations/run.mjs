@@ -3,9 +3,10 @@
  * Mutation check: plants each bug of mutations.mjs in a throwaway copy of this checkout, builds it and runs the test
  * files named for that bug, which must fail. A test that cannot fail is a defect; this is how we know ours can.
  *
- * The working tree is never touched. Each mutation gets its own copy (src/, test/, bin/, systemd/, ... but not .git,
- * dist/ or var/), with node_modules made of links to this checkout's packages, so nothing is installed or built
- * twice and caches land in the copy. The copy builds itself: vitest's global setup compiles its dist/.
+ * The working tree is never touched. The checkout (src/, test/, bin/, systemd/, ... but not .git, dist/ or var/) is
+ * copied once and built there (incrementally) as a base; each mutation gets its own copy of that base, with
+ * node_modules made of links to this checkout's packages, so nothing is installed twice and caches land in the copy.
+ * The mutant builds itself (vitest's global setup), redoing only what the planted bug changes.
  *
  * Loud failures, exit status 1:
  *  - a mutation's `find` text is not in its file exactly once (the code moved on: update the table entry);
@@ -67,16 +68,37 @@ function tableProblems(entries) {
   return problems;
 }
 
-/** A copy of the checkout with one bug planted; node_modules is a folder of links to ours. */
-function plant(m) {
-  const dir = mkdtempSync(join(tmpdir(), `keypadd-mutant-${m.name.replace(/[^a-z0-9]+/gi, '-')}-`));
-  for (const entry of readdirSync(ROOT)) {
-    if (!NOT_COPIED.has(entry)) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+/** The build's incremental state in each copy: the base's build is reused, and only the planted file is redone. */
+const BUILD_INFO = join('dist', '.tsbuildinfo');
+
+/** A copy of `from` (the checkout, or the built base) in a new temporary directory, node_modules as links to ours. */
+function copyTree(from, label) {
+  const dir = mkdtempSync(join(tmpdir(), `keypadd-mutant-${label.replace(/[^a-z0-9]+/gi, '-')}-`));
+  for (const entry of readdirSync(from)) {
+    if (!NOT_COPIED.has(entry) || (from !== ROOT && entry === 'dist')) cpSync(join(from, entry), join(dir, entry), { recursive: true });
   }
   mkdirSync(join(dir, 'node_modules'));
   for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
     if (!NOT_LINKED.has(entry)) symlinkSync(join(ROOT, 'node_modules', entry), join(dir, 'node_modules', entry));
   }
+  return dir;
+}
+
+/** The checkout as it is, built once (incrementally), for every mutant to start from. */
+async function buildBase() {
+  const dir = copyTree(ROOT, 'base');
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const { code, output } = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', BUILD_INFO], dir);
+  if (code !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`the checkout itself does not build:\n${output}`);
+  }
+  return dir;
+}
+
+/** A copy of the built base with one bug planted. */
+function plant(m, base) {
+  const dir = copyTree(base, m.name);
   for (const e of editsOf(m)) {
     const file = join(dir, e.file);
     writeFileSync(file, readFileSync(file, 'utf8').replace(e.find, () => e.replace));
@@ -103,10 +125,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-function run(cmd, argv, cwd) {
+function run(cmd, argv, cwd, env = {}) {
   return new Promise((resolve) => {
     // Its own process group, so that vitest's workers and the daemons they start go with it on a timeout.
-    const child = spawn(cmd, argv, { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, argv, { cwd, env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     current = child;
     let output = '';
     child.stdout.on('data', (b) => (output += b));
@@ -124,13 +146,13 @@ function run(cmd, argv, cwd) {
 }
 
 /** Runs the named tests on the mutant; the verdict comes from vitest's JSON report, never from the exit status alone. */
-async function check(m) {
-  const dir = plant(m);
+async function check(m, base) {
+  const dir = plant(m, base);
   const report = join(dir, 'mutation-result.json');
   const started = performance.now();
   const vitest = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
   const argv = [vitest, 'run', '--no-cache', '--reporter=json', `--outputFile=${report}`, ...(m.testName ? ['-t', m.testName] : []), ...m.tests];
-  const { output } = await run(process.execPath, argv, dir);
+  const { output } = await run(process.execPath, argv, dir, { KEYPADD_TEST_BUILD_INFO: BUILD_INFO });
   const seconds = (performance.now() - started) / 1000;
   let result = null;
   try {
@@ -161,9 +183,10 @@ if (listOnly) {
 }
 
 const t0 = performance.now();
+const base = await buildBase();
 const results = [];
 for (const m of selected) {
-  const r = await check(m);
+  const r = await check(m, base);
   results.push(r);
   const where = keep ? ` [${r.dir}]` : '';
   if (r.verdict === 'caught') {
@@ -174,6 +197,7 @@ for (const m of selected) {
     console.error(`${r.verdict.toUpperCase().padEnd(9)} ${m.name} (${r.seconds.toFixed(1)} s)${where}: ${m.why}\n            ${r.detail}`);
   }
 }
+rmSync(base, { recursive: true, force: true });
 const count = (v) => results.filter((r) => r.verdict === v).length;
 const total = ((performance.now() - t0) / 1000).toFixed(0);
 console.log(`mutations: ${count('caught')} caught, ${count('survived')} survived, ${count('broken')} broken, of ${results.length} (${total} s)`);
