@@ -99,6 +99,8 @@ const client = mqtt.connect(s.url, {
   protocolVersion: 4,
   clean: true,
   reconnectPeriod: reconnectMs,
+  // mqtt.js gives up after a refused login (CONNACK error) unless told otherwise; keypadd keeps trying.
+  reconnectOnConnackError: true,
   connectTimeout: 10_000,
   queueQoSZero: false,
   will: { topic: t.availability, payload: Buffer.from('offline'), qos: 1, retain: true },
@@ -138,7 +140,8 @@ client.on('error', (err: Error & { code?: number | string }) => {
     err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135
       ? `the broker refused the login (${err.message}): check mqtt.username and the password file`
       : err.message;
-  log('error', `MQTT ${s.url}: ${why}; retrying`);
+  // One line per problem: OpenSSL's messages end with a newline.
+  log('error', `MQTT ${s.url}: ${why.replace(/\s*\n\s*/g, ' ').trim()}; retrying`);
 });
 
 client.on('message', (topic, payload) => {

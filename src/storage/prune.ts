@@ -32,10 +32,11 @@ export interface PruneResult {
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function pruneEvents(db: Db, outbox: OutboxRepo, o: PruneOptions): PruneResult {
-  const newest = db.prepare(`SELECT max(created_at) AS t FROM events WHERE time_trusted = 1`).get() as { t: string | null };
+  // Door events say whether their clock was trusted; admin events (time_trusted NULL) took the system clock as is.
+  const newest = db.prepare(`SELECT max(created_at) AS t FROM events WHERE time_trusted IS NOT 0`).get() as { t: string | null };
   const newestMs = newest.t === null ? o.nowMs : Date.parse(newest.t);
   const cutoff = iso(Math.min(o.nowMs, newestMs) - o.days * DAY_MS);
-  const last = db.prepare(`SELECT max(id) AS id FROM events WHERE time_trusted = 1 AND created_at < ?`).get(cutoff) as { id: number | null };
+  const last = db.prepare(`SELECT max(id) AS id FROM events WHERE time_trusted IS NOT 0 AND created_at < ?`).get(cutoff) as { id: number | null };
   let through = last.id ?? 0;
   if (o.onlyPublished) through = Math.min(through, outbox.cursor());
   const due = (db.prepare(`SELECT count(*) AS n FROM events WHERE id <= ?`).get(through) as { n: number }).n;

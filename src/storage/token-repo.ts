@@ -36,7 +36,8 @@ export class TokenRepo {
   }
 
   list(): TokenRow[] {
-    return (this.db.prepare(`SELECT * FROM api_tokens ORDER BY id`).all() as (Omit<TokenRow, 'scopes'> & { scopes: string })[]).map((r) => ({
+    // Named columns: the hash stays in the database (`token list --json` printed it).
+    return (this.db.prepare(`SELECT id, name, scopes, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id`).all() as (Omit<TokenRow, 'scopes'> & { scopes: string })[]).map((r) => ({
       ...r,
       scopes: JSON.parse(r.scopes) as string[],
     }));

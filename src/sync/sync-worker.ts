@@ -12,6 +12,7 @@ import { openStore } from '../storage/store.js';
 import { lowerThreadPriority } from '../worker-threads.js';
 import { Puller, type PullOptions, type PullResult } from './puller.js';
 import type { FromSync, ToSync } from './protocol.js';
+import { retryDelayMs } from './retry-schedule.js';
 import { readSyncState, writeSyncState } from './state.js';
 import { syncEvent } from './sync-events.js';
 import { readUpstreamToken } from './token.js';
@@ -38,7 +39,6 @@ const puller = new Puller({
   ...(retryBaseMs !== undefined ? { retryBaseMs } : {}),
 });
 
-const FIRST_RETRY_MS = 15_000;
 let timer: NodeJS.Timeout | undefined;
 let running: Promise<unknown> = Promise.resolve();
 let busy = false;
@@ -65,11 +65,7 @@ async function pullOnce(opts: PullOptions): Promise<PullResult> {
   checkStale();
   if (!stopping.signal.aborted) {
     const interval = config.sync.interval_s * 1000;
-    if (result.ok) schedule(interval);
-    else {
-      const backoff = Math.min(interval, FIRST_RETRY_MS * 2 ** Math.min(state.consecutive_failures - 1, 10)) * (0.75 + Math.random() / 2);
-      schedule(Math.max(backoff, result.retryAfterMs ?? 0));
-    }
+    schedule(result.ok ? interval : retryDelayMs(state.consecutive_failures, interval, result.retryAfterMs));
   }
   return result;
 }

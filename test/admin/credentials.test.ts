@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -214,6 +215,22 @@ describe('PIN at rest', () => {
     const pins = issuePins();
     expect(readdirSync(s.dir)).toEqual(expect.arrayContaining(['keypadd.db', 'keypadd.db-wal']));
     expect(grepDataDir(pins)).toEqual([]);
+  });
+
+  it('digest storage: the stored digest is HMAC-SHA256 of the PIN under the bytes of pin.key, as computed here', () => {
+    s = openScratch();
+    const key = Buffer.from(readFileSync(join(s.dir, 'pin.key'), 'utf8').trim(), 'hex');
+    expect(key).toHaveLength(32);
+    const stored = (id: string) => (s.ctx.store.db.prepare(`SELECT value, digest FROM credentials WHERE id = ?`).get(id) as { value: string | null; digest: string });
+    const generated = createCredential(s.ctx, { person_id: person('A', 'A'), credential_type_id: PIN, value: '******' }).credential;
+    const custom = createCredential(s.ctx, { person_id: person('B', 'B'), credential_type_id: PIN, value: '0583920' }).credential;
+    for (const [id, pin] of [[generated.id, generated.value!], [custom.id, '0583920']] as const) {
+      const row = stored(id);
+      expect(row.value).toBe(null);
+      expect(row.digest).toBe(createHmac('sha256', key).update(pin, 'utf8').digest('base64url'));
+      // An unkeyed hash of a 4-8 digit PIN falls to a table of 10^8 entries; it must not be what is stored.
+      expect(row.digest).not.toBe(createHash('sha256').update(pin, 'utf8').digest('base64url'));
+    }
   });
 
   it('plaintext storage: the same search finds them (the check can fail)', () => {

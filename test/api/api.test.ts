@@ -1,7 +1,13 @@
 /** The DoorFlow-compatible API over real HTTP against a child `keypadd run --sim`: the guide's examples verbatim. */
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/broker.js';
+import { freePort, requireTool } from '../helpers/broker.js';
 import { eventually, simDoor, type SimDaemon } from '../helpers/daemon.js';
 
 const cleanups: (() => void)[] = [];
@@ -35,7 +41,28 @@ async function api(method: string, path: string, body?: unknown, token = full, r
   return { status: res.status, headers: res.headers, body: json };
 }
 
-const counts = () => d.cli.json<{ id: number }[]>('person', 'list').length + ':' + d.cli.json<unknown[]>('credential', 'list').length + ':' + d.cli.json<unknown[]>('reservation', 'list', '--all').length;
+/**
+ * A digest of every row of every table, per table, read straight from the daemon's database (WAL lets a second
+ * reader in). What a refused request must leave as it was; counts alone miss a row changed in place. The one column
+ * left out is a token's last_used_at: any request with a good token may record that it was used.
+ */
+function snapshot(): Record<string, string> {
+  const db = new Database(join(d.cli.dataDir, 'keypadd.db'), { readonly: true, fileMustExist: true });
+  try {
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[];
+    return Object.fromEntries(
+      tables.map((t) => {
+        const rows = (db.prepare(`SELECT * FROM "${t}"`).all() as Record<string, unknown>[]).map((row) => {
+          if (t === 'api_tokens') delete row.last_used_at;
+          return JSON.stringify(row);
+        });
+        return [t, `${rows.length} rows, ${createHash('sha256').update(rows.sort().join('\n')).digest('hex').slice(0, 16)}`];
+      }),
+    );
+  } finally {
+    db.close();
+  }
+}
 
 describe('DoorFlow API: the guide, verbatim', () => {
   let personId: number;
@@ -81,11 +108,11 @@ describe('DoorFlow API: the guide, verbatim', () => {
     ['', 'must not be empty'],
   ])('refuses the invalid PIN %j with 422 in DoorFlow’s shape and changes nothing', async (value, message) => {
     const p = await api('POST', '/api/3/people', { first_name: 'Pat', last_name: `Invalid${value.length}` });
-    const before = counts();
+    const before = snapshot();
     const r = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { person_credential: { credential_type_id: 6, value, enabled: true } });
     expect(r.status).toBe(422);
     expect(r.body).toMatchObject({ error: 'validation_failed', errors: { value: [expect.stringContaining(message)] } });
-    expect(counts()).toBe(before);
+    expect(snapshot()).toEqual(before);
   });
 
   it('disables a PIN with PUT {"person_credential":{"enabled":false}}, and refuses a value change', async () => {
@@ -149,13 +176,13 @@ describe('API behaviour', () => {
   });
 
   it('answers 400 for malformed JSON and 413 for a body over 64 KiB, changing nothing', async () => {
-    const before = counts();
+    const before = snapshot();
     const bad = await api('POST', '/api/3/people', undefined, full, '{"first_name": ');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: 'bad_request' });
     const big = await api('POST', '/api/3/people', { first_name: 'x'.repeat(70_000), last_name: 'y' });
     expect(big.status).toBe(413);
-    expect(counts()).toBe(before);
+    expect(snapshot()).toEqual(before);
     expect((await api('PATCH', '/api/3/people')).status).toBe(405);
     expect((await api('GET', '/api/3/nothing')).status).toBe(404);
   });
@@ -179,8 +206,8 @@ describe('API behaviour', () => {
     ]);
   });
 
-  it('survives a randomised fuzz of bodies and paths: never a 500, never a changed database', async () => {
-    const before = counts();
+  it('survives a randomised fuzz of bodies and paths: never a 500, never a changed row', async () => {
+    const before = snapshot();
     const paths = ['/api/3/people', '/api/3/people/1', '/api/3/people/1/credentials', '/api/3/people/999/credentials/cred_x', '/api/3/reservations', '/api/3/events', '/api/3/people/abc', '/api/3/../etc/passwd', '/api/3/credentials?page=-1'];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...paths), fc.constantFrom('POST', 'PUT', 'GET'), fc.jsonValue(), async (path, method, body) => {
@@ -191,16 +218,43 @@ describe('API behaviour', () => {
       }),
       { numRuns: 300, seed: 42 },
     );
-    expect(counts()).toBe(before);
+    expect(snapshot()).toEqual(before);
   }, 60_000);
+
+  it('lists tokens without their values (`token list`), and refuses a revoked one at once (`token revoke`)', async () => {
+    interface TokenJson {
+      id: number;
+      name: string;
+      scopes: string[];
+      last_used_at: string | null;
+      revoked_at: string | null;
+    }
+    const made = d.cli.json<TokenJson & { token: string }>('token', 'add', '--name', 'door-script', '--scope', 'account.person.readonly');
+    expect((await api('GET', '/api/3/people', undefined, made.token)).status).toBe(200);
+    const listed = () => d.cli.json<TokenJson[]>('token', 'list').find((t) => t.id === made.id);
+    expect(listed()).toEqual({ id: made.id, name: 'door-script', scopes: ['account.person.readonly'], created_at: expect.stringMatching(/Z$/), last_used_at: expect.stringMatching(/Z$/), revoked_at: null });
+    const table = d.cli.run('token', 'list').stdout;
+    expect(table).toMatch(new RegExp(`^${made.id}\\s+door-script\\s+account\\.person\\.readonly\\s`, 'm'));
+    expect(table + d.cli.run('--json', 'token', 'list').stdout).not.toContain(made.token);
+
+    expect(d.cli.json('token', 'revoke', String(made.id))).toEqual({ id: made.id, revoked: true });
+    // The running daemon's API refuses it with the next request: no restart, no cache.
+    const refused = await api('GET', '/api/3/people', undefined, made.token);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ error: 'invalid_token' });
+    expect(listed()!.revoked_at).toMatch(/Z$/);
+    const again = d.cli.run('token', 'revoke', String(made.id));
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain(`no live token ${made.id}`);
+  });
 
   it('throttles an address after repeated bad tokens', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await api('GET', '/api/3/account', undefined, `kpd_guess${i}`)).status);
-    // Earlier tests already spent two bad tokens from this address (within the minute, unless the machine is slow):
-    // the 10th bad token in a minute blocks it.
+    // Earlier tests already spent three bad tokens from this address (within the minute, unless the machine is
+    // slow): an empty one, a wrong one and a revoked one. The 10th bad token in a minute blocks it.
     const first429 = statuses.indexOf(429);
-    expect(first429).toBeGreaterThanOrEqual(8);
+    expect(first429).toBeGreaterThanOrEqual(7);
     expect(first429).toBeLessThanOrEqual(10);
     expect(statuses.slice(0, first429).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(first429).every((s) => s === 429)).toBe(true);
@@ -208,3 +262,36 @@ describe('API behaviour', () => {
     expect((await api('GET', '/api/3/account')).status).toBe(429);
   });
 });
+
+describe.skipIf(!requireTool('openssl', 'API https'))('API over https', () => {
+  /** GET over https, trusting only `ca`; rejects on any TLS or connection error. */
+  function httpsGet(url: string, token: string, ca?: Buffer): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(url, { headers: { Authorization: `Bearer ${token}` }, ...(ca ? { ca } : {}) }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('serves https with api.cert_file and api.key_file; plain http gets no answer', async () => {
+    const port = await freePort();
+    const tls = simDoor('', cleanups);
+    const dir = tls.cli.dataDir;
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'api.key', '-out', 'api.crt', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { cwd: dir, stdio: 'pipe' });
+    writeFileSync(tls.cli.configFile, `api: { enabled: true, listen: 127.0.0.1:${port}, cert_file: ${join(dir, 'api.crt')}, key_file: ${join(dir, 'api.key')} }\n`);
+    await tls.start();
+    await eventually(() => tls.stderr, (e) => e.includes('API listening'));
+    expect(tls.stderr).toContain(`API listening on https://127.0.0.1:${port}/api/3`);
+    const token = tls.cli.json<{ token: string }>('token', 'add', '--scope', 'account.person.readonly').token;
+    const r = await httpsGet(`https://127.0.0.1:${port}/api/3/people`, token, readFileSync(join(dir, 'api.crt')));
+    expect(r).toMatchObject({ status: 200, body: [expect.objectContaining({ first_name: 'Demo', last_name: 'Person' })] });
+    // It is the configured certificate: a client that does not trust it refuses the connection.
+    await expect(httpsGet(`https://127.0.0.1:${port}/api/3/people`, token)).rejects.toThrow(/self[- ]signed/);
+    await expect(fetch(`http://127.0.0.1:${port}/api/3/people`, { headers: { Authorization: `Bearer ${token}` } })).rejects.toThrow();
+  });
+});
+

@@ -1,5 +1,6 @@
 /** The Wiegand reader on the simulated GPIO: cards, keys, read errors, a flood, corrupted frames. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { configSchema } from '../../src/config/schema.js';
 import { DEFAULT_WIEGAND } from '../../src/core/wiegand.js';
 import { encodeCard, encodeKey, toPulses } from '../../src/core/wiegand-encoder.js';
 import type { HardwareStatus } from '../../src/drivers/door-hardware.js';
@@ -74,17 +75,42 @@ describe('Wiegand reader', () => {
     r.close();
   });
 
-  it('survives a flood of 1,000 frames/s: at most max_frames_per_second get through, the rest are counted', () => {
+  it('survives a flood of 1,000 frames/s: max_frames_per_second get through, the rest are counted', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const { got, send, r } = reader(50);
     const frames = Array.from({ length: 1000 }, (_, i) => encodeCard('h10301', 1, i));
-    // 1,000 frames within one second of pulse time.
+    // 1,000 frames within one second of pulse time, delivered at one instant: a full bucket of 50 passes, no more.
     send(frames, performance.now(), 0.02, 0.5 + 25);
     expect(got.cards.length).toBeLessThanOrEqual(51);
+    expect(got.cards.length).toBeGreaterThanOrEqual(50);
+    expect(got.cards.slice(0, 3)).toEqual(['65536', '65537', '65538']); // the first ones, in order
     expect(r.stats.dropped).toBe(1000 - got.cards.length);
     vi.advanceTimersByTime(1100);
     const drops = got.statuses.filter((s) => s.type === 'read_error' && s.reason === 'rate_limited');
     expect(drops.reduce((n, s) => n + (s.type === 'read_error' ? s.count : 0), 0)).toBe(r.stats.dropped);
+    r.close();
+  });
+
+  it('passes everything a person can do at the default rate limit: fast typing, then cards tapped again and again', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const limit = configSchema.parse({ doors: [{ id: 1, name: 'Front', hardware: { relay: { pin: 17 }, wiegand: { d0: 5, d1: 6 } } }] }).doors[0]!.hardware!.wiegand!.max_frames_per_second;
+    const { got, send, r } = reader(limit);
+    // A fast typist on an 8-bit keypad, 8 keys a second: three 8-digit PINs with # (27 frames in 3.4 s)...
+    const typed = [...'58392017#74016385#11223344#'];
+    for (const k of typed) {
+      send([encodeKey(k as '5', 8)], performance.now());
+      vi.advanceTimersByTime(125);
+    }
+    // ...then a card tapped twice a second for 5 s (someone whose card is refused, trying again).
+    for (let i = 0; i < 10; i++) {
+      send([encodeCard('h10301', 12, 345)], performance.now());
+      vi.advanceTimersByTime(500);
+    }
+    expect(got.keys.join('')).toBe(typed.join(''));
+    expect(got.cards).toEqual(Array<string>(10).fill('786777'));
+    expect(r.stats.dropped).toBe(0);
+    vi.advanceTimersByTime(1100);
+    expect(got.statuses).toEqual([]);
     r.close();
   });
 });

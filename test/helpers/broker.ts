@@ -9,7 +9,7 @@ import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { scratchDir } from './scratch.js';
 
-export function haveCommand(cmd: string): boolean {
+function haveCommand(cmd: string): boolean {
   try {
     execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
     return true;
@@ -18,11 +18,36 @@ export function haveCommand(cmd: string): boolean {
   }
 }
 
-/** Skip the group with a visible notice where a tool is missing; never under CI. */
-export function requireTool(cmd: string, group: string): boolean {
-  if (haveCommand(cmd)) return true;
-  if (process.env.CI === 'true') throw new Error(`${cmd} is not installed, and under CI=true the ${group} tests may not be skipped`);
-  console.warn(`NOTICE: ${cmd} is not installed: skipping the ${group} tests (apt-get install ${cmd === 'socat' ? 'socat' : 'mosquitto mosquitto-clients'})`);
+/** The Debian package that provides each tool a test group needs. */
+const PACKAGE: Record<string, string> = {
+  mosquitto: 'mosquitto',
+  mosquitto_passwd: 'mosquitto',
+  mosquitto_sub: 'mosquitto-clients',
+  openssl: 'openssl',
+  socat: 'socat',
+  python3: 'python3',
+  'systemd-analyze': 'systemd',
+  'systemd-notify': 'systemd',
+};
+
+/**
+ * Whether every tool is installed. Where one is missing the group is skipped with a visible NOTICE line; under
+ * CI=true that is an error instead, so CI never passes a group it did not run.
+ */
+export function requireTool(cmd: string | string[], group: string): boolean {
+  const missing = (Array.isArray(cmd) ? cmd : [cmd]).filter((c) => !haveCommand(c));
+  if (missing.length === 0) return true;
+  const install = [...new Set(missing.map((c) => PACKAGE[c] ?? c))].join(' ');
+  if (process.env.CI === 'true') throw new Error(`${missing.join(', ')} not installed, and under CI=true the ${group} tests may not be skipped (apt-get install ${install})`);
+  console.warn(`NOTICE: ${missing.join(', ')} not installed: skipping the ${group} tests (apt-get install ${install})`);
+  return false;
+}
+
+/** For a test that needs root: true as root; otherwise a NOTICE says what is skipped (and CI, which runs as root, fails). */
+export function requireRoot(test: string, why: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  if (process.env.CI === 'true') throw new Error(`under CI=true "${test}" must run, and it needs root (${why})`);
+  console.warn(`NOTICE: not root: skipping "${test}" (${why})`);
   return false;
 }
 

@@ -49,6 +49,19 @@ export class Cli {
     return JSON.parse(r.stdout) as T;
   }
 
+  /**
+   * Like run(), without blocking this process: needed when the command talks to a server this test process serves
+   * (a fake upstream), which spawnSync would starve.
+   */
+  runAsync(...args: string[]): Promise<CliResult> {
+    const child = this.spawn(...args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  }
+
   /** Extra environment for spawned daemons (NOTIFY_SOCKET, WATCHDOG_USEC...). */
   extraEnv: Record<string, string> = {};
 

@@ -1,5 +1,6 @@
 /** A real `keypadd run --sim` child process on a scratch data dir, driven with the real CLI. */
 import type { ChildProcess } from 'node:child_process';
+import { inspect } from 'node:util';
 import { Cli } from './cli.js';
 import { scratchDir } from './scratch.js';
 
@@ -87,12 +88,21 @@ export function simDoor(yaml = '', cleanups: (() => void)[]): SimDaemon {
   return daemon;
 }
 
-/** Polls until `check` passes (events become durable within one commit, not instantly). */
+/**
+ * Polls until `check` passes and returns the value that passed (events become durable within one commit, not
+ * instantly). On timeout it throws, saying what it last saw: a wait that cannot fail would hide the defect it waits for.
+ */
 export async function eventually<T>(read: () => T | Promise<T>, check: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await read();
-    if (check(v) || Date.now() > end) return v;
+    if (check(v)) return v;
+    if (Date.now() > end) throw new Error(`eventually: not true after ${timeoutMs} ms; last saw ${describe(v)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+function describe(v: unknown): string {
+  const text = inspect(v, { depth: 4, maxArrayLength: 20, breakLength: Infinity });
+  return text.length > 2000 ? `${text.slice(0, 1000)} ... ${text.slice(-1000)}` : text;
 }

@@ -8,14 +8,15 @@ import { FakeUpstream, population } from '../helpers/fake-upstream.js';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const HAVE = requireTool('mosquitto', 'MQTT');
+const HAVE = requireTool(['mosquitto', 'mosquitto_sub'], 'MQTT');
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();
 });
 
 async function setup(mqttExtra = '') {
-  const broker = new Broker();
+  // Mosquitto's default log types, plus subscriptions (a test waits for one).
+  const broker = new Broker({ extra: () => ['error', 'warning', 'notice', 'information', 'subscribe'].map((t) => `log_type ${t}`).join('\n') });
   await broker.start();
   cleanups.push(() => broker.dispose());
   const d = simDoor(`mqtt:\n  url: ${broker.url}\n  node_id: door-ctl\n  reconnect_max_s: 1\n${mqttExtra}`, cleanups as (() => void)[]);
@@ -30,11 +31,12 @@ async function setup(mqttExtra = '') {
 describe.skipIf(!HAVE)('MQTT publishing', () => {
   it('publishes each event on <base>/<node>/<door>/event with the API fields, to mosquitto_sub too', async () => {
     const { broker, d, consumer } = await setup();
-    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'keypadd/door-ctl/1/event', '-q', '1', '-C', '2']);
+    const sub = spawn('mosquitto_sub', ['-i', 'test-sub', '-h', '127.0.0.1', '-p', String(broker.port), '-t', 'keypadd/door-ctl/1/event', '-q', '1', '-C', '2']);
     let subOut = '';
     sub.stdout.on('data', (b: Buffer) => (subOut += b.toString()));
     cleanups.push(() => void sub.kill());
-    await new Promise((r) => setTimeout(r, 300)); // let mosquitto_sub subscribe
+    // The broker logs each subscription ("test-sub 1 keypadd/door-ctl/1/event"): then mosquitto_sub is listening.
+    await eventually(() => broker.log, (l) => l.includes('test-sub 1 keypadd/door-ctl/1/event'), 10_000);
     await d.start();
     const pin = d.demoPin();
     d.key(`${pin}#`);
@@ -62,12 +64,13 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
   });
 
   it('keeps a retained state per door, a status, and availability with a last will that fires on SIGKILL', async () => {
-    const { broker, d } = await setup();
+    const { broker, d, consumer } = await setup();
     await d.start();
     d.key(`${d.demoPin()}#`);
     d.key('111190#222290#333390#');
-    await new Promise((r) => setTimeout(r, 500));
-    // A consumer arriving later gets the retained topics.
+    // Once the state naming the last event has gone out (the consumer there from the start sees it)...
+    await eventually(() => consumer.on('/1/state').map((m) => JSON.parse(m.payload) as { last_event_id: number }), (st) => st.at(-1)?.last_event_id === 5);
+    // ...a consumer arriving later gets the retained topics.
     const late = new Consumer(broker.url, ['keypadd/door-ctl/+/state', 'keypadd/door-ctl/availability', 'keypadd/door-ctl/status']);
     await late.start();
     cleanups.push(() => late.stop());
@@ -118,9 +121,13 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     for (const m of consumer.messages.filter((x) => x.topic.startsWith('homeassistant/') && x.payload !== '')) {
       expect((JSON.parse(m.payload) as { device: { identifiers: string[] } }).device.identifiers).toEqual(['keypadd_door-ctl']);
     }
-    const before = consumer.messages.filter((m) => m.topic.startsWith('homeassistant/lock/')).length;
+    // HA restarted: every discovery config goes out again, unchanged.
+    const configs = () => consumer.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
+    const first = new Map(configs().map((m) => [m.topic, m.payload]));
+    const before = configs().length;
     await consumer.publish('homeassistant/status', 'online');
-    await eventually(() => consumer.messages.filter((m) => m.topic.startsWith('homeassistant/lock/')).length, (n) => n > before);
+    const again = (await eventually(configs, (m) => m.length >= before + first.size)).slice(before);
+    expect(new Map(again.map((m) => [m.topic, m.payload]))).toEqual(first);
   });
 
   it('shows a lock HA cannot operate (commands off) as a lock sensor, not a lock', async () => {
@@ -158,6 +165,34 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     const events = await eventually(() => consumer.events(), (e) => e.length >= 6);
     expect(events.map((e) => e.event_type)).toEqual(['remote_unlock', ...Array<string>(5).fill('command_refused')]);
     expect(d.status().relay).toBe('unlocked'); // the daemon is still up and answering
+  });
+
+  it('locks on the lock command and ends a keypad lockout on lockout_reset, each an event naming mqtt', async () => {
+    const { d, consumer, connected } = await setup('  commands: true\n');
+    await d.start();
+    await connected();
+    const command = (json: string) => consumer.publish('keypadd/door-ctl/1/set', json);
+    await command('{"command":"unlock","duration_ms":600000}');
+    await eventually(() => d.status().relay, (r) => r === 'unlocked');
+    await command('{"command":"lock"}');
+    await eventually(() => d.status().relay, (r) => r === 'locked');
+    d.key('111190#222290#333390#');
+    expect(d.status().lockout.active).toBe(true);
+    await command('{"command":"lockout_reset"}');
+    await eventually(() => d.status().lockout.active, (a) => a === false);
+    expect(d.key(`${d.demoPin()}#`).relay).toBe('unlocked'); // the right PIN works again
+    const results = await eventually(() => consumer.on('/1/set/result').map((m) => JSON.parse(m.payload) as unknown), (r) => r.length >= 3);
+    expect(results).toEqual(['unlock', 'lock', 'lockout_reset'].map((c) => ({ command: c, accepted: true })));
+    const remote = () =>
+      consumer
+        .on('/1/event')
+        .map((m) => JSON.parse(m.payload) as { event_type: string; event_code: number; source: string | null })
+        .filter((e) => ['remote_unlock', 'remote_lock', 'lockout_reset'].includes(e.event_type));
+    expect(await eventually(remote, (e) => e.length >= 3)).toEqual([
+      expect.objectContaining({ event_type: 'remote_unlock', event_code: 50, source: 'mqtt' }),
+      expect.objectContaining({ event_type: 'remote_lock', event_code: 51, source: 'mqtt' }),
+      expect.objectContaining({ event_type: 'lockout_reset', event_code: 38, source: 'mqtt' }),
+    ]);
   });
 
   it('sync_now pulls from the upstream, and the status topic carries the sync state', async () => {

@@ -17,12 +17,12 @@ afterEach(async () => {
 const TWO_DOORS = `doors: [{ id: 1, name: Front }, { id: 2, name: Back }]
 `;
 
-async function setup(): Promise<{ broker: Broker; d: SimDaemon; consumer: Consumer }> {
+async function setup(extra = '', topics = ['keypadd/n1/+/event']): Promise<{ broker: Broker; d: SimDaemon; consumer: Consumer }> {
   const broker = new Broker();
   await broker.start();
   cleanups.push(() => broker.dispose());
-  const d = simDoor(`${TWO_DOORS}mqtt:\n  url: ${broker.url}\n  node_id: n1\n  reconnect_max_s: 1\n`, cleanups as (() => void)[]);
-  const consumer = new Consumer(broker.url, ['keypadd/n1/+/event'], { clientId: 'outage-consumer' });
+  const d = simDoor(`${TWO_DOORS}${extra}mqtt:\n  url: ${broker.url}\n  node_id: n1\n  reconnect_max_s: 1\n`, cleanups as (() => void)[]);
+  const consumer = new Consumer(broker.url, topics, { clientId: 'outage-consumer' });
   await consumer.start();
   cleanups.push(() => consumer.stop());
   return { broker, d, consumer };
@@ -36,6 +36,8 @@ function wrongPins(d: SimDaemon, door: number, count: number, from: number): voi
 const stored = (d: SimDaemon) => d.cli.json<{ events: { id: number; event_type: string }[] }>('event', 'list', '--limit', '1000000').events;
 const storedIds = (d: SimDaemon) => stored(d).map((e) => e.id);
 const denials = (d: SimDaemon) => stored(d).filter((e) => e.event_type === 'access_denied');
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 /** Every stored event arrived, and each door's events arrived in sequence order with no gap. */
 async function expectAllDelivered(d: SimDaemon, consumer: Consumer, timeoutMs: number): Promise<void> {
@@ -72,11 +74,18 @@ describe.skipIf(!HAVE)('MQTT delivery through outages', () => {
     await broker.stop();
     wrongPins(d, 1, 150, 100);
     wrongPins(d, 2, 150, 300);
-    await new Promise((r) => setTimeout(r, 300)); // stored (durable within a commit), never published
+    // Stored (the daemon has none left to store), never published; then the power cut.
+    await eventually(() => d.cli.json<{ event_backlog: number }>('status').event_backlog, (n) => n === 0);
     await d.stop('SIGKILL');
+    // All 350 wrong PINs sent before the kill are stored (with the lockout and alarm events they raised), ids 1 to
+    // the last with no gap: the first 50 published, the rest not.
+    expect(denials(d)).toHaveLength(350);
+    const before = storedIds(d).sort((a, b) => a - b);
+    expect(before).toEqual(ids(before.length));
     await broker.start();
     await d.start();
     await expectAllDelivered(d, consumer, 20_000);
+    expect(consumer.events().map((e) => e.id).sort((a, b) => a - b).slice(0, before.length)).toEqual(before);
   }, 60_000);
 
   it('broker flapping (down and up every 2 s) during a 5,000-event replay: none lost', async () => {
@@ -108,4 +117,28 @@ describe.skipIf(!HAVE)('MQTT delivery through outages', () => {
     await expectAllDelivered(d, consumer, 20_000);
     expect(ups).toBeGreaterThanOrEqual(1);
   }, 120_000);
+
+  it('raises outbox_backlog_alarm once past events.backlog_alarm while the broker is away, and publishes it when it is back', async () => {
+    const { broker, d, consumer } = await setup('events: { backlog_alarm: 100 }\n', ['keypadd/n1/+/event', 'keypadd/n1/event']);
+    await new Promise((r) => setTimeout(r, 1200)); // the consumer's session is saved (autosave 1 s)
+    await broker.stop();
+    await d.start();
+    wrongPins(d, 1, 150, 0);
+    type Stored = { id: number; event_type: string; event_label: string; detail: { backlog: number } | null };
+    const alarms = () => d.cli.json<{ events: Stored[] }>('event', 'list', '--limit', '1000').events.filter((e) => e.event_type === 'outbox_backlog_alarm');
+    // The backlog is checked with each status (every 10 s while the broker is away).
+    const [alarm] = await eventually(alarms, (a) => a.length > 0, 15_000);
+    // 150 wrong PINs, with the lockout and alarm events they raised.
+    const waiting = storedIds(d).length - 1;
+    expect(alarm).toMatchObject({ event_label: `${alarm!.detail!.backlog} events waiting to be published over MQTT` });
+    expect(alarm!.detail!.backlog).toBeGreaterThanOrEqual(150);
+    expect(alarm!.detail!.backlog).toBeLessThanOrEqual(waiting);
+    await eventually(() => d.stderr, (e) => /error keypadd: \d+ events are waiting to be published \(alarm at 100\); none will be pruned/.test(e));
+    // Back: the status at connect still sees the backlog over the mark, and raises no second alarm; then all goes out.
+    await broker.start();
+    const controller = await eventually(() => consumer.on('keypadd/n1/event'), (m) => m.length > 0, 20_000);
+    expect(JSON.parse(controller[0]!.payload)).toMatchObject({ id: alarm!.id, event_type: 'outbox_backlog_alarm', event_code: 60 });
+    await eventually(() => consumer.events(), (e) => e.length >= waiting + 1, 20_000);
+    expect(alarms()).toHaveLength(1);
+  }, 60_000);
 });

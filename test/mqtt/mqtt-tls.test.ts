@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Broker, haveCommand, requireTool } from '../helpers/broker.js';
+import { Broker, requireTool } from '../helpers/broker.js';
 import { Consumer } from '../helpers/consumer.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
 
-const HAVE = requireTool('mosquitto', 'MQTT TLS') && requireTool('openssl', 'MQTT TLS') && haveCommand('mosquitto_passwd');
+const HAVE = requireTool(['mosquitto', 'openssl', 'mosquitto_passwd'], 'MQTT TLS');
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();
@@ -18,23 +18,36 @@ afterEach(async () => {
 
 const PASSWORD = 'door-s3cret-Pa55';
 
-/** A throwaway CA, a server certificate for localhost/127.0.0.1, users and an ACL, in the broker's dir. */
-function pki(dir: string): string {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=keypadd test CA');
-  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+const openssl = (dir: string, ...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+
+/** A throwaway CA and a server certificate for localhost/127.0.0.1, in `dir`; returns the listener's TLS lines. */
+function serverTls(dir: string): string[] {
+  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=keypadd test CA');
+  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
+  openssl(dir, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
+  return [`cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`];
+}
+
+/** A client certificate `name`.crt / `name`.key signed by the CA of serverTls(). */
+function clientCert(dir: string, name: string): void {
+  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+  openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2');
+}
+
+/** TLS, plus users and an ACL, in the broker's dir. */
+function pki(dir: string): string {
+  const tls = serverTls(dir);
   execFileSync('mosquitto_passwd', ['-b', '-c', join(dir, 'passwd'), 'keypadd', PASSWORD], { stdio: 'pipe' });
   execFileSync('mosquitto_passwd', ['-b', join(dir, 'passwd'), 'watcher', 'watch-only'], { stdio: 'pipe' });
   writeFileSync(
     join(dir, 'acl'),
     ['user keypadd', 'topic readwrite keypadd/#', 'topic readwrite homeassistant/#', '', 'user watcher', 'topic read keypadd/#', ''].join('\n'),
   );
-  return [`cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`, `password_file ${dir}/passwd`, `acl_file ${dir}/acl`].join('\n');
+  return [...tls, `password_file ${dir}/passwd`, `acl_file ${dir}/acl`].join('\n');
 }
 
-describe.skipIf(!HAVE)('MQTT over TLS with password and ACL', () => {
+describe.skipIf(!HAVE)('MQTT over TLS', () => {
   it('publishes over mqtts:// with the CA and a password from a file; a wrong password is logged and retried', async () => {
     const broker = new Broker({ allowAnonymous: false, extra: pki });
     await broker.start();
@@ -60,10 +73,47 @@ describe.skipIf(!HAVE)('MQTT over TLS with password and ACL', () => {
     writeFileSync(join(broker.dir, 'wrong.pw'), 'not-the-password\n', { mode: 0o600 });
     const bad = simDoor(mqttConfig('wrong.pw'), cleanups as (() => void)[]);
     await bad.start();
-    await eventually(() => bad.stderr.match(/broker refused the login/g)?.length ?? 0, (n) => n >= 2, 10_000);
+    const refusals = await eventually(() => bad.stderr.match(/broker refused the login/g)?.length ?? 0, (n) => n >= 2, 10_000);
+    expect(refusals).toBeGreaterThanOrEqual(2); // refused, then retried and refused again
     expect(bad.stderr).toMatch(/error keypadd.mqtt: MQTT mqtts:\/\/localhost:\d+: the broker refused the login \(.*\): check mqtt.username and the password file; retrying/);
     expect(bad.stderr).not.toContain('not-the-password');
     expect(bad.key(`${bad.demoPin()}#`).relay).toBe('unlocked');
     expect(bad.cli.json<{ mqtt: { enabled: boolean; connected: boolean } }>('status').mqtt).toMatchObject({ enabled: true, connected: false });
   }, 60_000);
+
+  it('connects with a client certificate (mqtt.cert_file, mqtt.key_file) to a broker that requires one; without, it is refused and retried', async () => {
+    const broker = new Broker({
+      extra: (dir) => {
+        const tls = serverTls(dir);
+        clientCert(dir, 'keypadd');
+        clientCert(dir, 'watcher');
+        return [...tls, 'require_certificate true'].join('\n');
+      },
+    });
+    await broker.start();
+    cleanups.push(() => broker.dispose());
+    const url = `mqtts://localhost:${broker.port}`;
+    const file = (name: string) => join(broker.dir, name);
+    const watcher = new Consumer(url, ['keypadd/#'], { ca: readFileSync(file('ca.crt')), cert: readFileSync(file('watcher.crt')), key: readFileSync(file('watcher.key')) });
+    await watcher.start();
+    cleanups.push(() => watcher.stop());
+
+    const mqttConfig = (client: string) => `mqtt:\n  url: ${url}\n  node_id: certs1\n  ca_file: ${file('ca.crt')}\n${client}  reconnect_max_s: 1\n`;
+    const d = simDoor(mqttConfig(`  cert_file: ${file('keypadd.crt')}\n  key_file: ${file('keypadd.key')}\n`), cleanups as (() => void)[]);
+    await d.start();
+    d.key(`${d.demoPin()}#`);
+    expect((await eventually(() => watcher.events(), (e) => e.length >= 1))[0]).toMatchObject({ event_type: 'access_granted', channel_id: 1 });
+    expect(watcher.on('certs1/availability').map((m) => m.payload)).toContain('online');
+    await d.stop();
+
+    // The same daemon with no client certificate: the broker ends the handshake; keypadd says so and tries again.
+    const bare = simDoor(mqttConfig(''), cleanups as (() => void)[]);
+    await bare.start();
+    // One line per attempt, with the reason (OpenSSL's alert), however the library words it.
+    const attempts = await eventually(() => bare.stderr.match(/^error keypadd\.mqtt: MQTT mqtts:\/\/localhost:\d+: .*alert certificate required.*; retrying$/gm)?.length ?? 0, (n) => n >= 2, 10_000);
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(bare.key(`${bare.demoPin()}#`).relay).toBe('unlocked');
+    expect(bare.cli.json<{ mqtt: { enabled: boolean; connected: boolean } }>('status').mqtt).toMatchObject({ enabled: true, connected: false });
+  }, 60_000);
 });
+

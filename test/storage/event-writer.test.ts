@@ -1,24 +1,37 @@
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/database.js';
 import { EventRepo, type EventRow } from '../../src/storage/event-repo.js';
 import { newEventId } from '../../src/storage/event-id.js';
 import { EventWriter } from '../../src/storage/event-writer.js';
+import type { WriterData } from '../../src/storage/event-writer-protocol.js';
+import { OutboxRepo } from '../../src/storage/outbox-repo.js';
 import { LockoutRepo } from '../../src/storage/lockout-repo.js';
 import { createLogger } from '../../src/log.js';
+import { eventually } from '../helpers/daemon.js';
 import { scratchDir } from '../helpers/scratch.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
-function setup(): { dir: string; writer: EventWriter; logs: string[] } {
+function setup(retention: WriterData['retention'] | null = null): { dir: string; writer: EventWriter; logs: string[] } {
   const d = scratchDir();
   cleanups.push(d.remove);
   openDatabase(d.dir).close(); // migrations applied, as the daemon does before starting the writer
   const logs: string[] = [];
-  const data = { dataDir: d.dir, spoolDir: join(d.dir, 'spool'), readonly: false, reserveBytes: 0, retention: { days: 90, onlyPublished: false } };
+  const data = { dataDir: d.dir, spoolDir: join(d.dir, 'spool'), readonly: false, reserveBytes: 0, retention: retention ?? { days: 90, onlyPublished: false } };
   return { dir: d.dir, writer: new EventWriter(data, createLogger('test', 'debug', (l) => logs.push(l))), logs };
 }
+
+const storedLabels = (dir: string): string[] => {
+  const db = openDatabase(dir);
+  try {
+    return (db.prepare('SELECT event_label FROM events ORDER BY id').all() as { event_label: string }[]).map((r) => r.event_label);
+  } finally {
+    db.close();
+  }
+};
 
 const event = (door: number, i: number) => ({
   door_id: door,
@@ -96,4 +109,65 @@ describe('event writer (worker thread)', () => {
     expect(new Set(ids).size).toBe(1000);
     expect(ids[0]).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
   });
+
+  it('re-sends the events a dead worker had not stored when it is restarted, storing each once', async () => {
+    const { dir, writer, logs } = setup();
+    await writer.start();
+    for (let i = 0; i < 100; i++) writer.record(event(1, i));
+    // The worker dies with those in flight: some committed and acknowledged, some committed but not acknowledged,
+    // some not committed. (Its handle is private: a test's way of killing the thread.)
+    await (writer as unknown as { worker: Worker }).worker.terminate();
+    // These reach no worker at all: only the re-send after the restart can store them.
+    for (let i = 100; i < 200; i++) writer.record(event(1, i));
+    expect(writer.backlog).toBeGreaterThanOrEqual(100);
+    await eventually(() => writer.backlog, (n) => n === 0, 10_000);
+    expect(logs.join('\n')).toMatch(/event writer exited \(1\); restarting it with \d+ events still to store/);
+    await writer.stop();
+    expect(storedLabels(dir)).toEqual(Array.from({ length: 200 }, (_, i) => `attempt ${i}`));
+    const db = openDatabase(dir);
+    const seqs = (db.prepare('SELECT door_seq FROM events ORDER BY id').all() as { door_seq: number }[]).map((r) => r.door_seq);
+    db.close();
+    expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  });
+});
+
+describe('event retention', () => {
+  /** 2,500 events from 100 days ago, then 10 from now; MQTT has published through id 1,200. */
+  function seed(dir: string): void {
+    const db = openDatabase(dir);
+    const repo = new EventRepo(db);
+    const old = new Date(Date.now() - 100 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    db.transaction(() => {
+      for (let i = 0; i < 2500; i++) repo.append({ ...event(1, i), created_at: old });
+      for (let i = 2500; i < 2510; i++) repo.append({ ...event(1, i), created_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
+    })();
+    new OutboxRepo(db).setCursor(1200);
+    db.close();
+  }
+
+  it('prunes events past retention_days, at most 5% a run: with MQTT on only published ones, with MQTT off every old one', async () => {
+    const on = setup({ days: 90, onlyPublished: true });
+    const off = setup({ days: 90, onlyPublished: false });
+    seed(on.dir);
+    seed(off.dir);
+    await Promise.all([on.writer.start(), off.writer.start()]);
+    const limited: number[] = [];
+    for (const w of [on, off]) w.writer.pruneLimited = (due) => limited.push(due);
+    // The daemon asks for a run hourly, with a trusted clock; each may take 5% of the events (here 125 of 2,510).
+    const runs = (logs: string[]) => logs.filter((l) => l.includes('past the retention period')).map((l) => Number(/pruned (\d+)/.exec(l)![1]));
+    const total = (logs: string[]) => runs(logs).reduce((a, b) => a + b, 0);
+    for (let i = 0; i < 200 && (total(on.logs) < 1200 || total(off.logs) < 2500); i++) {
+      on.writer.prune(Date.now());
+      off.writer.prune(Date.now());
+      await Promise.all([on.writer.flush(), off.writer.flush()]);
+    }
+    expect([total(on.logs), total(off.logs)]).toEqual([1200, 2500]);
+    for (const r of [...runs(on.logs), ...runs(off.logs)]) expect(r).toBeLessThanOrEqual(125);
+    expect(limited[0]).toBe(1200); // more was due than one run may take: the daemon raises events_prune_limited
+    await Promise.all([on.writer.stop(), off.writer.stop()]);
+    const attempts = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `attempt ${from + i}`);
+    // Unpublished events (ids above 1,200) are never pruned, however old; recent ones stay either way.
+    expect(storedLabels(on.dir)).toEqual(attempts(1200, 2510));
+    expect(storedLabels(off.dir)).toEqual(attempts(2500, 2510));
+  }, 40_000);
 });

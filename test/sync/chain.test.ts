@@ -46,12 +46,12 @@ afterAll(() => cleanups.splice(0).forEach((f) => f()));
 
 const unlocks = (d: SimDaemon) => d.status().unlock_count;
 
+/** Whether the PIN opens the door: the decision is made before `sim key` answers, so its status shows it. */
 async function opens(d: SimDaemon, pin: string): Promise<boolean> {
   // From a locked door (a grant while unlocked only extends the unlock).
   await eventually(() => d.status().relay, (r) => r === 'locked', 3000);
   const before = unlocks(d);
-  d.key(`${pin}#`);
-  return (await eventually(() => unlocks(d), (n) => n > before, 1500)) > before;
+  return d.key(`${pin}#`).unlock_count > before;
 }
 
 describe('keypadd A (API) → keypadd B (sync)', () => {
@@ -126,21 +126,5 @@ describe('keypadd A (API) → keypadd B (sync)', () => {
     const doctor = JSON.parse(b.cli.run('--json', 'doctor').stdout) as { name: string; verdict: string }[];
     expect(doctor.find((c) => c.name === 'upstream')?.verdict).toBe('pass');
     expect(b.cli.json<{ status: string }>('sync', 'status').status).toBe('complete');
-  });
-});
-
-describe('sync_stale', () => {
-  it('is raised once when no pull has succeeded for sync.max_age_h', async () => {
-    const port = await freePort(); // nothing listens there
-    const c = simDoor(`sync: { url: "http://127.0.0.1:${port}", token_file: /nonexistent, max_age_h: 0.0003, doors: [{ door: 1, role_ids: [1] }] }\n`, cleanups);
-    await c.start();
-    const events = await eventually(
-      () => c.cli.json<{ events: EventJson[] }>('event', 'list').events,
-      (e) => e.some((x) => x.event_type === 'sync_stale'),
-      10_000,
-    );
-    expect(events.filter((e) => e.event_type === 'sync_stale')).toHaveLength(1);
-    expect(events.find((e) => e.event_type === 'sync_failed')?.event_label).toMatch(/cannot read the upstream token \/nonexistent: ENOENT/);
-    expect(c.cli.json<{ stale_since: string | null }>('sync', 'status').stale_since).toMatch(/Z$/);
   });
 });

@@ -226,6 +226,79 @@ describe('sync: faults leave the last good copy', () => {
   });
 });
 
+describe('sync: the delete guard', () => {
+  /** A first good pull of `n` people (ids 1..n, a PIN and a card each); then the test changes the upstream. */
+  async function synced(n: number, extra: Record<string, unknown> = {}, pinsOnly = false): Promise<Puller> {
+    const pop = population(n);
+    up.people = pop.people;
+    up.credentials = pop.credentials.filter((c) => !pinsOnly || c.credential_type_id === 6);
+    const p = puller(extra);
+    expect(await p.pull()).toMatchObject({ ok: true, counts: { people: { added: n } } });
+    events = [];
+    return p;
+  }
+  /** The upstream keeps only people 1..kept, with their credentials. */
+  function keep(n: number, kept: number, pinsOnly = false): void {
+    const pop = population(n);
+    up.people = pop.people.filter((x) => x.id <= kept);
+    up.credentials = pop.credentials.filter((c) => c.person_id <= kept && (!pinsOnly || c.credential_type_id === 6));
+  }
+  const syncedPeople = () => count(`SELECT count(*) AS n FROM people WHERE upstream_id IS NOT NULL`);
+
+  it('refuses a pull removing just over max_delete_fraction (61 of 120 people), and applies one removing exactly that (60)', async () => {
+    const p = await synced(120);
+    keep(120, 59);
+    const r = await p.pull({ full: true });
+    expect(r).toMatchObject({ ok: false, kind: 'delete_refused' });
+    if (!r.ok) expect(r.error).toMatch(/would remove 61 of 120 synced people \(more than 50%, sync.max_delete_fraction\)/);
+    expect(events.map((e) => e.event_type)).toEqual(['sync_delete_refused']);
+    expect(syncedPeople()).toBe(120);
+    expect(door(population(120).pins.get(100)!)).toBe('granted');
+    keep(120, 60);
+    expect(await p.pull({ full: true })).toMatchObject({ ok: true, counts: { people: { removed: 60 }, credentials: { removed: 120 } } });
+    expect(syncedPeople()).toBe(60);
+    expect(door(population(120).pins.get(100)!)).toBe('unknown_credential');
+  });
+
+  it('guards credentials on their own: 121 of 240 removed is refused, 120 applied', async () => {
+    const p = await synced(120);
+    const pop = population(120);
+    // Every card and one PIN go; the people all stay (an incremental pull, as most are).
+    up.credentials = pop.credentials.filter((c) => c.credential_type_id === 6 && c.person_id !== 1);
+    const r = await p.pull();
+    expect(r).toMatchObject({ ok: false, kind: 'delete_refused' });
+    if (!r.ok) expect(r.error).toMatch(/would remove 121 of 240 synced credentials/);
+    expect(door(pop.pins.get(1)!)).toBe('granted');
+    up.credentials = pop.credentials.filter((c) => c.credential_type_id === 6);
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'incremental', counts: { credentials: { removed: 120 } } });
+    expect(door(pop.pins.get(1)!)).toBe('granted');
+  });
+
+  it('always lets fewer than 10 removals through, however large a share they are; 10 are guarded', async () => {
+    // People with a PIN each, so the credentials removed are as many as the people.
+    let p = await synced(12, {}, true);
+    keep(12, 3, true); // 9 of 12 go: 75%, but an admin's day, not an upstream bug
+    expect(await p.pull({ full: true })).toMatchObject({ ok: true, counts: { people: { removed: 9 }, credentials: { removed: 9 } } });
+    expect(syncedPeople()).toBe(3);
+    p = await synced(12, {}, true);
+    keep(12, 2, true); // 10 of 12
+    const r = await p.pull({ full: true });
+    expect(r).toMatchObject({ ok: false, kind: 'delete_refused' });
+    if (!r.ok) expect(r.error).toMatch(/would remove 10 of 12 synced people/);
+    expect(syncedPeople()).toBe(12);
+  });
+
+  it('uses the configured max_delete_fraction', async () => {
+    const p = await synced(100, { max_delete_fraction: 0.2 });
+    keep(100, 79); // 21 of 100
+    const r = await p.pull({ full: true });
+    expect(r).toMatchObject({ ok: false, kind: 'delete_refused' });
+    if (!r.ok) expect(r.error).toMatch(/more than 20%/);
+    keep(100, 80); // 20 of 100
+    expect(await p.pull({ full: true })).toMatchObject({ ok: true, counts: { people: { removed: 20 } } });
+  });
+});
+
 describe('sync: incremental, reservations, local records', () => {
   it('asks only for people changed since the last pull, but sees credential deletions at once', async () => {
     const p = puller();
@@ -242,6 +315,25 @@ describe('sync: incremental, reservations, local records', () => {
     expect(r.counts.credentials).toEqual({ added: 0, changed: 0, removed: 1 });
     expect(door(population(120).pins.get(9)!)).toBe('unknown_credential');
     expect(count(`SELECT count(*) AS n FROM people WHERE first_name = 'Renamed'`)).toBe(1);
+  });
+
+  it('makes the next pull full when sync.doors or sync.shifts change, so people unchanged upstream get the new mapping', async () => {
+    up.people[4]!.groups = [7]; // person 5 is in upstream group 7, which no door here maps yet
+    const p = puller();
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'full' });
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'incremental' });
+    const pin5 = population(120).pins.get(5)!;
+    expect(door(pin5, 2)).toBe('no_reservation');
+    // Group 7 now opens door 2. Person 5 has not changed upstream, so only a full pull brings their group here.
+    s.config.sync.doors = [...s.config.sync.doors, { door: 2, role_ids: [], channel_ids: [], group_ids: [7] }];
+    up.requests = [];
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'full' });
+    expect(up.requests.find((q) => q.startsWith('/api/3/people'))).not.toMatch(/since_utc/);
+    expect(door(pin5, 2)).toBe('granted');
+    expect(door(population(120).pins.get(6)!, 2)).toBe('no_reservation');
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'incremental' });
+    s.config.sync.shifts = [{ id: 9, slots: ['mon-fri 07:00-19:00'] }];
+    expect(await p.pull()).toMatchObject({ ok: true, mode: 'full' });
   });
 
   it('maps reservation channels to doors and ignores reservations for other channels', async () => {

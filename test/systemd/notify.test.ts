@@ -5,11 +5,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { haveCommand, requireTool } from '../helpers/broker.js';
+import { requireTool } from '../helpers/broker.js';
 import { ROOT } from '../helpers/cli.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
 
-const HAVE = requireTool('python3', 'systemd notify') && haveCommand('systemd-notify');
+const HAVE = requireTool(['python3', 'systemd-notify'], 'systemd notify');
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
@@ -54,15 +54,17 @@ describe.skipIf(!HAVE)('systemd notification', () => {
     // Regular pings (every 200 ms here); 2 s leaves room for a loaded machine to spawn systemd-notify late.
     for (let i = 1; i < p.length; i++) expect(p[i]! - p[i - 1]!).toBeLessThan(2000);
 
-    // A hung main thread: no ping may be sent for as long as it hangs.
+    // A hung main thread: no ping may be sent for as long as it hangs. The hang shows as a gap in the pings (every
+    // 200 ms otherwise), measured on the receiver's clock; this side cannot tell when it began, as the CLI that asks
+    // for it takes a while to start. A ping spawned just before the hang may still arrive early in it: 500 ms slack.
+    const HANG_MS = 2000;
     const before = Date.now();
-    d.cli.json('sim', 'hang', '1500');
+    d.cli.json('sim', 'hang', String(HANG_MS));
     const after = Date.now();
-    await new Promise((r) => setTimeout(r, 800));
-    const during = pings().filter((t) => t > before + 300 && t < after - 100);
-    expect(during).toEqual([]);
-    const resumed = pings().filter((t) => t >= after);
-    expect(resumed.length).toBeGreaterThan(0);
+    const resumed = await eventually(() => pings().filter((t) => t >= after), (r) => r.length >= 2, 10_000);
+    const around = pings().filter((t) => t >= before - 2000);
+    const gaps = around.slice(1).map((t, i) => t - around[i]!);
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(HANG_MS - 500);
 
     await d.stop('SIGTERM');
     await eventually(() => got.some((g) => g.msg.includes('STOPPING=1')), (s) => s);

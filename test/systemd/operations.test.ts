@@ -1,7 +1,8 @@
 /** Operations from the shell: doctor, exit 78 on a bad config, SIGHUP and SIGUSR2 on a running daemon. */
-import { chownSync } from 'node:fs';
+import { chownSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/broker.js';
+import { freePort, requireRoot } from '../helpers/broker.js';
 import { Cli } from '../helpers/cli.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
 import { scratchDir } from '../helpers/scratch.js';
@@ -16,31 +17,40 @@ function cli(yaml: (dir: string) => string): Cli {
 }
 
 describe('keypadd doctor', () => {
-  it('passes a healthy setup, resolving each wired line on a Pi 4 (6.6 kernel) sysfs', () => {
+  it('passes a healthy setup, resolving each wired line on a Pi 4 (6.6 kernel) sysfs, with its serial keypad there', () => {
     const k = cli((dir) => {
       const sysfs = writeSysfs(dir, PI_MODELS['pi4-kernel6.6']!);
-      return `clock: { trust: rtc }\ngpio: { sysfs_root: ${sysfs} }\ndoors: [{ id: 1, name: Front, hardware: { relay: { pin: 17 }, wiegand: { d0: 5, d1: 6 } } }]\n`;
+      writeFileSync(join(dir, 'keypad0'), ''); // stands in for /dev/keypad0: doctor checks it is there, readable and writable
+      return `clock: { trust: rtc }\ngpio: { sysfs_root: ${sysfs} }\ndoors: [{ id: 1, name: Front, hardware: { relay: { pin: 17 }, wiegand: { d0: 5, d1: 6 } } }, { id: 2, name: Back, hardware: { relay: { pin: 22 }, serial: { path: ${join(dir, 'keypad0')} } } }]\n`;
     });
     const r = k.run('doctor');
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^PASS\s+GPIO\s+controller gpiochip512 "pinctrl-bcm2711", base 512/m);
     expect(r.stdout).toMatch(/^PASS\s+door 1 relay\s+BCM 17 = sysfs GPIO 529/m);
+    expect(r.stdout).toMatch(new RegExp(`^PASS\\s+door 2 serial keypad\\s+${join(k.dataDir, 'keypad0')} is there and usable`, 'm'));
     expect(r.stdout).toMatch(/^PASS\s+clock\s+trusted by configuration/m);
     expect(r.stdout).not.toMatch(/^FAIL/m);
   });
 
   it('fails with the fix for an unreachable broker and a missing serial keypad, exit 1', async () => {
     const port = await freePort();
-    const k = cli(() => `mqtt: { url: "mqtt://127.0.0.1:${port}" }\ndoors: [{ id: 1, name: Front }]\n`);
+    const k = cli((dir) => {
+      const sysfs = writeSysfs(dir, PI_MODELS['pi4-kernel6.6']!);
+      return `mqtt: { url: "mqtt://127.0.0.1:${port}" }\ngpio: { sysfs_root: ${sysfs} }\ndoors: [{ id: 1, name: Front, hardware: { relay: { pin: 17 }, serial: { path: ${join(dir, 'unplugged')} } } }]\n`;
+    });
     const r = k.run('doctor');
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+MQTT\s+cannot reach mqtt:\/\/127.0.0.1:\d+: .*\n\s+fix: check the broker address/m);
+    expect(r.stdout).toMatch(/^FAIL\s+door 1 serial keypad\s+\S+\/unplugged does not exist\n\s+fix: plug the keypad in; check the udev rule in hardware\/udev/m);
+    expect(r.stdout).toMatch(/^PASS\s+door 1 relay\s+BCM 17 = sysfs GPIO 529/m); // only what is wrong fails
     const j = JSON.parse(k.run('--json', 'doctor').stdout) as { name: string; verdict: string }[];
     expect(j.find((c) => c.name === 'MQTT')!.verdict).toBe('fail');
+    expect(j.find((c) => c.name === 'door 1 serial keypad')!.verdict).toBe('fail');
   });
 
   // chown needs root; as another user the check is the same code and this case cannot be set up.
-  it.skipIf(process.getuid?.() !== 0)('fails a database file the service user would not own (the CLI run as root before the first start)', () => {
+  const OWNERSHIP = 'fails a database file the service user would not own (the CLI run as root before the first start)';
+  it.skipIf(!requireRoot(`doctor ${OWNERSHIP}`, 'it chowns the data dir'))(OWNERSHIP, () => {
     const k = cli(() => 'doors: [{ id: 1, name: Front }]\n');
     expect(k.run('person', 'list').status).toBe(0); // creates keypadd.db and pin.key
     expect(k.run('doctor').stdout).toMatch(/^PASS\s+file ownership/m);
@@ -73,6 +83,11 @@ describe('the daemon as a service', () => {
     expect(d.stderr).toContain('apply changes with `systemctl restart keypadd`');
     d.proc!.kill('SIGUSR2');
     await eventually(() => d.stderr, (s) => s.includes('log level now debug'));
+    // A toggle: the second SIGUSR2 goes back to info.
+    d.proc!.kill('SIGUSR2');
+    const log = await eventually(() => d.stderr, (s) => s.includes('log level now info'));
+    expect([...log.matchAll(/log level now (\w+)/g)].map((m) => m[1])).toEqual(['debug', 'info']);
     expect(d.status().relay).toBe('locked'); // still running and answering
+    expect(d.proc!.exitCode).toBe(null);
   });
 });

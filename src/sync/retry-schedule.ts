@@ -1,0 +1,11 @@
+/**
+ * When the sync worker pulls again after a failed pull: from 15 s, doubling with each further failure up to the
+ * pull interval, with ±25% jitter so that a building's controllers do not retry in step; never sooner than a 429
+ * asked. Pure, so the schedule is tested without waiting for it.
+ */
+export const FIRST_RETRY_MS = 15_000;
+
+export function retryDelayMs(consecutiveFailures: number, intervalMs: number, retryAfterMs: number | null, random: () => number = Math.random): number {
+  const backoff = Math.min(intervalMs, FIRST_RETRY_MS * 2 ** Math.min(Math.max(consecutiveFailures, 1) - 1, 10)) * (0.75 + random() / 2);
+  return Math.max(backoff, retryAfterMs ?? 0);
+}
