@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv } from '../helpers/cli.js';
@@ -23,6 +24,32 @@ function withClock(d: SimDaemon, spec: string | null): void {
   d.cli.extraEnv = { KEYPADD_TEST_PRUNE_MS: '300', ...(spec ? { LD_PRELOAD: FAKETIME!, FAKETIME: spec, FAKETIME_DONT_FAKE_MONOTONIC: '1' } : {}) };
 }
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('retention with an untrusted clock', () => {
+  it('prunes nothing while the clock is untrusted, even events past the retention, and prunes once it is trusted', async () => {
+    const d = simDoor('clock: { trust: timesyncd, timesync_flag: /nonexistent }\n', cleanups);
+    await d.start();
+    await d.stop('SIGTERM');
+    // 200 events from 100 days ago and one from now, all stamped by a trusted clock.
+    const db = new Database(join(d.cli.dataDir, 'keypadd.db'));
+    const insert = db.prepare(`INSERT INTO events (event_code, event_type, event_label, created_at, time_trusted) VALUES (24, 'access_denied', 'old', ?, 1)`);
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    db.transaction(() => {
+      for (let i = 0; i < 200; i++) insert.run(iso(Date.now() - 100 * 86_400_000));
+      insert.run(iso(Date.now()));
+    })();
+    db.close();
+    withClock(d, null);
+    await d.start();
+    await wait(1500); // five prune periods, with the clock untrusted
+    await d.stop('SIGTERM');
+    expect(count(d)).toBe(201);
+    writeFileSync(d.cli.configFile, 'clock: { trust: always }\n');
+    await d.start();
+    await eventually(() => count(d), (n) => n < 201);
+    await d.stop('SIGTERM');
+  });
+});
 
 describe.skipIf(FAKETIME === null)('clock jumps and retention', () => {
   it('an untrusted clock a year ahead prunes nothing', async () => {

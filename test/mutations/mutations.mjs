@@ -31,10 +31,11 @@ export const MUTATIONS = [
   },
   {
     name: 'relay-not-claimed-first',
-    why: 'a restart that fails before the doors are built leaves the relay as the dead process left it (unlocked)',
-    file: 'src/drivers/wiring.ts',
-    find: '      lockRelay(door, line);\n',
-    replace: '',
+    why: 'relays claimed after the database is opened: a restart that fails on storage leaves the relay as the dead process left it (unlocked)',
+    edits: [
+      { file: 'src/daemon.ts', find: '    this.relays = await claimRelays(config, this.port, (m) => log.error(m));\n', replace: '' },
+      { file: 'src/daemon.ts', find: '    this.storageMode = opened.mode;\n', replace: '    this.storageMode = opened.mode;\n    this.relays = await claimRelays(config, this.port, (m) => log.error(m));\n' },
+    ],
     tests: ['test/cli/door-integrity.test.ts'],
     testName: 'failed start',
   },
@@ -63,7 +64,7 @@ export const MUTATIONS = [
     find: '        if (this.clock.trusted()) writer.prune(this.clock.wallMs());',
     replace: '        writer.prune(this.clock.wallMs());',
     tests: ['test/faults/clock-and-stop.test.ts'],
-    testName: 'untrusted clock',
+    testName: 'while the clock is untrusted',
   },
   {
     name: 'unit-key-misspelt',
