@@ -1,8 +1,10 @@
 /** Operations from the shell: doctor, exit 78 on a bad config, SIGHUP and SIGUSR2 on a running daemon. */
-import { chownSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chownSync, closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/broker.js';
-import { Cli } from '../helpers/cli.js';
+import { BIN, Cli, cleanEnv } from '../helpers/cli.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
 import { scratchDir } from '../helpers/scratch.js';
 import { PI_MODELS, writeSysfs } from '../helpers/sysfs.js';
@@ -63,6 +65,39 @@ describe('the daemon as a service', () => {
     const r = cli(() => 'doors: []\n').run('run', '--sim');
     expect(r.status).toBe(78);
     expect(r.stderr).toContain('doors: at least one door is needed');
+  });
+
+  it('writes a fatal start error at priority err (<3> on every line) when stderr is the journal, and only then', () => {
+    const k = cli(() => 'pin_policy: { min_length: 2 }\ndoors: []\n');
+    const runWithStderrFile = (journalStream: (dev: number, ino: number) => string) => {
+      const path = join(k.dataDir, `stderr-${Math.random()}`);
+      const fd = openSync(path, 'w');
+      const st = fstatSync(fd);
+      const r = spawnSync(process.execPath, [BIN, '--data-dir', k.dataDir, 'run', '--sim'], {
+        stdio: ['ignore', 'ignore', fd],
+        env: cleanEnv({ KEYPADD_CONFIG: k.configFile, JOURNAL_STREAM: journalStream(st.dev, st.ino) }),
+      });
+      closeSync(fd);
+      return { status: r.status, lines: readFileSync(path, 'utf8').trimEnd().split('\n') };
+    };
+    // JOURNAL_STREAM names stderr (its device and inode): journald reads the prefix as the priority.
+    const journal = runWithStderrFile((dev, ino) => `${dev}:${ino}`);
+    expect(journal.status).toBe(78);
+    expect(journal.lines.length).toBeGreaterThanOrEqual(4); // the heading, one line per problem, the restart advice
+    for (const line of journal.lines) expect(line).toMatch(/^<3>/);
+    expect(journal.lines).toContain('<3>  pin_policy.min_length: Too small: expected number to be >=4');
+    expect(journal.lines.at(-1)).toBe('<3>keypadd: systemd will not restart keypadd for this (exit 78): fix it, then run  systemctl restart keypadd');
+    // Inherited by a terminal (a shell started from a unit): plain text, and no systemd advice.
+    const terminal = runWithStderrFile(() => '1:1');
+    expect(terminal.status).toBe(78);
+    expect(terminal.lines[0]).toMatch(/^keypadd: invalid configuration/);
+    expect(terminal.lines.some((l) => l.startsWith('<') || l.includes('systemd will not restart'))).toBe(false);
+  });
+
+  it('exits 78 (EX_CONFIG), with the fix, when the GPIO sysfs interface is missing: no restart brings it back', () => {
+    const r = cli((dir) => `gpio: { sysfs_root: ${dir}/no-gpio }\ndoors: [{ id: 1, name: Front, hardware: { relay: { pin: 17 } } }]\n`).run('run');
+    expect(r.status).toBe(78);
+    expect(r.stderr).toMatch(/^keypadd: GPIO: GPIO sysfs interface not found at .*\/no-gpio: .*use a Raspberry Pi OS kernel with CONFIG_GPIO_SYSFS/m);
   });
 
   it('survives SIGHUP (saying a restart applies config) and toggles debug logging on SIGUSR2', async () => {
