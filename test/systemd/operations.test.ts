@@ -1,10 +1,12 @@
 /** Operations from the shell: doctor, exit 78 on a bad config, SIGHUP and SIGUSR2 on a running daemon. */
 import { spawnSync } from 'node:child_process';
-import { chownSync, closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { chownSync, closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/broker.js';
 import { BIN, Cli, cleanEnv } from '../helpers/cli.js';
+import { configSchema } from '../../src/config/schema.js';
+import { serialModules } from '../../src/ops/doctor.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
 import { scratchDir } from '../helpers/scratch.js';
 import { PI_MODELS, writeSysfs } from '../helpers/sysfs.js';
@@ -51,6 +53,22 @@ describe('keypadd doctor', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+file ownership\s+keypadd.db \(uid 0\), .*pin.key \(uid 0\) in .* do not belong to its owner \(uid 4242\)/m);
     expect(r.stdout).toMatch(/fix: chown --reference=/);
+  });
+
+  it('warns, with the fix, when a serial keypad is configured and the USB serial drivers are not loaded at boot', () => {
+    const d = scratchDir('keypadd-modules-');
+    cleanups.push(d.remove);
+    const file = join(d.dir, 'keypadd.conf');
+    const serial = configSchema.parse({ doors: [{ id: 1, name: 'Front', hardware: { relay: { pin: 17 }, serial: { path: '/dev/keypad0' } } }] });
+    expect(serialModules(configSchema.parse({ doors: [{ id: 1, name: 'Front' }] }), file)).toMatchObject({ verdict: 'pass', detail: 'no serial keypad configured' });
+    const missing = serialModules(serial, file);
+    expect(missing.verdict).toBe('warn');
+    expect(missing.detail).toContain(`${file} does not load usbserial, cdc_acm at boot`);
+    expect(missing.fix).toBe(`printf '%s\\n' usbserial cdc_acm > ${file}  (install.sh writes it)`);
+    writeFileSync(file, '# a comment\nusbserial\n');
+    expect(serialModules(serial, file)).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('does not load cdc_acm at boot') });
+    writeFileSync(file, 'usbserial\ncdc_acm\n');
+    expect(serialModules(serial, file)).toEqual({ name: 'serial modules', verdict: 'pass', detail: `${file} loads usbserial, cdc_acm at boot` });
   });
 
   it('reports an invalid config as a failure, with the settings named', () => {
