@@ -1,4 +1,4 @@
-/** The unit file: hardened to an exposure of 2.5 or lower, `systemd-analyze verify` clean, GPIO and serial reachable. */
+/** The unit file: hardened to an exposure of 1.9, `systemd-analyze verify` clean, GPIO and serial reachable, no network wait. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ describe('systemd/keypadd.service', () => {
     'PrivateTmp=yes',
     'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6',
     'SystemCallFilter=@system-service',
+    'SystemCallFilter=setpriority\n',
+    'PrivateMounts=yes',
     'CapabilityBoundingSet=\n',
     'SyslogIdentifier=keypadd',
   ])('has %j', (line) => {
@@ -42,6 +44,11 @@ describe('systemd/keypadd.service', () => {
     expect(text).not.toMatch(/^PrivateDevices=yes/m);
     expect(text).not.toMatch(/^ProtectKernelTunables=yes/m);
     expect(text).toMatch(/^DeviceAllow=char-ttyUSB rw/m);
+  });
+
+  it('does not hold the door back at boot for the network or time sync', () => {
+    const directives = text.split('\n').filter((l) => !l.startsWith('#'));
+    expect(directives.filter((l) => /network-online\.target|time-sync\.target|network\.target/.test(l))).toEqual([]);
   });
 
   it('comments every hardening line with why it is safe', () => {
@@ -56,10 +63,12 @@ describe('systemd/keypadd.service', () => {
   });
 
   const HAVE = requireTool('systemd-analyze', 'systemd unit');
-  it.skipIf(!HAVE)('scores 2.5 or lower in `systemd-analyze security --offline=true`', () => {
+  // 2.0 before setpriority was re-allowed (+0.1: @resources then counts as allowed); PrivateMounts=yes took 0.2 off.
+  // Exact, so that any change to the hardening shows here and is looked at.
+  it.skipIf(!HAVE)('scores 1.9 in `systemd-analyze security --offline=true`', () => {
     const out = execFileSync('systemd-analyze', ['security', '--offline=true', UNIT], { encoding: 'utf8' });
     const score = Number(/Overall exposure level for keypadd.service: ([\d.]+)/.exec(out)![1]);
-    expect(score).toBeLessThanOrEqual(2.5);
+    expect(score).toBe(1.9);
   });
 
   it.skipIf(!HAVE)('passes `systemd-analyze verify`', () => {
