@@ -33,9 +33,14 @@ export async function useSimulatedDoor(c: Container): Promise<void> {
   await c.ok(`mkdir -p /etc/systemd/system/keypadd.service.d && printf '%s' '${SIM_DROPIN}' > /etc/systemd/system/keypadd.service.d/sim.conf && systemctl daemon-reload`);
 }
 
-/** Runs install.sh from the copy, as root, as an admin would (`sudo systemd/install.sh`). */
-export function install(c: Container, ...args: string[]): Promise<ShellResult> {
-  return c.sh(`bash ${COPY}/systemd/install.sh ${args.join(' ')}`, { timeoutMs: 120_000 });
+/**
+ * Runs install.sh from the copy, as root, as an admin would (`sudo systemd/install.sh`). When it fails, the unit's
+ * recent journal is appended to its stderr, so that a failing test shows why.
+ */
+export async function install(c: Container, ...args: string[]): Promise<ShellResult> {
+  const r = await c.sh(`bash ${COPY}/systemd/install.sh ${args.join(' ')}`, { timeoutMs: 120_000 });
+  if (r.status !== 0) r.stderr += `\n--- journalctl -u keypadd -n 30:\n${(await c.sh('journalctl -b -u keypadd -n 30 --no-pager -o cat')).stdout}`;
+  return r;
 }
 
 /** `systemctl show keypadd -p ...`, as a record. */
