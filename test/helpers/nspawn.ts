@@ -8,20 +8,16 @@
  * (bookworm's is 18), so the cache does not go stale when Node is upgraded. `dispose()` powers the container off and
  * removes its processes, mount and cgroups, whatever state the test left it in, and throws if anything is left.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, symlinkSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { haveCommand } from './broker.js';
+import { cgroupRoots, findInit, isMounted, PREFIX, removeCgroup, run, sweepStale, tryKill, type ShellOptions, type ShellResult } from './nspawn-host.js';
 import { ensureRoot, HOSTNAME } from './nspawn-root.js';
 
-/** The output of one shell script run inside the container. */
-export interface ShellResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { ShellOptions, ShellResult };
 
 export interface BootOptions {
   /** Host paths bound read-only into the container, host path -> container path. */
@@ -30,14 +26,7 @@ export interface BootOptions {
   timeoutMs?: number;
 }
 
-export interface ShellOptions {
-  /** The script is killed after this (default 60 s). */
-  timeoutMs?: number;
-  input?: string;
-}
-
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const PREFIX = 'keypadd-nspawn-';
 
 /**
  * Where to skip: nspawn and debootstrap must be installed and the tests must run as root. The group is skipped with
@@ -58,6 +47,7 @@ export class Container {
   /** The console: systemd's boot and shutdown messages (the last 64 KB), for failure messages. */
   console = '';
   private initPid = 0;
+  private spawnError: Error | null = null;
 
   private constructor(
     private readonly name: string,
@@ -74,23 +64,38 @@ export class Container {
     const dir = join(tmpdir(), name);
     for (const d of ['upper', 'work', 'merged']) mkdirSync(join(dir, d), { recursive: true });
     stageNode(join(dir, 'upper'));
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${root},upperdir=${dir}/upper,workdir=${dir}/work`, join(dir, 'merged')]);
+    const mounted = await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${root},upperdir=${dir}/upper,workdir=${dir}/work`, join(dir, 'merged')]);
+    if (mounted.status !== 0) {
+      await run('rm', ['-rf', '--one-file-system', dir]);
+      throw new Error(`cannot mount the overlay for ${name}: ${mounted.stderr}`);
+    }
 
     // The host's cgroups are hybrid: nspawn needs its own cgroup in both hierarchies, and the unified one inside
     // (SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1, like Raspberry Pi OS). Its shell joins them, then execs nspawn.
     const cgroups = cgroupRoots().map((r) => join(r, name));
-    for (const c of cgroups) mkdirSync(c);
     const binds = Object.entries(options.bindReadOnly ?? {}).map(([host, inside]) => `--bind-ro=${host}:${inside}`);
     // No machined or D-Bus on the host: --register=no --keep-unit. Without bpf the container's systemd silently
     // ignores DevicePolicy=/DeviceAllow=, which the unit relies on. setpriv: if the test process dies, nspawn gets
     // SIGTERM, which it turns into a clean poweroff of the container.
     const args = ['-D', join(dir, 'merged'), '--boot', '--register=no', '--keep-unit', '--private-network', '--system-call-filter=bpf', '--console=read-only', `--machine=${name}`, `--hostname=${HOSTNAME}`, ...binds];
     const script = 'for c in "$@"; do [ "$c" = -- ] && break; echo $$ > "$c/cgroup.procs"; shift; done; shift; export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; exec systemd-nspawn "$@"';
-    const nspawn = spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', 'bash', '-c', script, 'nspawn', ...cgroups, '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let nspawn: ChildProcess | null = null;
+    try {
+      for (const c of cgroups) mkdirSync(c);
+      nspawn = spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', 'bash', '-c', script, 'nspawn', ...cgroups, '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    } finally {
+      // Nothing to boot: take back the overlay and the cgroups made so far.
+      if (nspawn === null) {
+        cgroups.forEach(removeCgroup);
+        await run('umount', [join(dir, 'merged')]);
+        await run('rm', ['-rf', '--one-file-system', dir]);
+      }
+    }
     const c = new Container(name, dir, nspawn, cgroups);
     const keep = (b: Buffer) => (c.console = (c.console + b.toString()).slice(-65536));
     nspawn.stdout!.on('data', keep);
     nspawn.stderr!.on('data', keep);
+    nspawn.once('error', (err) => (c.spawnError = err));
     const started = Date.now();
     try {
       await c.waitForBoot(options.timeoutMs ?? 60_000);
@@ -131,7 +136,7 @@ export class Container {
       if (this.nspawn.exitCode !== null || this.nspawn.signalCode !== null) resolve();
       else this.nspawn.once('exit', () => resolve());
     });
-    const within = (ms: number) => Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+    const within = (ms: number) => Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
     if (this.initPid !== 0 && this.nspawn.exitCode === null) await this.sh('systemctl poweroff', { timeoutMs: 10_000 });
     else this.nspawn.kill('SIGTERM');
     if (!(await within(30_000))) {
@@ -159,6 +164,7 @@ export class Container {
     const end = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < end) {
+      if (this.spawnError) throw new Error(`cannot start systemd-nspawn: ${this.spawnError.message}`);
       if (this.nspawn.exitCode !== null) throw new Error(`systemd-nspawn exited ${this.nspawn.exitCode} while booting:\n${this.console}`);
       this.initPid ||= findInit(this.nspawn.pid!);
       if (this.initPid !== 0) {
@@ -173,33 +179,6 @@ export class Container {
   }
 }
 
-/** Runs a host command; never rejects (a non-zero status or a timeout is in the result). */
-function run(cmd: string, args: string[], options: ShellOptions = {}): Promise<ShellResult> {
-  return new Promise((resolve) => {
-    const proc = spawn(cmd, args, { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
-    proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => {
-      stderr += `\n(killed after ${options.timeoutMs ?? 60_000} ms)`;
-      proc.kill('SIGKILL');
-    }, options.timeoutMs ?? 60_000);
-    proc.once('error', (err) => {
-      clearTimeout(timer);
-      resolve({ status: null, stdout, stderr: stderr + err.message });
-    });
-    proc.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-    if (options.input !== undefined) {
-      proc.stdin!.on('error', () => undefined); // a script that exits without reading its input
-      proc.stdin!.end(options.input);
-    }
-  });
-}
-
 /**
  * This machine's Node (it links only glibc, libstdc++ and libgcc, all in the root) and npm, into the overlay's upper
  * layer at /usr/local: on the PATH of root's shell and of every systemd service, as a NodeSource install would be.
@@ -212,99 +191,4 @@ function stageNode(upper: string): void {
   cpSync(node, join(upper, 'usr/local/bin/node'));
   cpSync(npm, join(upper, 'usr/local/lib/node_modules/npm'), { recursive: true });
   symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(upper, 'usr/local/bin/npm'));
-}
-
-function cgroupRoots(): string[] {
-  if (existsSync('/sys/fs/cgroup/unified/cgroup.procs') && existsSync('/sys/fs/cgroup/systemd/cgroup.procs')) return ['/sys/fs/cgroup/unified', '/sys/fs/cgroup/systemd'];
-  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return ['/sys/fs/cgroup']; // a pure v2 host
-  throw new Error('no usable cgroup hierarchy: need /sys/fs/cgroup/unified and /sys/fs/cgroup/systemd (hybrid) or cgroup2 at /sys/fs/cgroup');
-}
-
-/**
- * The container's systemd: the descendant of nspawn that is PID 1 in its own PID namespace (0 until it exists).
- * Parents come from /proc/PID/stat (this kernel has no /proc/PID/task/TID/children).
- */
-function findInit(nspawnPid: number): number {
-  const parent = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    const stat = safeRead(`/proc/${e}/stat`);
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid) parent.set(Number(e), ppid);
-  }
-  const descends = (pid: number): boolean => {
-    for (let p = parent.get(pid); p !== undefined; p = parent.get(p)) if (p === nspawnPid) return true;
-    return false;
-  };
-  for (const pid of parent.keys()) {
-    const nspid = /^NSpid:\s+(.*)$/m.exec(safeRead(`/proc/${pid}/status`))?.[1]?.trim().split(/\s+/);
-    if (nspid && nspid.length > 1 && nspid.at(-1) === '1' && descends(pid)) return pid;
-  }
-  return 0;
-}
-
-/** Removes a cgroup and its children, deepest first; a process still in one is killed and reported. */
-function removeCgroup(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const problems: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) problems.push(...removeCgroup(join(dir, e.name)));
-  const pids = safeRead(join(dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
-  if (pids.length > 0) {
-    problems.push(`processes ${pids.join(', ')} were left in ${dir}: killed`);
-    pids.forEach(tryKill);
-  }
-  for (let i = 0; i < 20; i++) {
-    try {
-      rmdirSync(dir);
-      return problems;
-    } catch {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); // a killed process leaves its cgroup shortly after
-    }
-  }
-  return [...problems, `cgroup ${dir} could not be removed`];
-}
-
-/** What a killed test run left behind (its pid is in the names): its overlay, directory and cgroups. */
-function sweepStale(): void {
-  const dead = (name: string) => {
-    const pid = Number(new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1]);
-    if (!pid) return false;
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  };
-  for (const name of readdirSync(tmpdir()).filter(dead)) {
-    const dir = join(tmpdir(), name);
-    if (isMounted(join(dir, 'merged'))) spawnQuiet('umount', ['-l', join(dir, 'merged')]);
-    if (!isMounted(join(dir, 'merged'))) spawnQuiet('rm', ['-rf', '--one-file-system', dir]);
-  }
-  for (const root of cgroupRoots()) for (const name of readdirSync(root).filter(dead)) removeCgroup(join(root, name));
-}
-
-/** Synchronous on purpose: the sweep must finish before a new container is mounted. */
-function spawnQuiet(cmd: string, args: string[]): void {
-  spawnSync(cmd, args, { stdio: 'ignore' });
-}
-
-function isMounted(path: string): boolean {
-  return safeRead('/proc/self/mountinfo').split('\n').some((l) => l.split(' ')[4] === path);
-}
-
-function safeRead(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function tryKill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }
