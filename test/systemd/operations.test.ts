@@ -112,12 +112,6 @@ describe('the daemon as a service', () => {
     expect(terminal.lines.some((l) => l.startsWith('<') || l.includes('systemd will not restart'))).toBe(false);
   });
 
-  it('exits 78 (EX_CONFIG), with the fix, when the GPIO sysfs interface is missing: no restart brings it back', () => {
-    const r = cli((dir) => `gpio: { sysfs_root: ${dir}/no-gpio }\ndoors: [{ id: 1, name: Front, hardware: { relay: { pin: 17 } } }]\n`).run('run');
-    expect(r.status).toBe(78);
-    expect(r.stderr).toMatch(/^keypadd: GPIO: GPIO sysfs interface not found at .*\/no-gpio: .*use a Raspberry Pi OS kernel with CONFIG_GPIO_SYSFS/m);
-  });
-
   it('survives SIGHUP (saying a restart applies config) and toggles debug logging on SIGUSR2', async () => {
     const d = simDoor('', cleanups);
     await d.start();
