@@ -54,13 +54,16 @@ describe.skipIf(!HAVE)('systemd notification', () => {
     // Regular pings (every 200 ms here); 2 s leaves room for a loaded machine to spawn systemd-notify late.
     for (let i = 1; i < p.length; i++) expect(p[i]! - p[i - 1]!).toBeLessThan(2000);
 
-    // A hung main thread: no ping may be sent for as long as it hangs.
+    // A hung main thread: no ping may be sent for as long as it hangs. When the hang begins depends on how fast the
+    // CLI that asks for it starts (over 300 ms on a loaded machine), so look for the silence itself: between two
+    // pings 200 ms apart, a gap of nearly the whole 1.5 s hang.
     const before = Date.now();
     d.cli.json('sim', 'hang', '1500');
     const after = Date.now();
     await new Promise((r) => setTimeout(r, 800));
-    const during = pings().filter((t) => t > before + 300 && t < after - 100);
-    expect(during).toEqual([]);
+    const around = pings().filter((t) => t >= before - 500 && t <= after + 800);
+    const gaps = around.slice(1).map((t, i) => t - around[i]!);
+    expect(Math.max(...gaps), JSON.stringify({ before, after, around })).toBeGreaterThan(1300);
     const resumed = pings().filter((t) => t >= after);
     expect(resumed.length).toBeGreaterThan(0);
 
