@@ -3,6 +3,7 @@
  * invalid values, unknown ids, invalid configuration), 1 for anything else (a damaged database, I/O failures).
  */
 import { Command, CommanderError } from 'commander';
+import { fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { RefusedError } from '../admin/errors.js';
 import { ConfigError } from '../config/load.js';
@@ -74,11 +75,39 @@ export async function runCli(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
     const code = report(err, argv.includes('--json'));
-    // The daemon with a bad configuration exits 78 (EX_CONFIG): the unit's RestartPreventExitStatus stops the spinning.
-    // A lost database is not brought back by a restart either: 78, and the admin restores it.
-    const daemonConfig = program.args[0] === 'run' && (err instanceof ConfigError || err instanceof HardwareConfigError || err instanceof DatabaseLostError);
-    return daemonConfig ? EXIT_CONFIG : code;
+    // The daemon exits 78 (EX_CONFIG) on what no restart can fix, a configuration it cannot run, GPIO it cannot have
+    // (GpioError.permanent) or a lost database: the unit's RestartPreventExitStatus=78 stops the spinning until the
+    // admin acts.
+    const permanent =
+      err instanceof ConfigError || err instanceof HardwareConfigError || err instanceof DatabaseLostError || (err instanceof GpioError && err.permanent);
+    if (program.args[0] !== 'run' || !permanent) return code;
+    if (stderrIsJournal()) stderr('keypadd: systemd will not restart keypadd for this (exit 78): fix it, then run  systemctl restart keypadd');
+    return EXIT_CONFIG;
   }
+}
+
+/**
+ * Whether stderr is the journal: JOURNAL_STREAM names its device and inode (systemd.exec(5)). Compared, not just
+ * tested for presence, because a shell started from a unit inherits the variable with a terminal for stderr.
+ */
+function stderrIsJournal(): boolean {
+  const stream = process.env.JOURNAL_STREAM;
+  if (!stream) return false;
+  try {
+    const st = fstatSync(2);
+    return stream === `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes an error to stderr. In the journal every line carries priority 3 (`<3>`, err), so `journalctl -p err` shows
+ * why the door is down; journald would otherwise store it at the stream's default, 6 (info).
+ */
+function stderr(text: string): void {
+  const prefix = stderrIsJournal() ? '<3>' : '';
+  process.stderr.write(text.replace(/\n$/, '').split('\n').map((l) => prefix + l).join('\n') + '\n');
 }
 
 function report(err: unknown, json: boolean): number {
@@ -92,44 +121,44 @@ function report(err: unknown, json: boolean): number {
       const error = err.kind === 'not_found' ? 'not_found' : err.kind === 'conflict' ? 'conflict' : 'validation_failed';
       const body: Record<string, unknown> = { error, error_description: err.message, errors: err.errors };
       if (err.existing) body.existing = err.existing;
-      process.stderr.write(JSON.stringify(body) + '\n');
+      stderr(JSON.stringify(body));
     } else {
-      process.stderr.write(`keypadd: refused: ${err.message.replaceAll('\n', '\nkeypadd: refused: ')}\n`);
+      stderr(`keypadd: refused: ${err.message.replaceAll('\n', '\nkeypadd: refused: ')}`);
     }
     return EXIT_REFUSED;
   }
   if (err instanceof ConfigError) {
-    process.stderr.write(`keypadd: ${err.message}\n`);
+    stderr(`keypadd: ${err.message}`);
     return EXIT_REFUSED;
   }
   if (err instanceof AlreadyRunningError) {
-    process.stderr.write(`keypadd: ${err.message}\n`);
+    stderr(`keypadd: ${err.message}`);
     return EXIT_FAILED;
   }
   if (err instanceof DaemonNotRunningError) {
-    process.stderr.write(`keypadd: ${err.message} (start it with: keypadd run --sim)\n`);
+    stderr(`keypadd: ${err.message} (start it with: keypadd run --sim)`);
     return EXIT_FAILED;
   }
   if (err instanceof ControlRefusedError) {
-    process.stderr.write(`keypadd: refused: ${err.message}\n`);
+    stderr(`keypadd: refused: ${err.message}`);
     return EXIT_REFUSED;
   }
   if (err instanceof HardwareConfigError) {
-    process.stderr.write(`keypadd: refused: ${err.message}\n`);
+    stderr(`keypadd: refused: ${err.message}`);
     return EXIT_REFUSED;
   }
   if (err instanceof GpioError) {
-    process.stderr.write(`keypadd: GPIO: ${err.message}\n`);
+    stderr(`keypadd: GPIO: ${err.message}`);
     return EXIT_FAILED;
   }
   if (/^SQLITE_READONLY/.test((err as { code?: string })?.code ?? '')) {
-    process.stderr.write('keypadd: the data dir is read-only (a file system that went read-only?): the change cannot be saved; see `keypadd doctor`\n');
+    stderr('keypadd: the data dir is read-only (a file system that went read-only?): the change cannot be saved; see `keypadd doctor`');
     return EXIT_FAILED;
   }
   if (err instanceof StorageError) {
-    process.stderr.write(`keypadd: ${err.message}\n`);
+    stderr(`keypadd: ${err.message}`);
     return EXIT_FAILED;
   }
-  process.stderr.write(`keypadd: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  stderr(`keypadd: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   return EXIT_FAILED;
 }

@@ -2,7 +2,7 @@
  * `keypadd doctor`: everything an installer should check, one line each, with the fix. Each check is independent:
  * one failing (a broken config) does not hide the others that can still run.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { fail, pass, warn, type Check } from './checks.js';
 import { freeSpaceCheck, modeChecks, ownershipCheck, storageChecks, withReadOnlyStore } from './doctor-storage.js';
@@ -23,6 +23,7 @@ export async function runChecks(config: Config, env: NodeJS.ProcessEnv = process
     freeSpaceCheck(config),
     ...gpio(config),
     ...serial(config),
+    serialModules(config),
     clock(config),
     await broker(config, env),
     await upstream(config, env),
@@ -60,6 +61,33 @@ function serial(config: Config): Check[] {
       return [fail(name, `no read/write permission on ${s.path}`, 'add the keypadd user to the dialout group')];
     }
   });
+}
+
+/** Written by install.sh: the USB serial drivers, loaded at boot by systemd-modules-load. */
+export const MODULES_LOAD_FILE = '/etc/modules-load.d/keypadd.conf';
+export const SERIAL_MODULES = ['usbserial', 'cdc_acm'];
+
+/**
+ * The unit's `DeviceAllow=char-ttyUSB` and `char-ttyACM` are resolved to device majors when the service starts. A
+ * USB serial adapter whose driver loads later (plugged in after boot) has no major yet then, and the service gets
+ * EPERM on it until it is restarted. Loading the drivers at boot, before the service starts, closes that gap.
+ */
+export function serialModules(config: Config, file = MODULES_LOAD_FILE): Check {
+  const name = 'serial modules';
+  if (!config.doors.some((d) => d.hardware?.serial)) return pass(name, 'no serial keypad configured');
+  let listed: string[] = [];
+  try {
+    listed = readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+  } catch {
+    // Missing: every module is missing.
+  }
+  const missing = SERIAL_MODULES.filter((m) => !listed.includes(m));
+  if (missing.length === 0) return pass(name, `${file} loads ${SERIAL_MODULES.join(', ')} at boot`);
+  return warn(
+    name,
+    `${file} does not load ${missing.join(', ')} at boot: a USB serial keypad whose driver loads after keypadd starts is refused (EPERM) until a restart`,
+    `printf '%s\\n' ${SERIAL_MODULES.join(' ')} > ${file}  (install.sh writes it)`,
+  );
 }
 
 function clock(config: Config): Check {

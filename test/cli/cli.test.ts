@@ -103,10 +103,10 @@ describe('keypadd CLI', () => {
     expect(r.stderr).toContain('or run the simulated door with --sim');
   });
 
-  it('exits 1 with the fix when the wired GPIO is not there', () => {
+  it('exits 78 (EX_CONFIG: no restart can fix it) with the fix when the wired GPIO is not there', () => {
     const k = cli('gpio: { sysfs_root: /nonexistent/gpio }\ndoors: [{ id: 1, name: Front, hardware: { relay: { pin: 17 } } }]\n');
     const r = k.run('run');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(78);
     expect(r.stderr).toContain('keypadd: GPIO: GPIO sysfs interface not found at /nonexistent/gpio');
   });
 

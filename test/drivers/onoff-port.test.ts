@@ -1,6 +1,7 @@
 /** The onoff adapter with onoff replaced: the numbers it exports and the errors it turns into fixes. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OnoffPort } from '../../src/drivers/gpio/onoff-port.js';
+import type { GpioError } from '../../src/drivers/gpio/port.js';
 import { FakeKernel } from '../helpers/fake-onoff.js';
 import { scratchDir } from '../helpers/scratch.js';
 import { PI_MODELS, writeSysfs } from '../helpers/sysfs.js';
@@ -31,6 +32,27 @@ describe('onoff adapter', () => {
     kernel.busy.add(530);
     expect(() => port.output(18, { name: 'door 1 LED', activeLow: false })).toThrow(/door 1 LED: GPIO 530 \(BCM 18\) is busy: another process or a kernel driver/);
     expect(() => port.output(19, { name: 'door 1 buzzer', activeLow: false })).toThrow(/door 1 buzzer: the kernel refused GPIO 531 \(BCM 19 \+ base 512\): check gpio.chip/);
+  });
+
+  it('marks what no restart can fix as permanent (the daemon exits 78), and a busy line as passing (exit 1)', () => {
+    const { kernel, port } = pi('pi4-kernel6.6', [529, 530]);
+    kernel.busy.add(530);
+    const thrown = (f: () => void) => {
+      try {
+        f();
+      } catch (err) {
+        return err as GpioError;
+      }
+      throw new Error('did not throw');
+    };
+    const busy = thrown(() => port.output(18, { name: 'led', activeLow: false }));
+    expect([busy.kind, busy.permanent]).toEqual(['busy', false]);
+    const refused = thrown(() => port.output(19, { name: 'buzzer', activeLow: false }));
+    expect([refused.kind, refused.permanent]).toEqual(['invalid_line', true]);
+    const range = thrown(() => port.output(60, { name: 'relay', activeLow: false }));
+    expect([range.kind, range.permanent]).toEqual(['invalid_line', true]);
+    const missing = thrown(() => new OnoffPort(kernel.gpioClass(), '/nonexistent/gpio', null));
+    expect([missing.kind, missing.permanent]).toEqual(['no_interface', true]);
   });
 
   it('releases inputs on close, and leaves outputs exported at the level last written (a relay stays locked)', () => {

@@ -9,7 +9,8 @@ import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { scratchDir } from './scratch.js';
 
-function haveCommand(cmd: string): boolean {
+/** Whether a command is on PATH. Only for helpers that print their own NOTICE and fail under CI (requireTool does both). */
+export function haveCommand(cmd: string): boolean {
   try {
     execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
     return true;

@@ -26,6 +26,9 @@ describe('systemd/install.sh', () => {
     expect(statSync(key).mode & 0o777).toBe(0o600);
     expect(readFileSync(key, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
     for (const c of ['mqtt-password', 'upstream-token']) expect(statSync(join(d.dir, 'etc/keypadd/credentials', c)).mode & 0o777).toBe(0o600);
+    // USB serial keypad drivers at boot (the unit's DeviceAllow= resolves device majors when it starts).
+    const modules = join(d.dir, 'etc/modules-load.d/keypadd.conf');
+    expect(readFileSync(modules, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['usbserial', 'cdc_acm']);
 
     // The installed app runs on its own modules, with the installed config and the credential key.
     const config = join(d.dir, 'etc/keypadd/config.yaml');
@@ -49,6 +52,7 @@ describe('systemd/install.sh', () => {
     expect(u.status).toBe(0);
     expect(existsSync(app)).toBe(false);
     expect(existsSync(join(d.dir, 'etc/systemd/system/keypadd.service'))).toBe(false);
+    expect(existsSync(modules)).toBe(false);
     expect(existsSync(config)).toBe(true);
     expect(existsSync(key)).toBe(true);
   }, 60_000);

@@ -1,9 +1,12 @@
 /** Operations from the shell: doctor, exit 78 on a bad config, SIGHUP and SIGUSR2 on a running daemon. */
-import { chownSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chownSync, closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, requireRoot } from '../helpers/broker.js';
-import { Cli } from '../helpers/cli.js';
+import { BIN, Cli, cleanEnv } from '../helpers/cli.js';
+import { configSchema } from '../../src/config/schema.js';
+import { serialModules } from '../../src/ops/doctor.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
 import { scratchDir } from '../helpers/scratch.js';
 import { PI_MODELS, writeSysfs } from '../helpers/sysfs.js';
@@ -61,6 +64,22 @@ describe('keypadd doctor', () => {
     expect(r.stdout).toMatch(/fix: chown --reference=/);
   });
 
+  it('warns, with the fix, when a serial keypad is configured and the USB serial drivers are not loaded at boot', () => {
+    const d = scratchDir('keypadd-modules-');
+    cleanups.push(d.remove);
+    const file = join(d.dir, 'keypadd.conf');
+    const serial = configSchema.parse({ doors: [{ id: 1, name: 'Front', hardware: { relay: { pin: 17 }, serial: { path: '/dev/keypad0' } } }] });
+    expect(serialModules(configSchema.parse({ doors: [{ id: 1, name: 'Front' }] }), file)).toMatchObject({ verdict: 'pass', detail: 'no serial keypad configured' });
+    const missing = serialModules(serial, file);
+    expect(missing.verdict).toBe('warn');
+    expect(missing.detail).toContain(`${file} does not load usbserial, cdc_acm at boot`);
+    expect(missing.fix).toBe(`printf '%s\\n' usbserial cdc_acm > ${file}  (install.sh writes it)`);
+    writeFileSync(file, '# a comment\nusbserial\n');
+    expect(serialModules(serial, file)).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('does not load cdc_acm at boot') });
+    writeFileSync(file, 'usbserial\ncdc_acm\n');
+    expect(serialModules(serial, file)).toEqual({ name: 'serial modules', verdict: 'pass', detail: `${file} loads usbserial, cdc_acm at boot` });
+  });
+
   it('reports an invalid config as a failure, with the settings named', () => {
     const r = cli(() => 'pin_policy: { min_length: 2 }\n').run('doctor');
     expect(r.status).toBe(1);
@@ -73,6 +92,33 @@ describe('the daemon as a service', () => {
     const r = cli(() => 'doors: []\n').run('run', '--sim');
     expect(r.status).toBe(78);
     expect(r.stderr).toContain('doors: at least one door is needed');
+  });
+
+  it('writes a fatal start error at priority err (<3> on every line) when stderr is the journal, and only then', () => {
+    const k = cli(() => 'pin_policy: { min_length: 2 }\ndoors: []\n');
+    const runWithStderrFile = (journalStream: (dev: number, ino: number) => string) => {
+      const path = join(k.dataDir, `stderr-${Math.random()}`);
+      const fd = openSync(path, 'w');
+      const st = fstatSync(fd);
+      const r = spawnSync(process.execPath, [BIN, '--data-dir', k.dataDir, 'run', '--sim'], {
+        stdio: ['ignore', 'ignore', fd],
+        env: cleanEnv({ KEYPADD_CONFIG: k.configFile, JOURNAL_STREAM: journalStream(st.dev, st.ino) }),
+      });
+      closeSync(fd);
+      return { status: r.status, lines: readFileSync(path, 'utf8').trimEnd().split('\n') };
+    };
+    // JOURNAL_STREAM names stderr (its device and inode): journald reads the prefix as the priority.
+    const journal = runWithStderrFile((dev, ino) => `${dev}:${ino}`);
+    expect(journal.status).toBe(78);
+    expect(journal.lines.length).toBeGreaterThanOrEqual(4); // the heading, one line per problem, the restart advice
+    for (const line of journal.lines) expect(line).toMatch(/^<3>/);
+    expect(journal.lines).toContain('<3>  pin_policy.min_length: Too small: expected number to be >=4');
+    expect(journal.lines.at(-1)).toBe('<3>keypadd: systemd will not restart keypadd for this (exit 78): fix it, then run  systemctl restart keypadd');
+    // Inherited by a terminal (a shell started from a unit): plain text, and no systemd advice.
+    const terminal = runWithStderrFile(() => '1:1');
+    expect(terminal.status).toBe(78);
+    expect(terminal.lines[0]).toMatch(/^keypadd: invalid configuration/);
+    expect(terminal.lines.some((l) => l.startsWith('<') || l.includes('systemd will not restart'))).toBe(false);
   });
 
   it('survives SIGHUP (saying a restart applies config) and toggles debug logging on SIGUSR2', async () => {

@@ -32,6 +32,8 @@ describe('systemd/keypadd.service', () => {
     'PrivateTmp=yes',
     'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6',
     'SystemCallFilter=@system-service',
+    'SystemCallFilter=setpriority\n',
+    'PrivateMounts=yes',
     'CapabilityBoundingSet=\n',
     'SyslogIdentifier=keypadd',
   ])('has %j', (line) => {
@@ -42,6 +44,11 @@ describe('systemd/keypadd.service', () => {
     expect(text).not.toMatch(/^PrivateDevices=yes/m);
     expect(text).not.toMatch(/^ProtectKernelTunables=yes/m);
     expect(text).toMatch(/^DeviceAllow=char-ttyUSB rw/m);
+  });
+
+  it('does not hold the door back at boot for the network or time sync', () => {
+    const directives = text.split('\n').filter((l) => !l.startsWith('#'));
+    expect(directives.filter((l) => /network-online\.target|time-sync\.target|network\.target/.test(l))).toEqual([]);
   });
 
   it('comments every hardening line with why it is safe', () => {

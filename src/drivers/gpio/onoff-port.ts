@@ -90,7 +90,7 @@ export class OnoffPort implements GpioPort {
   }
 
   private claim(bcm: number, opts: LineOptions, make: () => OnoffGpio): OnoffGpio {
-    if (this.lines.has(bcm)) throw new GpioError(`${opts.name}: BCM ${bcm} is already used by another line in the configuration`);
+    if (this.lines.has(bcm)) throw new GpioError(`${opts.name}: BCM ${bcm} is already used by another line in the configuration`, 'invalid_line');
     try {
       const g = make();
       this.lines.set(bcm, g);
@@ -108,11 +108,11 @@ export function explain(err: NodeJS.ErrnoException, bcm: number, name: string, c
   switch (err.code) {
     case 'EACCES':
     case 'EPERM':
-      return new GpioError(`${name}: permission denied on GPIO ${n} (BCM ${bcm}): add the keypadd user to the gpio group`);
+      return new GpioError(`${name}: permission denied on GPIO ${n} (BCM ${bcm}): add the keypadd user to the gpio group`, 'permission');
     case 'EBUSY':
-      return new GpioError(`${name}: GPIO ${n} (BCM ${bcm}) is busy: another process or a kernel driver (dtoverlay, w1, spi, i2c) holds it; free it or use another pin`);
+      return new GpioError(`${name}: GPIO ${n} (BCM ${bcm}) is busy: another process or a kernel driver (dtoverlay, w1, spi, i2c) holds it; free it or use another pin`, 'busy');
     case 'EINVAL':
-      return new GpioError(`${name}: the kernel refused GPIO ${n} (BCM ${bcm} + base ${chip.base}): check gpio.chip and the pin number`);
+      return new GpioError(`${name}: the kernel refused GPIO ${n} (BCM ${bcm} + base ${chip.base}): check gpio.chip and the pin number`, 'invalid_line');
     case 'ENOENT':
       return new GpioError(`${name}: GPIO ${n} did not appear in sysfs after export: is the GPIO sysfs interface enabled?`);
     default:

@@ -34,8 +34,29 @@ export interface GpioPort {
   close(): void;
 }
 
+/**
+ * What went wrong, to branch on. `no_interface` (no GPIO sysfs, no matching controller) and `invalid_line` (a pin out
+ * of range, one the kernel refuses with EINVAL, one used twice) need the admin: no restart can fix them, so the daemon
+ * exits 78 (EX_CONFIG) and systemd leaves it stopped. `permission` (EACCES on export: udev may not have given the gpio
+ * group the files yet at boot), `busy` (EBUSY: the previous keypadd may still be releasing the line, as well as a
+ * kernel driver holding it) and `io` can pass, so they exit 1 and the unit's restart limit decides.
+ */
+export type GpioErrorKind = 'no_interface' | 'invalid_line' | 'permission' | 'busy' | 'io';
+
 export class GpioError extends Error {
   override name = 'GpioError';
+
+  constructor(
+    message: string,
+    readonly kind: GpioErrorKind = 'io',
+  ) {
+    super(message);
+  }
+
+  /** True when a restart cannot help (see GpioErrorKind). */
+  get permanent(): boolean {
+    return this.kind === 'no_interface' || this.kind === 'invalid_line';
+  }
 }
 
 /**

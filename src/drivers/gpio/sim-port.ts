@@ -88,8 +88,8 @@ export class SimGpioPort implements GpioPort {
   }
 
   private claim(bcm: number, opts: LineOptions, output: boolean, physical: 0 | 1): SimLine {
-    if (bcm < 0 || bcm > 27 || !Number.isInteger(bcm)) throw new GpioError(`${opts.name}: BCM ${bcm} is out of range (0-27)`);
-    if (this.lines.has(bcm)) throw new GpioError(`${opts.name}: BCM ${bcm} is already used by another line in the configuration`);
+    if (bcm < 0 || bcm > 27 || !Number.isInteger(bcm)) throw new GpioError(`${opts.name}: BCM ${bcm} is out of range (0-27)`, 'invalid_line');
+    if (this.lines.has(bcm)) throw new GpioError(`${opts.name}: BCM ${bcm} is already used by another line in the configuration`, 'invalid_line');
     const line: SimLine = { opts, physical, output, edges: new Listeners(), writes: [] };
     this.lines.set(bcm, line);
     return line;

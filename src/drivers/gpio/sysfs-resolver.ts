@@ -22,6 +22,7 @@ export function listChips(sysfsRoot: string): GpioChip[] {
     throw new GpioError(
       `GPIO sysfs interface not found at ${sysfsRoot}: keypadd drives GPIO through sysfs (onoff); use a Raspberry Pi OS ` +
         `kernel with CONFIG_GPIO_SYSFS (the default), or check that /sys is mounted`,
+      'no_interface',
     );
   }
   return readdirSync(sysfsRoot)
@@ -46,6 +47,7 @@ export function findChip(sysfsRoot: string, chip: string | number | null): GpioC
       chip === null
         ? `no Raspberry Pi GPIO controller (${PI_CHIP_LABELS.join(', ')}) under ${sysfsRoot}; chips seen: ${seen}. Set gpio.chip to one of them`
         : `gpio.chip ${JSON.stringify(chip)} matches no GPIO controller under ${sysfsRoot}; chips seen: ${seen}`,
+      'no_interface',
     );
   }
   return found;
@@ -63,7 +65,7 @@ export function resolveLine(
   access: (path: string, mode: number) => void = accessSync,
 ): number {
   if (!Number.isInteger(bcm) || bcm < 0 || bcm >= chip.ngpio) {
-    throw new GpioError(`${name}: BCM ${bcm} is out of range for ${chip.label} (0-${chip.ngpio - 1})`);
+    throw new GpioError(`${name}: BCM ${bcm} is out of range for ${chip.label} (0-${chip.ngpio - 1})`, 'invalid_line');
   }
   try {
     access(join(sysfsRoot, 'export'), constants.W_OK);
@@ -71,6 +73,7 @@ export function resolveLine(
     throw new GpioError(
       `${name}: permission denied on ${join(sysfsRoot, 'export')}: run keypadd as a member of the gpio group ` +
         `(usermod -aG gpio keypadd; the systemd unit sets SupplementaryGroups=gpio)`,
+      'permission',
     );
   }
   return chip.base + bcm;
