@@ -138,7 +138,7 @@ export class Daemon {
     this.mqtt.start();
     this.sync?.start();
     if (config.api.enabled) {
-      this.api = new ApiHost(config, new Map([...this.doors].map(([id, d]) => [id, d.controller])), log.child('api'));
+      this.api = new ApiHost(config, new Map([...this.doors].map(([id, d]) => [id, d.controller])), log.child('api'), writer);
       this.api.start();
     }
     this.control = new ControlServer(config.data_dir, (req) => this.request(req), log.child('control'));

@@ -6,6 +6,7 @@ import { SupervisedWorker } from '../worker-threads.js';
 import type { Config } from '../config/schema.js';
 import type { DoorController } from '../door/door-controller.js';
 import type { Logger } from '../log.js';
+import type { EventSink } from '../storage/event-writer.js';
 import type { ChannelRequest, FromApi, ToApi } from './protocol.js';
 
 const WORKER = new URL('../../dist/api/api-worker.js', import.meta.url);
@@ -19,6 +20,7 @@ export class ApiHost {
     private readonly config: Config,
     private readonly doors: Map<number, DoorController>,
     private readonly log: Logger,
+    private readonly events: EventSink,
   ) {
     this.worker = new SupervisedWorker({
       url: WORKER,
@@ -52,6 +54,10 @@ export class ApiHost {
         // The door works without its API: say why and carry on.
         this.error = m.message;
         return this.log.error(`API off: ${m.message}`);
+      case 'event':
+        this.events.record(m.event);
+        void this.events.whenStored().then((stored) => this.worker.post({ type: 'event_stored', id: m.id, stored }));
+        return;
       case 'channel': {
         let reply: ToApi;
         try {

@@ -15,8 +15,10 @@ import { TokenRepo, type TokenRow } from '../storage/token-repo.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { fromRefusal, HttpError, httpError, readJson, sendJson } from './http.js';
 import { notFoundRoute, ROUTES, type ChannelCall } from './routes.js';
+import { PinProbeGuard } from './pin-probe-guard.js';
 import { hasScope } from './scopes.js';
 import type { FromApi, ToApi } from './protocol.js';
+import type { NewEvent } from '../storage/event-repo.js';
 
 
 lowerThreadPriority(10);
@@ -62,8 +64,30 @@ const channels: ChannelCall = (call) =>
     send({ type: 'channel', id, call });
   });
 
+// ---- events of the API's own, stored by the daemon's writer ----
+const pinProbes = new PinProbeGuard();
+const storing = new Map<number, (stored: boolean) => void>();
+/** Resolves once the writer has the event on disk; false after 2 s (a stalled disk must not hang a request). */
+function record(event: NewEvent): Promise<boolean> {
+  const id = nextCall++;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      storing.delete(id);
+      resolve(false);
+    }, 2000);
+    storing.set(id, (stored) => {
+      clearTimeout(timer);
+      resolve(stored);
+    });
+    send({ type: 'event', id, event });
+  });
+}
+
 port.on('message', (m: ToApi) => {
-  if (m.type === 'channel_result') {
+  if (m.type === 'event_stored') {
+    storing.get(m.id)?.(m.stored);
+    storing.delete(m.id);
+  } else if (m.type === 'channel_result') {
     const p = pending.get(m.id);
     pending.delete(m.id);
     if (m.ok) p?.resolve(m.result);
@@ -109,12 +133,16 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const raw = hit.m!.slice(1);
   const answer = await hit.r.handler({
     admin,
+    tokenId: token.id,
     tokenName: token.name,
     query: url.searchParams,
     params: raw.map(Number),
     rawParams: raw,
     body: () => readJson(req),
     channels,
+    pinProbes,
+    record,
+    log,
   });
   sendJson(res, answer.status, answer.body, answer.headers);
 }
@@ -128,7 +156,8 @@ function onRequest(req: IncomingMessage, res: ServerResponse): void {
       log('error', `${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       e = httpError(500, 'internal_error', 'the controller failed to answer; see its log');
     }
-    if (!res.headersSent) sendJson(res, e.status, e.body, e.status === 429 ? { 'Retry-After': '60' } : {});
+    const retryIn = (e.body as { retry_in?: unknown } | null)?.retry_in;
+    if (!res.headersSent) sendJson(res, e.status, e.body, e.status === 429 ? { 'Retry-After': String(typeof retryIn === 'number' ? retryIn : 60) } : {});
     else res.end();
   });
 }

@@ -1,13 +1,18 @@
 /** Messages between the daemon and the API worker. */
+import type { NewEvent } from '../storage/event-repo.js';
+
 export type ChannelRequest = { op: 'list' } | { op: 'get'; id: number } | { op: 'admit' | 'unlock' | 'normal'; id: number; source: string };
 
 export type FromApi =
   | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string }
   | { type: 'listening'; url: string }
   | { type: 'failed'; message: string }
-  | { type: 'channel'; id: number; call: ChannelRequest };
+  | { type: 'channel'; id: number; call: ChannelRequest }
+  /** An event of the API's own (a PIN probe), stored through the daemon's writer; answered with `event_stored`. */
+  | { type: 'event'; id: number; event: NewEvent };
 
 export type ToApi =
   | { type: 'channel_result'; id: number; ok: true; result: unknown }
   | { type: 'channel_result'; id: number; ok: false; status: number; body: unknown }
+  | { type: 'event_stored'; id: number; stored: boolean }
   | { type: 'stop' };

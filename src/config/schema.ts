@@ -23,6 +23,10 @@ const sitePinPolicy = z
     weak_pins: weakPins()
       .default('warn')
       .describe('What to do with a weak custom PIN (1234, 0000, years, common PINs): warn, or reject it.'),
+    custom: z
+      .enum(['allow', 'refuse'])
+      .default('allow')
+      .describe('Whether an admin may choose a PIN (allow), or every PIN is generated (refuse), wherever a PIN is made (CLI, API).'),
     storage: z
       .enum(['digest', 'plaintext'])
       .default('digest')
