@@ -1,6 +1,11 @@
 /** The schema of one door: its PIN policy overrides, behaviour, and hardware wiring (part of the one config schema). */
 import { z } from 'zod';
 import { PIN_MAX_DIGITS, PIN_MIN_DIGITS } from '../core/pin-rules.js';
+import { controlCharProblem } from '../core/text.js';
+
+/** Names from the config reach log lines and events too (core/text.ts). */
+export const noControl = (v: string) => controlCharProblem(v) === null;
+export const controlText = controlCharProblem('\n')!;
 
 export const pinLength = () => z.int().min(PIN_MIN_DIGITS).max(PIN_MAX_DIGITS);
 export const weakPins = () => z.enum(['warn', 'reject']);
@@ -87,7 +92,7 @@ function compiles(pattern: string): boolean {
 export const door = z.strictObject({
   hardware: hardware.optional(),
   id: z.int().min(1).describe('Door number, used as the DoorFlow channel id (a positive integer).'),
-  name: z.string().trim().min(1).max(64).describe('Door name shown in events ("Front Door").'),
+  name: z.string().trim().min(1).max(64).refine(noControl, controlText).describe('Door name shown in events ("Front Door").'),
   pin_policy: doorPinPolicy.optional(),
   mode: z
     .enum(['pin', 'card', 'card_or_pin', 'card_and_pin'])

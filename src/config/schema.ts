@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { isValidTimeZone, systemTimeZone } from '../core/site-time.js';
-import { door, pinLength, seconds, weakPins, wiredLines } from './door-schema.js';
+import { controlText, door, noControl, pinLength, seconds, weakPins, wiredLines } from './door-schema.js';
 import { syncSchema } from './sync-schema.js';
 import { lockoutSchema } from './lockout-schema.js';
 
@@ -42,7 +42,7 @@ export const configSchema = z
   .strictObject({
     site: z
       .strictObject({
-        name: z.string().trim().min(1).default('keypadd').describe('Site (account) name.'),
+        name: z.string().trim().min(1).refine(noControl, controlText).default('keypadd').describe('Site (account) name.'),
         time_zone: z
           .string()
           .default(systemTimeZone)
