@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { isValidTimeZone, systemTimeZone } from '../core/site-time.js';
 import { controlText, door, noControl, pinLength, seconds, weakPins, wiredLines } from './door-schema.js';
 import { syncSchema } from './sync-schema.js';
+import { topicPrefixProblem } from '../core/topic-rules.js';
 import { lockoutSchema } from './lockout-schema.js';
 
 /** The hostname, cut to what a topic level may safely hold. */
@@ -101,7 +102,7 @@ export const configSchema = z
           .describe('Broker URL (mqtt://host:1883 or mqtts://host:8883). Null: MQTT off, events stay local.'),
         base_topic: z
           .string()
-          .regex(/^[^#+\s]+$/, 'must not contain #, + or spaces')
+          .refine((v) => topicPrefixProblem(v) === null, { error: (i) => topicPrefixProblem(String(i.input))! })
           .default('keypadd')
           .describe('First level of every keypadd topic.'),
         node_id: z
@@ -121,9 +122,24 @@ export const configSchema = z
         key_file: z.string().min(1).nullable().default(null).describe('Client private key (PEM).'),
         keepalive_s: z.int().min(5).max(3600).default(30).describe('MQTT keepalive.'),
         reconnect_max_s: seconds().default(30).describe('Longest wait between reconnect attempts (backoff doubles from 1 s, with jitter).'),
-        commands: z.boolean().default(false).describe('Accept commands on <base>/<node>/<door>/set (unlock, lock, lockout_reset, sync_now).'),
+        commands: z.boolean().default(false).describe('Accept commands on <base>/<node>/<door>/set (unlock, lock, lockout_reset, sync_now); off: not even subscribed.'),
+        command_auth: z
+          .enum(['none', 'hmac'])
+          .default('none')
+          .describe('hmac: obey only commands signed with HMAC-SHA256 under the command key, with a fresh ts; none: the broker ACL alone decides who commands.'),
+        command_key_file: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('File holding the shared command key (else $CREDENTIALS_DIRECTORY/mqtt-command-key); at least 16 bytes.'),
+        command_max_age_s: z.int().min(1).max(300).default(30).describe('Largest difference between a signed command\'s ts and this controller\'s clock.'),
         homeassistant: z.boolean().default(false).describe('Publish Home Assistant discovery.'),
-        discovery_prefix: z.string().min(1).default('homeassistant').describe('Home Assistant discovery prefix.'),
+        discovery_prefix: z
+          .string()
+          .refine((v) => topicPrefixProblem(v) === null, { error: (i) => topicPrefixProblem(String(i.input))! })
+          .default('homeassistant')
+          .describe('Home Assistant discovery prefix.'),
       })
       .prefault({})
       .describe('Publishing events over MQTT.'),
