@@ -8,6 +8,7 @@ import type { DoorController } from '../door/door-controller.js';
 import type { Logger } from '../log.js';
 import type { EventSink } from '../storage/event-writer.js';
 import type { ChannelRequest, FromApi, ToApi } from './protocol.js';
+import { apiExposure } from './exposure.js';
 
 const WORKER = new URL('../../dist/api/api-worker.js', import.meta.url);
 
@@ -49,7 +50,9 @@ export class ApiHost {
         return this.log[m.level](m.message);
       case 'listening':
         this.url = m.url;
-        return this.log.info(`API listening on ${m.url}/api/3`);
+        this.log.info(`API listening on ${m.url}/api/3`);
+        if (apiExposure(this.config)) this.log.warn(`${apiExposure(this.config)!}; set api.cert_file and api.key_file, or listen on 127.0.0.1`);
+        return;
       case 'failed':
         // The door works without its API: say why and carry on.
         this.error = m.message;

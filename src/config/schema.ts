@@ -121,7 +121,7 @@ export const configSchema = z
         cert_file: z.string().min(1).nullable().default(null).describe('Client certificate (PEM), for brokers that require one.'),
         key_file: z.string().min(1).nullable().default(null).describe('Client private key (PEM).'),
         keepalive_s: z.int().min(5).max(3600).default(30).describe('MQTT keepalive.'),
-        reconnect_max_s: seconds().default(30).describe('Longest wait between reconnect attempts (backoff doubles from 1 s, with jitter).'),
+        reconnect_max_s: seconds(1, 3600).default(30).describe('Longest wait between reconnect attempts (backoff doubles from 1 s, with jitter).'),
         commands: z.boolean().default(false).describe('Accept commands on <base>/<node>/<door>/set (unlock, lock, lockout_reset, sync_now); off: not even subscribed.'),
         command_auth: z
           .enum(['none', 'hmac'])
@@ -149,6 +149,7 @@ export const configSchema = z
         listen: z
           .string()
           .regex(/^([^:\s]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8425')
+          .refine((v) => Number(/:(\d+)$/.exec(v)?.[1]) >= 1 && Number(/:(\d+)$/.exec(v)?.[1]) <= 65_535, 'the port must be 1-65535')
           .default('127.0.0.1:8425')
           .describe('Address and port; 0.0.0.0:8425 for the LAN (use TLS then).'),
         cert_file: z.string().min(1).nullable().default(null).describe('TLS certificate (PEM): serve https.'),
@@ -158,8 +159,8 @@ export const configSchema = z
       .describe('The local management API.'),
     events: z
       .strictObject({
-        retention_days: z.int().min(1).default(90).describe('Published events older than this are pruned (with MQTT off: all events older).'),
-        backlog_alarm: z.int().min(1).default(100_000).describe('Unpublished events past which outbox_backlog_alarm is raised (they are never pruned).'),
+        retention_days: z.int().min(1).max(3650).default(90).describe('Published events older than this are pruned (with MQTT off: all events older).'),
+        backlog_alarm: z.int().min(1).max(100_000_000).default(100_000).describe('Unpublished events past which outbox_backlog_alarm is raised (they are never pruned).'),
       })
       .prefault({})
       .describe('The event history and MQTT outbox.'),
@@ -167,7 +168,7 @@ export const configSchema = z
     gpio: z
       .strictObject({
         chip: z
-          .union([z.string().min(1), z.int().min(0)])
+          .union([z.string().min(1), z.int().min(0).max(100_000)])
           .nullable()
           .default(null)
           .describe('GPIO controller by sysfs label or base, when auto-detection (pinctrl-bcm2835/2711/rp1) does not fit.'),

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { wiredLines } from '../config/door-schema.js';
 import { densityLimit } from '../core/pin-rules.js';
 import { connectionSettings } from '../mqtt/connection.js';
+import { apiExposure } from '../api/exposure.js';
 import { findChip, resolveLine } from '../drivers/gpio/sysfs-resolver.js';
 import { openStore } from '../storage/store.js';
 import { CredentialRepo } from '../storage/credential-repo.js';
@@ -28,7 +29,14 @@ const warn = (name: string, detail: string, fix: string): Check => ({ name, verd
 const fail = (name: string, detail: string, fix: string): Check => ({ name, verdict: 'fail', detail, fix });
 
 export async function runChecks(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Check[]> {
-  return [ownership(config), storage(config, env), freeSpace(config), ...gpio(config), ...serial(config), clock(config), await broker(config, env), await upstream(config, env)].flat();
+  return [ownership(config), storage(config, env), freeSpace(config), ...gpio(config), ...serial(config), clock(config), api(config), await broker(config, env), await upstream(config, env)].flat();
+}
+
+function api(config: Config): Check {
+  if (!config.api.enabled) return pass('API', 'off (api.enabled: false)');
+  const exposed = apiExposure(config);
+  if (exposed) return warn('API', exposed, 'set api.cert_file and api.key_file (https), or api.listen: 127.0.0.1:8425 behind a TLS proxy');
+  return pass('API', config.api.cert_file ? `https on ${config.api.listen}` : `on ${config.api.listen}, this machine only`);
 }
 
 function storage(config: Config, env: NodeJS.ProcessEnv): Check[] {
