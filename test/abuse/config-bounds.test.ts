@@ -61,8 +61,11 @@ describe('configuration that cannot disable protection by accident', () => {
   });
 
   it('gives every number setting a minimum and a maximum, and every duration a maximum a Node timer can hold', () => {
-    for (const s of listSettings(configSchema).filter((x) => x.range)) {
+    const numbers = listSettings(configSchema).filter((x) => /^(number|integer)/.test(x.kind));
+    expect(numbers.length).toBeGreaterThan(40);
+    for (const s of numbers) {
       const name = s.path.join('.');
+      expect(s.range, name).toBeDefined();
       expect(Number.isFinite(s.range!.min), `${name} min`).toBe(true);
       expect(s.range!.max < Number.MAX_SAFE_INTEGER, `${name} max`).toBe(true);
       const unit = UNIT_MS.find(([re]) => re.test(name))?.[1];
