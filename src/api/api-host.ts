@@ -58,9 +58,7 @@ export class ApiHost {
         this.error = m.message;
         return this.log.error(`API off: ${m.message}`);
       case 'event':
-        this.events.record(m.event);
-        void this.events.whenStored().then((stored) => this.worker.post({ type: 'event_stored', id: m.id, stored }));
-        return;
+        return this.events.record(m.event);
       case 'channel': {
         let reply: ToApi;
         try {

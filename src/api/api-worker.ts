@@ -47,28 +47,10 @@ const channels: ChannelCall = (call) =>
 
 // ---- events of the API's own, stored by the daemon's writer ----
 const pinProbes = new PinProbeGuard();
-const storing = new Map<number, (stored: boolean) => void>();
-/** Resolves once the writer has the event on disk; false after 2 s (a stalled disk must not hang a request). */
-function record(event: NewEvent): Promise<boolean> {
-  const id = nextCall++;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      storing.delete(id);
-      resolve(false);
-    }, 2000);
-    storing.set(id, (stored) => {
-      clearTimeout(timer);
-      resolve(stored);
-    });
-    send({ type: 'event', id, event });
-  });
-}
+const record = (event: NewEvent) => send({ type: 'event', event });
 
 port.on('message', (m: ToApi) => {
-  if (m.type === 'event_stored') {
-    storing.get(m.id)?.(m.stored);
-    storing.delete(m.id);
-  } else if (m.type === 'channel_result') {
+  if (m.type === 'channel_result') {
     const p = pending.get(m.id);
     pending.delete(m.id);
     if (m.ok) p?.resolve(m.result);

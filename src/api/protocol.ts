@@ -8,11 +8,10 @@ export type FromApi =
   | { type: 'listening'; url: string }
   | { type: 'failed'; message: string }
   | { type: 'channel'; id: number; call: ChannelRequest }
-  /** An event of the API's own (a PIN probe), stored through the daemon's writer; answered with `event_stored`. */
-  | { type: 'event'; id: number; event: NewEvent };
+  /** An event of the API's own (a PIN probe), for the daemon's writer. */
+  | { type: 'event'; event: NewEvent };
 
 export type ToApi =
   | { type: 'channel_result'; id: number; ok: true; result: unknown }
   | { type: 'channel_result'; id: number; ok: false; status: number; body: unknown }
-  | { type: 'event_stored'; id: number; stored: boolean }
   | { type: 'stop' };

@@ -34,8 +34,8 @@ export interface RequestContext {
   channels: ChannelCall;
   /** Custom PINs refused as in use, per token (the worker's one guard). */
   pinProbes: PinProbeGuard;
-  /** Stores an event through the daemon's writer; resolves once it is durable (false: it could not be, in time). */
-  record: (event: NewEvent) => Promise<boolean>;
+  /** Hands an event to the daemon's writer; returns at once (the writer keeps it until it is stored). */
+  record: (event: NewEvent) => void;
   log: (level: 'error' | 'warn' | 'info', message: string) => void;
 }
 

@@ -81,6 +81,8 @@ export class MqttBridge {
       (summary) => this.refused(summary),
     );
     this.publisher.start();
+    // Clock trust at once, not in 2 s: a signed command's time is checked only on a trusted clock.
+    this.publishStatus();
     for (const id of this.d.doors.keys()) this.publishState(id);
     this.refresh = setInterval(() => {
       for (const id of this.d.doors.keys()) this.publishState(id);

@@ -15,6 +15,7 @@ import { CommandIntake } from './command-intake.js';
 import type { ConnectionSettings } from './connection.js';
 import { discoveryMessages } from './discovery.js';
 import type { DoorState, FromPublisher, ToPublisher, StatusExtras } from './protocol.js';
+import { StateGuard } from './state-guard.js';
 import { topicProblem, topics } from './topics.js';
 
 export interface PublisherData {
@@ -61,7 +62,8 @@ let drainQueued = false;
 let cursorTimer: NodeJS.Timeout | undefined;
 let reconnectMs = 1000;
 let alarmed = false;
-let status: StatusExtras = { clock_trusted: true, last_sync: null, sync: null };
+// Untrusted until the daemon says otherwise (its first status arrives at once): signed commands fail closed.
+let status: StatusExtras = { clock_trusted: false, last_sync: null, sync: null };
 const states = new Map<number, string>();
 const publishedStates = new Map<number, string>();
 
@@ -162,17 +164,9 @@ client.on('message', (topic, payload, packet) => {
   if (stateDoor !== null) stateSeen(stateDoor, payload);
 });
 
-/**
- * A state message on a door's own topic that is not the state last published is someone else's (a forged
- * "unlocked", or a stale one): publish ours again at once, at most once a second per door, and say so.
- */
-const lastForgery = new Map<number, number>();
+const stateGuard = new StateGuard();
 function stateSeen(doorId: number, payload: Buffer): void {
-  const ours = publishedStates.get(doorId);
-  if (ours === undefined || payload.toString() === ours) return;
-  const now = performance.now();
-  if (now - (lastForgery.get(doorId) ?? -Infinity) < 1000) return;
-  lastForgery.set(doorId, now);
+  if (!stateGuard.overwrite(doorId, payload.toString(), publishedStates.get(doorId))) return;
   log('warn', `door ${doorId}: someone else wrote its retained state topic; publishing the real state again (protect it with a broker ACL)`);
   publishedStates.delete(doorId);
   publishState(doorId);

@@ -78,7 +78,7 @@ describe('API PIN oracles', () => {
       clash.push(refused.ms);
       fresh.push(created.ms);
     }
-    // A refusal is stored as an event before it is answered, so both wait for one commit.
+    // Neither answer waits for more than the other: a refusal is recorded without waiting for its commit.
     expect(median(clash) / median(fresh)).toBeGreaterThan(0.5);
     expect(median(clash) / median(fresh)).toBeLessThan(2);
   }, 60_000);
