@@ -149,7 +149,8 @@ export const configSchema = z
         listen: z
           .string()
           .regex(/^([^:\s]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8425')
-          .refine((v) => Number(/:(\d+)$/.exec(v)?.[1]) >= 1 && Number(/:(\d+)$/.exec(v)?.[1]) <= 65_535, 'the port must be 1-65535')
+          // Port 0 lets the kernel pick a free one (the start log names it).
+          .refine((v) => Number(/:(\d+)$/.exec(v)?.[1]) <= 65_535, 'the port must be 0-65535')
           .default('127.0.0.1:8425')
           .describe('Address and port; 0.0.0.0:8425 for the LAN (use TLS then).'),
         cert_file: z.string().min(1).nullable().default(null).describe('TLS certificate (PEM): serve https.'),

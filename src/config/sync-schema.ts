@@ -35,14 +35,14 @@ export const syncSchema = z
       .default(null)
       .describe('File holding the upstream bearer token, for the CLI ($CREDENTIALS_DIRECTORY/upstream-token wins under systemd). Never put the token in this file.'),
     interval_s: z.int().min(10).max(86_400).default(300).describe('Seconds between pulls (a failed pull is retried sooner, backing off up to this).'),
-    full_every_h: z.number().min(0.1).max(720).default(24).describe('Hours between full reconciles; pulls in between ask only for people changed since (since_utc).'),
+    full_every_h: z.number().positive().max(720).default(24).describe('Hours between full reconciles; pulls in between ask only for people changed since (since_utc).'),
     max_delete_fraction: z
       .number()
       .min(0)
       .max(1)
       .default(0.5)
       .describe('A pull that would remove more than this share of the synced people or credentials (and at least 10) is refused with an alarm.'),
-    max_age_h: z.number().min(0.1).max(720).default(24).describe('Hours without a successful pull that raise sync_stale.'),
+    max_age_h: z.number().positive().max(720).default(24).describe('Hours without a successful pull that raise sync_stale.'),
     timeout_s: z.number().min(1).max(300).default(30).describe('Time allowed for each upstream request.'),
     per_page: z.int().min(1).max(1000).default(500).describe('Records asked for per page.'),
     doors: z.array(doorMapping).default([]).describe('Which upstream channels, roles and groups give access to which local door.'),
