@@ -169,7 +169,7 @@ export class Daemon {
     this.mqtt.start();
     this.sync?.start();
     if (config.api.enabled) {
-      this.api = new ApiHost(config, new Map([...this.doors].map(([id, d]) => [id, d.controller])), log.child('api'), store.readonly);
+      this.api = new ApiHost(config, new Map([...this.doors].map(([id, d]) => [id, d.controller])), log.child('api'), writer, store.readonly);
       this.api.start();
     }
     // On a read-only data dir the control socket goes to the runtime dir, where the CLI looks next.

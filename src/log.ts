@@ -1,8 +1,10 @@
 /**
  * One logger for the daemon: a line per message on stderr (the journal adds the time), with a component name.
- * Callers never pass a PIN; values that could be secret are not logged at all.
+ * Callers never pass a PIN; values that could be secret are not logged at all. Control characters are escaped, so
+ * each message is one line whatever the names in it hold (a stack trace included).
  */
 import { write, writeSync } from 'node:fs';
+import { escapeControl } from './core/text.js';
 
 export type Level = 'error' | 'warn' | 'info' | 'debug';
 const ORDER: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
@@ -33,7 +35,8 @@ export function createLogger(
 
 function make(component: string, state: { level: Level }, sink: (line: string) => void, journal: boolean): Logger {
   const emit = (l: Level) => (msg: string) => {
-    if (ORDER[l] <= ORDER[state.level]) sink(`${journal ? PRIORITY[l] : ''}${l} ${component}: ${msg}`);
+    // Escaped: a name or label holding "\n<3>..." must not become a line of its own, at a priority of its choosing.
+    if (ORDER[l] <= ORDER[state.level]) sink(`${journal ? PRIORITY[l] : ''}${l} ${component}: ${escapeControl(msg)}`);
   };
   return {
     error: emit('error'),

@@ -4,21 +4,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cardNumberFromFacility, parseCardNumber } from '../core/card-number.js';
-import {
-  densityWarning,
-  generatePin,
-  generatedPinLength,
-  isGenerateRequest,
-  pinFormatError,
-  pinWeakness,
-  PinSpaceExhaustedError,
-} from '../core/pin-rules.js';
-import { doorPinRules, generatedLengthForAllDoors, sitePinRules } from '../config/policy.js';
+import { densityWarning } from '../core/pin-rules.js';
+import { sitePinRules } from '../config/policy.js';
 import { CARD_TYPE_ID, CredentialRepo, PIN_TYPE_ID, type CredentialRow } from '../storage/credential-repo.js';
 import { type AdminContext, nowIso, paging } from './context.js';
 import { truncateWal } from '../storage/store.js';
-import { RefusedError, invalid, notFound, refuseIfSynced } from './errors.js';
+import { RefusedError, inUse, invalid, notFound, refuseIfSynced } from './errors.js';
 import { getPersonRow } from './people.js';
+import { checkCustomPin, preparePin, type Prepared } from './pin-values.js';
 
 /** A credential as the DoorFlow API returns one. */
 export interface CredentialView {
@@ -128,72 +121,10 @@ export function cardValueFromFacility(facility: string, card: string): string {
   return r.number;
 }
 
-interface Prepared {
-  stored: string | null;
-  shown: string;
-  digest: string;
-  pinLength: number | null;
-  warnings: string[];
-}
-
-/** No value at all asks for a generated PIN, like asterisks do; an empty string is refused (the guide). */
-function preparePin(ctx: AdminContext, repo: CredentialRepo, value: string | null): Prepared {
-  const rules = sitePinRules(ctx.config);
-  const digestOf = (pin: string) => ctx.store.digest(pin);
-  const warnings: string[] = [];
-  let pin: string;
-  if (value === null || isGenerateRequest(value)) {
-    const rulesForAll = { ...rules, generated_length: generatedLengthForAllDoors(ctx.config) };
-    const length = generatedPinLength(value ?? '', rulesForAll);
-    try {
-      pin = generatePin(length, (p) => repo.byDigest(PIN_TYPE_ID, digestOf(p)) !== undefined);
-    } catch (err) {
-      if (err instanceof PinSpaceExhaustedError) throw invalid('value', err.message);
-      throw err;
-    }
-  } else {
-    const weakness = pinWeakness(value);
-    if (weakness) warnings.push(`weak PIN: it ${weakness}; a generated PIN ("******") is safer`);
-    if (repo.byDigest(PIN_TYPE_ID, digestOf(value))) throw invalid('value', 'is already in use');
-    pin = value;
-  }
-  warnings.push(...doorWarnings(ctx, pin));
-  return {
-    stored: ctx.config.pin_policy.storage === 'plaintext' ? pin : null,
-    shown: pin,
-    digest: digestOf(pin),
-    pinLength: pin.length,
-    warnings,
-  };
-}
-
-/** Format and weakness of a custom PIN under the site policy; a generate request passes. */
-function checkCustomPin(ctx: AdminContext, value: string | null): void {
-  if (value === null || isGenerateRequest(value)) return;
-  const rules = sitePinRules(ctx.config);
-  const format = pinFormatError(value, rules);
-  if (format) throw invalid('value', format);
-  const weakness = pinWeakness(value);
-  if (weakness && rules.weak_pins === 'reject') throw invalid('value', `is too easy to guess: it ${weakness}; use "******" to generate one`);
-}
-
 function checkCardNumber(value: string): string {
   const r = parseCardNumber(value.trim());
   if (!r.ok) throw invalid(r.field, r.message);
   return r.number;
-}
-
-/** A PIN is valid site-wide; a door with a narrower policy will refuse it, and the admin should know which. */
-function doorWarnings(ctx: AdminContext, pin: string): string[] {
-  const out: string[] = [];
-  for (const door of ctx.config.doors) {
-    if (!door.pin_policy) continue;
-    const rules = doorPinRules(ctx.config, door);
-    const name = `door ${door.id} (${door.name})`;
-    if (pinFormatError(pin, rules)) out.push(`${name} accepts only ${rules.min_length}-${rules.max_length} digit PINs; this PIN will not open it`);
-    else if (rules.weak_pins === 'reject' && pinWeakness(pin)) out.push(`${name} rejects weak PINs; this PIN will not open it`);
-  }
-  return out;
 }
 
 function prepareCard(ctx: AdminContext, repo: CredentialRepo, value: string): Prepared {
@@ -208,7 +139,7 @@ function insertUnique(repo: CredentialRepo, row: CredentialRow): void {
     repo.insert(row);
   } catch (err) {
     // The checks above ran under the write lock, so this is a last line of defence, not the normal path.
-    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw invalid('value', 'is already in use');
+    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw row.credential_type_id === PIN_TYPE_ID ? inUse('value') : invalid('value', 'is already in use');
     throw err;
   }
 }
@@ -241,17 +172,17 @@ export interface CredentialUpdate {
 }
 
 /**
- * Only `enabled` changes. A `value` is refused unless it is the value already held (a script that PUTs the whole
- * credential back), because a PIN or card number is never edited in place.
+ * Only `enabled` changes, because a PIN or card number is never edited in place. A card number given back as it is
+ * held passes (a script that PUTs the whole credential back; card numbers are listed anyway). A PIN value is refused
+ * without being compared: with digest storage, "same" against "different" would tell a token who holds which PIN.
  */
 export function updateCredential(ctx: AdminContext, id: string, change: CredentialUpdate, personId?: number): CredentialView {
   return ctx.store.db
     .transaction(() => {
       const row = getCredentialRow(ctx, id, personId);
       refuseIfSynced('credential', row);
-      if (change.value !== undefined && ctx.store.digest(normaliseValue(row, change.value)) !== row.digest) {
-        throw invalid('value', 'cannot be changed: delete it and create a new one');
-      }
+      const changed = (value: string) => row.credential_type_id === PIN_TYPE_ID || ctx.store.digest(normaliseValue(row, value)) !== row.digest;
+      if (change.value !== undefined && changed(change.value)) throw invalid('value', 'cannot be changed: delete it and create a new one');
       if (change.enabled !== undefined) new CredentialRepo(ctx.store.db).setEnabled(id, change.enabled, nowIso(ctx));
       return credentialView(getCredentialRow(ctx, id));
     })

@@ -2,7 +2,11 @@
  * Refusals of management requests, in the shape DoorFlow answers them: a field and the rule it broke.
  * The CLI exits 2 on these; the API maps them to 422 / 404 / 409. Messages never contain a PIN.
  */
-export type RefusalKind = 'validation' | 'not_found' | 'conflict';
+/**
+ * `in_use` is a validation refusal whose reason is that the value belongs to someone else: for a PIN under digest
+ * storage that answer is the only way to learn that a PIN exists, so the API counts and throttles these.
+ */
+export type RefusalKind = 'validation' | 'in_use' | 'not_found' | 'conflict';
 
 export class RefusedError extends Error {
   override name = 'RefusedError';
@@ -23,6 +27,10 @@ export class RefusedError extends Error {
 
 export function invalid(field: string, message: string): RefusedError {
   return new RefusedError('validation', { [field]: [message] });
+}
+
+export function inUse(field: string): RefusedError {
+  return new RefusedError('in_use', { [field]: ['is already in use'] });
 }
 
 export function notFound(field: string, message: string): RefusedError {

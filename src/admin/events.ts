@@ -19,7 +19,7 @@ export interface EventView {
   credential_type: string | null;
   reason: string | null;
   source: string | null;
-  /** Card number for card events (DoorFlow's field); never set for PINs. */
+  /** Card number of an unknown card (DoorFlow's field, for enrolment); null for a matched card and for PINs. */
   credentials_number: string | null;
   /** Whether the controller trusted its clock at the time (null: not a door event). */
   time_trusted: boolean | null;
@@ -34,6 +34,10 @@ export interface EventView {
 /** The event as the API and MQTT carry it; `doors` names the channel. */
 export function eventView(doors: readonly { id: number; name: string }[], e: EventRow): EventView {
   const detail = e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : null;
+  // A card number is shown for an unknown card only (enrolment needs it); a matched card's number is its holder's,
+  // whatever an older event stored. The door stores it only then too: this is the second line.
+  const cardNumber = e.reason === 'unknown_credential' && typeof detail?.card_number === 'string' ? detail.card_number : null;
+  if (detail && cardNumber === null) delete detail.card_number;
   return {
     id: e.id,
     event_id: e.id,
@@ -49,7 +53,7 @@ export function eventView(doors: readonly { id: number; name: string }[], e: Eve
     credential_type: e.credential_type,
     reason: e.reason,
     source: e.source,
-    credentials_number: typeof detail?.card_number === 'string' ? detail.card_number : null,
+    credentials_number: cardNumber,
     time_trusted: e.time_trusted === null ? null : e.time_trusted === 1,
     uid: e.uid,
     detail,

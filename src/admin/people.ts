@@ -6,6 +6,7 @@ import { type AdminContext, nowIso, paging } from './context.js';
 import { Problems, notFound, refuseIfSynced } from './errors.js';
 import { readTime } from './times.js';
 import { truncateWal } from '../storage/store.js';
+import { controlCharProblem } from '../core/text.js';
 
 export interface PersonInput {
   first_name?: string | undefined;
@@ -65,6 +66,8 @@ export function addPerson(ctx: AdminContext, input: PersonInput): PersonView {
   const last = checkName('last_name', input.last_name, problems);
   const email = input.email?.trim() || null;
   if (email !== null && !EMAIL.test(email)) problems.add('email', 'must be an email address (name@example.com)');
+  checkText('email', email, problems);
+  checkText('notes', input.notes, problems);
   const zone = ctx.config.site.time_zone;
   const validFrom = readTime('valid_from', input.valid_from, zone, problems);
   const validTo = readTime('valid_to', input.valid_to, zone, problems, 'end');
@@ -101,7 +104,14 @@ function checkName(field: string, value: string | undefined, problems: Problems)
   const v = value?.trim() ?? '';
   if (v === '') problems.add(field, 'must not be empty');
   else if (v.length > NAME_MAX) problems.add(field, `must be at most ${NAME_MAX} characters`);
+  checkText(field, v, problems);
   return v;
+}
+
+/** Names, emails and notes reach log lines and terminals: no control characters (core/text.ts says why). */
+function checkText(field: string, value: string | null | undefined, problems: Problems): void {
+  const problem = value ? controlCharProblem(value) : null;
+  if (problem) problems.add(field, problem);
 }
 
 /**
@@ -118,6 +128,8 @@ export function updatePerson(ctx: AdminContext, id: number, input: PersonInput &
       const first = input.first_name === undefined ? old.first_name : checkName('first_name', input.first_name, problems);
       const last = input.last_name === undefined ? old.last_name : checkName('last_name', input.last_name, problems);
       const email = input.email === undefined ? old.email : input.email?.trim() || null;
+      if (input.email !== undefined) checkText('email', email, problems);
+      if (input.notes !== undefined) checkText('notes', input.notes, problems);
       if (email !== null && email !== old.email) {
         if (!EMAIL.test(email)) problems.add('email', 'must be an email address (name@example.com)');
         else if (repo.byEmail(email)) problems.add('email', 'is already in use by another person');

@@ -4,6 +4,7 @@ import { RoleRepo, type RoleRow } from '../storage/role-repo.js';
 import { type AdminContext, nowIso } from './context.js';
 import { Problems, invalid, notFound, refuseIfSynced } from './errors.js';
 import { getPersonRow } from './people.js';
+import { controlCharProblem } from '../core/text.js';
 
 /** A role as the DoorFlow API lists one, with its schedule. */
 export interface RoleView {
@@ -37,6 +38,8 @@ export function addRole(ctx: AdminContext, input: { name?: string | undefined; d
   const problems = new Problems();
   const name = input.name?.trim() ?? '';
   if (name === '') problems.add('name', 'must not be empty');
+  const text = controlCharProblem(name);
+  if (text) problems.add('name', text);
   const known = new Set(ctx.config.doors.map((d) => d.id));
   const doors = [...new Set(input.doors ?? [])].sort((a, b) => a - b);
   for (const d of doors) if (!known.has(d)) problems.add('door', `door ${d} is not configured (doors: ${[...known].join(', ')})`);

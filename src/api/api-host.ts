@@ -6,7 +6,9 @@ import { SupervisedWorker } from '../worker-threads.js';
 import type { Config } from '../config/schema.js';
 import type { DoorController } from '../door/door-controller.js';
 import type { Logger } from '../log.js';
+import type { EventSink } from '../storage/event-writer.js';
 import type { ChannelRequest, FromApi, ToApi } from './protocol.js';
+import { apiExposure } from './exposure.js';
 
 const WORKER = new URL('../../dist/api/api-worker.js', import.meta.url);
 
@@ -19,6 +21,7 @@ export class ApiHost {
     private readonly config: Config,
     private readonly doors: Map<number, DoorController>,
     private readonly log: Logger,
+    private readonly events: EventSink,
     /** The data dir is read-only: the API answers reads, and refuses changes with 503. */
     readonly = false,
   ) {
@@ -49,11 +52,15 @@ export class ApiHost {
         return this.log[m.level](m.message);
       case 'listening':
         this.url = m.url;
-        return this.log.info(`API listening on ${m.url}/api/3`);
+        this.log.info(`API listening on ${m.url}/api/3`);
+        if (apiExposure(this.config)) this.log.warn(`${apiExposure(this.config)!}; set api.cert_file and api.key_file, or listen on 127.0.0.1`);
+        return;
       case 'failed':
         // The door works without its API: say why and carry on.
         this.error = m.message;
         return this.log.error(`API off: ${m.message}`);
+      case 'event':
+        return this.events.record(m.event);
       case 'channel': {
         let reply: ToApi;
         try {

@@ -16,8 +16,11 @@ import { TokenRepo, type TokenRow } from '../storage/token-repo.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { fromRefusal, HttpError, httpError, readJson, sendJson } from './http.js';
 import { notFoundRoute, ROUTES, type ChannelCall } from './routes.js';
+import { ADDRESS_THROTTLE, AddressThrottle, addressKey } from './address-throttle.js';
+import { PinProbeGuard } from './pin-probe-guard.js';
 import { hasScope } from './scopes.js';
 import type { FromApi, ToApi } from './protocol.js';
+import type { NewEvent } from '../storage/event-repo.js';
 
 
 lowerThreadPriority(10);
@@ -43,28 +46,8 @@ function storage(): { store: Store; admin: AdminContext; tokens: TokenRepo } {
   }
 }
 
-// ---- throttling of bad tokens, per remote address ----
-const FAIL_WINDOW_MS = 60_000;
-const MAX_FAILS = 10;
-const failures = new Map<string, { times: number[]; blockedUntil: number }>();
-
-function throttled(addr: string): number {
-  const f = failures.get(addr);
-  return f && f.blockedUntil > Date.now() ? Math.ceil((f.blockedUntil - Date.now()) / 1000) : 0;
-}
-
-function failed(addr: string): void {
-  const now = Date.now();
-  const f = failures.get(addr) ?? { times: [], blockedUntil: 0 };
-  f.times = [...f.times.filter((t) => now - t < FAIL_WINDOW_MS), now];
-  if (f.times.length >= MAX_FAILS) {
-    f.blockedUntil = now + FAIL_WINDOW_MS;
-    f.times = [];
-    log('warn', `${addr}: ${MAX_FAILS} bad tokens within a minute; refusing it for ${FAIL_WINDOW_MS / 1000} s`);
-  }
-  failures.set(addr, f);
-  if (failures.size > 10_000) failures.clear(); // bounded memory under a spray of addresses
-}
+// ---- throttling of bad tokens, per client address (a /64 for IPv6) ----
+const badTokens = new AddressThrottle();
 
 // ---- channel calls to the main thread ----
 let nextCall = 1;
@@ -75,6 +58,10 @@ const channels: ChannelCall = (call) =>
     pending.set(id, { resolve, reject });
     send({ type: 'channel', id, call });
   });
+
+// ---- events of the API's own, stored by the daemon's writer ----
+const pinProbes = new PinProbeGuard();
+const record = (event: NewEvent) => send({ type: 'event', event });
 
 port.on('message', (m: ToApi) => {
   if (m.type === 'channel_result') {
@@ -93,43 +80,51 @@ port.on('message', (m: ToApi) => {
 
 const lastTouched = new Map<number, number>();
 
-function authenticate(req: IncomingMessage, addr: string): TokenRow {
-  const wait = throttled(addr);
-  if (wait > 0) throw new HttpError(429, { error: 'too_many_requests', error_description: `too many bad tokens from ${addr}; retry in ${wait} s`, retry_in: wait });
+/** A good token always passes; a bad one from an address that sent too many is refused unseen (429). */
+function authenticate(req: IncomingMessage, client: string): TokenRow {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   const { tokens } = storage();
   const row = m ? tokens.find(m[1]!) : undefined;
   if (!row) {
-    failed(addr);
+    const wait = badTokens.blockedForS(client);
+    if (wait > 0) throw new HttpError(429, { error: 'too_many_requests', error_description: `too many bad tokens from ${client}; retry in ${wait} s`, retry_in: wait });
+    if (badTokens.failed(client).blockedNow) {
+      log('warn', `${client}: ${ADDRESS_THROTTLE.maxFailures} bad tokens within a minute; refusing its bad tokens for ${ADDRESS_THROTTLE.blockMs / 1000} s`);
+    }
     throw httpError(401, 'invalid_token', m ? 'the access token is not valid (unknown or revoked)' : 'send Authorization: Bearer <token>');
   }
   // last_used_at at most once a minute per token: a busy script must not turn every GET into a write.
-  if (!readonly && Date.now() - (lastTouched.get(row.id) ?? 0) > 60_000) {
-    lastTouched.set(row.id, Date.now());
+  const mono = performance.now();
+  if (!readonly && mono - (lastTouched.get(row.id) ?? -Infinity) > 60_000) {
+    lastTouched.set(row.id, mono);
     tokens.touch(row.id, toIsoSeconds(Date.now()));
   }
   return row;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const addr = req.socket.remoteAddress ?? 'unknown';
+  const client = addressKey(req.socket.remoteAddress ?? 'unknown');
   const url = new URL(req.url ?? '/', 'http://keypadd');
   const path = url.pathname;
   const matching = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m !== null);
   if (matching.length === 0) throw notFoundRoute(path);
   const hit = matching.find((x) => x.r.method === req.method);
   if (!hit) throw httpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path} (allowed: ${matching.map((x) => x.r.method).join(', ')})`);
-  const token = authenticate(req, addr);
+  const token = authenticate(req, client);
   if (hit.r.scope && !hasScope(token.scopes, hit.r.scope)) throw httpError(403, 'forbidden', `this token lacks the ${hit.r.scope} scope`);
   const raw = hit.m!.slice(1);
   const answer = await hit.r.handler({
     admin: storage().admin,
+    tokenId: token.id,
     tokenName: token.name,
     query: url.searchParams,
     params: raw.map(Number),
     rawParams: raw,
     body: () => readJson(req),
     channels,
+    pinProbes,
+    record,
+    log,
   });
   sendJson(res, answer.status, answer.body, answer.headers);
 }
@@ -145,7 +140,8 @@ function onRequest(req: IncomingMessage, res: ServerResponse): void {
       log('error', `${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       e = httpError(500, 'internal_error', 'the controller failed to answer; see its log');
     }
-    if (!res.headersSent) sendJson(res, e.status, e.body, e.status === 429 ? { 'Retry-After': '60' } : {});
+    const retryIn = (e.body as { retry_in?: unknown } | null)?.retry_in;
+    if (!res.headersSent) sendJson(res, e.status, e.body, e.status === 429 ? { 'Retry-After': String(typeof retryIn === 'number' ? retryIn : 60) } : {});
     else res.end();
   });
 }

@@ -1,11 +1,15 @@
 /** Messages between the daemon and the API worker. */
+import type { NewEvent } from '../storage/event-repo.js';
+
 export type ChannelRequest = { op: 'list' } | { op: 'get'; id: number } | { op: 'admit' | 'unlock' | 'normal'; id: number; source: string };
 
 export type FromApi =
   | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string }
   | { type: 'listening'; url: string }
   | { type: 'failed'; message: string }
-  | { type: 'channel'; id: number; call: ChannelRequest };
+  | { type: 'channel'; id: number; call: ChannelRequest }
+  /** An event of the API's own (a PIN probe), for the daemon's writer. */
+  | { type: 'event'; event: NewEvent };
 
 export type ToApi =
   | { type: 'channel_result'; id: number; ok: true; result: unknown }

@@ -2,7 +2,7 @@
  * The API's routes under /api/3, each with the scope it needs. Handlers call the same admin operations as the CLI,
  * so the rules (and the refusals) are the same; door status and remote unlock go to the daemon's main thread.
  */
-import { countCredentials, createCredential, CREDENTIAL_TYPES, deleteCredential, getCredentialRow, credentialView, listCredentials, updateCredential } from '../admin/credentials.js';
+import { countCredentials, CREDENTIAL_TYPES, deleteCredential, getCredentialRow, credentialView, listCredentials, updateCredential } from '../admin/credentials.js';
 import type { AdminContext } from '../admin/context.js';
 import { countEvents, getEvent, listEvents } from '../admin/events.js';
 import { invalid } from '../admin/errors.js';
@@ -12,8 +12,11 @@ import { listRoles } from '../admin/roles.js';
 import { Problems } from '../admin/errors.js';
 import { readTime } from '../admin/times.js';
 import { readSyncState } from '../sync/state.js';
-import { credentialBody, credentialUpdateBody, parseBody, personBody, reservationBody } from './bodies.js';
+import type { NewEvent } from '../storage/event-repo.js';
+import { credentialUpdateBody, parseBody, personBody, reservationBody } from './bodies.js';
+import { createCredentialRoute } from './credential-create.js';
 import { httpError, paging, pagingHeaders } from './http.js';
+import type { PinProbeGuard } from './pin-probe-guard.js';
 import type { Scope } from './scopes.js';
 
 export interface ChannelCall {
@@ -22,12 +25,18 @@ export interface ChannelCall {
 
 export interface RequestContext {
   admin: AdminContext;
+  tokenId: number;
   tokenName: string;
   query: URLSearchParams;
   params: number[];
   rawParams: string[];
   body: () => Promise<unknown>;
   channels: ChannelCall;
+  /** Custom PINs refused as in use, per token (the worker's one guard). */
+  pinProbes: PinProbeGuard;
+  /** Hands an event to the daemon's writer; returns at once (the writer keeps it until it is stored). */
+  record: (event: NewEvent) => void;
+  log: (level: 'error' | 'warn' | 'info', message: string) => void;
 }
 
 export interface Answer {
@@ -129,11 +138,7 @@ export const ROUTES: Route[] = [
     method: 'POST',
     pattern: r(`people/${ID}/credentials`),
     scope: 'account.person',
-    handler: async (c) => {
-      const b = parseBody(credentialBody, await c.body(), 'person_credential');
-      // The value is the generated or given PIN: it is in this answer and nowhere else (digest storage).
-      return created(createCredential(c.admin, { person_id: c.params[0]!, ...b }).credential);
-    },
+    handler: createCredentialRoute,
   },
   {
     method: 'GET',

@@ -1,6 +1,11 @@
 /** The schema of one door: its PIN policy overrides, behaviour, and hardware wiring (part of the one config schema). */
 import { z } from 'zod';
 import { PIN_MAX_DIGITS, PIN_MIN_DIGITS } from '../core/pin-rules.js';
+import { controlCharProblem } from '../core/text.js';
+
+/** Names from the config reach log lines and events too (core/text.ts). */
+export const noControl = (v: string) => controlCharProblem(v) === null;
+export const controlText = controlCharProblem('\n')!;
 
 export const pinLength = () => z.int().min(PIN_MIN_DIGITS).max(PIN_MAX_DIGITS);
 export const weakPins = () => z.enum(['warn', 'reject']);
@@ -17,7 +22,14 @@ const doorPinPolicy = z
   })
   .describe('Overrides of the site PIN policy for this door.');
 
-export const seconds = () => z.number().positive();
+/**
+ * A duration in seconds, from `min` to `max`: bounded both ways, so that no value can switch a protection off by
+ * accident (Node timers hold at most 2^31-1 ms, about 24.8 days; a larger one fires at once).
+ */
+export const seconds = (min: number, max: number) => z.number().min(min).max(max);
+
+/** An id as DoorFlow numbers them: a positive 32-bit integer. */
+export const id = () => z.int().min(1).max(2 ** 31 - 1);
 
 const bcm = () => z.int().min(0).max(27).describe('BCM GPIO number (0-27), not the header pin number.');
 const outputLine = () =>
@@ -86,30 +98,31 @@ function compiles(pattern: string): boolean {
 
 export const door = z.strictObject({
   hardware: hardware.optional(),
-  id: z.int().min(1).describe('Door number, used as the DoorFlow channel id (a positive integer).'),
-  name: z.string().trim().min(1).max(64).describe('Door name shown in events ("Front Door").'),
+  id: id().describe('Door number, used as the DoorFlow channel id (a positive integer).'),
+  name: z.string().trim().min(1).max(64).refine(noControl, controlText).describe('Door name shown in events ("Front Door").'),
   pin_policy: doorPinPolicy.optional(),
   mode: z
     .enum(['pin', 'card', 'card_or_pin', 'card_and_pin'])
     .default('card_or_pin')
     .describe('Credentials this door takes: pin, card, card_or_pin, or card_and_pin (card, then the same person’s PIN).'),
-  card_and_pin_window_s: seconds().default(15).describe('card_and_pin: seconds after the card within which the PIN must follow.'),
+  card_and_pin_window_s: seconds(1, 300).default(15).describe('card_and_pin: seconds after the card within which the PIN must follow.'),
   unlock_ms: z.int().min(100).max(600_000).default(5000).describe('How long a grant unlocks the door (ms); a new grant extends it.'),
   max_unlock_ms: z
     .int()
     .min(1000)
+    .max(86_400_000)
     .default(120_000)
     .describe('Hard limit on any one unlocked period (ms): a guard against a stuck timer; the relay is forced locked.'),
   fail_safe: z
     .boolean()
     .default(false)
     .describe('true for locks that must open on power loss (maglocks): the relay is energised to lock.'),
-  held_open_s: seconds().default(30).describe('Seconds the door may stand open before door_held_open is raised.'),
+  held_open_s: seconds(1, 86_400).default(30).describe('Seconds the door may stand open before door_held_open is raised.'),
   relock_on_close: z.boolean().default(true).describe('Lock as soon as the door closes after a grant (no tailgating on the rest of unlock_ms).'),
-  max_pin_age_days: z.int().min(1).optional().describe('Refuse PINs older than this many days at this door (pin_expired).'),
+  max_pin_age_days: z.int().min(1).max(36_500).optional().describe('Refuse PINs older than this many days at this door (pin_expired).'),
   keypad: z
     .strictObject({
-      timeout_s: seconds().default(10).describe('Silence after which a partly typed PIN is dropped.'),
+      timeout_s: seconds(1, 300).default(10).describe('Silence after which a partly typed PIN is dropped.'),
       submit_on_length: z
         .int()
         .min(4)

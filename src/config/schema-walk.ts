@@ -11,6 +11,8 @@ export interface Setting {
   kind: string;
   /** Set for the fields of each entry of a list (doors[].name): described, but set only through the whole list. */
   inList?: boolean;
+  /** The bounds of a number setting (every one has both: a setting must not switch a protection off by accident). */
+  range?: { min: number; max: number };
 }
 
 type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; entries?: Record<string, string> };
@@ -41,7 +43,10 @@ export function listSettings(schema: z.ZodType, path: string[] = [], description
   }
   const kind =
     d.type === 'enum' && d.entries ? Object.values(d.entries).join('|') : d.type === 'number' ? ((d as { format?: string }).format === 'safeint' ? 'integer' : 'number') : d.type === 'array' ? 'list' : d.type;
-  return [{ path, description: desc, textual: d.type === 'string' || d.type === 'enum', kind }];
+  const bounds = s as unknown as { minValue?: number | null; maxValue?: number | null };
+  const range = d.type === 'number' ? { min: bounds.minValue ?? -Infinity, max: bounds.maxValue ?? Infinity } : undefined;
+  const ranged = range && Number.isSafeInteger(range.max) && Math.abs(range.max) < Number.MAX_SAFE_INTEGER ? `${kind} ${range.min}-${range.max}` : kind;
+  return [{ path, description: desc, textual: d.type === 'string' || d.type === 'enum', kind: ranged, ...(range ? { range } : {}) }];
 }
 
 /** KEYPADD_ + upper-case key path with __ between levels: pin_policy.min_length -> KEYPADD_PIN_POLICY__MIN_LENGTH. */

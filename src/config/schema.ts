@@ -5,8 +5,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { isValidTimeZone, systemTimeZone } from '../core/site-time.js';
-import { door, pinLength, seconds, weakPins, wiredLines } from './door-schema.js';
+import { controlText, door, noControl, pinLength, seconds, weakPins, wiredLines } from './door-schema.js';
 import { syncSchema } from './sync-schema.js';
+import { topicPrefixProblem } from '../core/topic-rules.js';
 import { lockoutSchema } from './lockout-schema.js';
 
 /** The hostname, cut to what a topic level may safely hold. */
@@ -23,6 +24,10 @@ const sitePinPolicy = z
     weak_pins: weakPins()
       .default('warn')
       .describe('What to do with a weak custom PIN (1234, 0000, years, common PINs): warn, or reject it.'),
+    custom: z
+      .enum(['allow', 'refuse'])
+      .default('allow')
+      .describe('Whether an admin may choose a PIN (allow), or every PIN is generated (refuse), wherever a PIN is made (CLI, API).'),
     storage: z
       .enum(['digest', 'plaintext'])
       .default('digest')
@@ -38,7 +43,7 @@ export const configSchema = z
   .strictObject({
     site: z
       .strictObject({
-        name: z.string().trim().min(1).default('keypadd').describe('Site (account) name.'),
+        name: z.string().trim().min(1).refine(noControl, controlText).default('keypadd').describe('Site (account) name.'),
         time_zone: z
           .string()
           .default(systemTimeZone)
@@ -97,7 +102,7 @@ export const configSchema = z
           .describe('Broker URL (mqtt://host:1883 or mqtts://host:8883). Null: MQTT off, events stay local.'),
         base_topic: z
           .string()
-          .regex(/^[^#+\s]+$/, 'must not contain #, + or spaces')
+          .refine((v) => topicPrefixProblem(v) === null, { error: (i) => topicPrefixProblem(String(i.input))! })
           .default('keypadd')
           .describe('First level of every keypadd topic.'),
         node_id: z
@@ -116,10 +121,25 @@ export const configSchema = z
         cert_file: z.string().min(1).nullable().default(null).describe('Client certificate (PEM), for brokers that require one.'),
         key_file: z.string().min(1).nullable().default(null).describe('Client private key (PEM).'),
         keepalive_s: z.int().min(5).max(3600).default(30).describe('MQTT keepalive.'),
-        reconnect_max_s: seconds().default(30).describe('Longest wait between reconnect attempts (backoff doubles from 1 s, with jitter).'),
-        commands: z.boolean().default(false).describe('Accept commands on <base>/<node>/<door>/set (unlock, lock, lockout_reset, sync_now).'),
+        reconnect_max_s: seconds(1, 3600).default(30).describe('Longest wait between reconnect attempts (backoff doubles from 1 s, with jitter).'),
+        commands: z.boolean().default(false).describe('Accept commands on <base>/<node>/<door>/set (unlock, lock, lockout_reset, sync_now); off: not even subscribed.'),
+        command_auth: z
+          .enum(['none', 'hmac'])
+          .default('none')
+          .describe('hmac: obey only commands signed with HMAC-SHA256 under the command key, with a fresh ts; none: the broker ACL alone decides who commands.'),
+        command_key_file: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('File holding the shared command key (else $CREDENTIALS_DIRECTORY/mqtt-command-key); at least 16 bytes.'),
+        command_max_age_s: z.int().min(1).max(300).default(30).describe('Largest difference between a signed command\'s ts and this controller\'s clock.'),
         homeassistant: z.boolean().default(false).describe('Publish Home Assistant discovery.'),
-        discovery_prefix: z.string().min(1).default('homeassistant').describe('Home Assistant discovery prefix.'),
+        discovery_prefix: z
+          .string()
+          .refine((v) => topicPrefixProblem(v) === null, { error: (i) => topicPrefixProblem(String(i.input))! })
+          .default('homeassistant')
+          .describe('Home Assistant discovery prefix.'),
       })
       .prefault({})
       .describe('Publishing events over MQTT.'),
@@ -129,6 +149,8 @@ export const configSchema = z
         listen: z
           .string()
           .regex(/^([^:\s]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8425')
+          // Port 0 lets the kernel pick a free one (the start log names it).
+          .refine((v) => Number(/:(\d+)$/.exec(v)?.[1]) <= 65_535, 'the port must be 0-65535')
           .default('127.0.0.1:8425')
           .describe('Address and port; 0.0.0.0:8425 for the LAN (use TLS then).'),
         cert_file: z.string().min(1).nullable().default(null).describe('TLS certificate (PEM): serve https.'),
@@ -138,8 +160,8 @@ export const configSchema = z
       .describe('The local management API.'),
     events: z
       .strictObject({
-        retention_days: z.int().min(1).default(90).describe('Published events older than this are pruned (with MQTT off: all events older).'),
-        backlog_alarm: z.int().min(1).default(100_000).describe('Unpublished events past which outbox_backlog_alarm is raised (they are never pruned).'),
+        retention_days: z.int().min(1).max(3650).default(90).describe('Published events older than this are pruned (with MQTT off: all events older).'),
+        backlog_alarm: z.int().min(1).max(100_000_000).default(100_000).describe('Unpublished events past which outbox_backlog_alarm is raised (they are never pruned).'),
       })
       .prefault({})
       .describe('The event history and MQTT outbox.'),
@@ -167,7 +189,7 @@ export const configSchema = z
     gpio: z
       .strictObject({
         chip: z
-          .union([z.string().min(1), z.int().min(0)])
+          .union([z.string().min(1), z.int().min(0).max(100_000)])
           .nullable()
           .default(null)
           .describe('GPIO controller by sysfs label or base, when auto-detection (pinctrl-bcm2835/2711/rp1) does not fit.'),

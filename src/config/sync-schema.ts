@@ -2,17 +2,18 @@
 import { z } from 'zod';
 import { parseSlot } from '../core/schedule.js';
 
-const ids = () => z.array(z.int().min(1)).default([]);
+const id = () => z.int().min(1).max(2 ** 31 - 1);
+const ids = () => z.array(id()).default([]);
 
 const doorMapping = z.strictObject({
-  door: z.int().min(1).describe('Local door id.'),
+  door: id().describe('Local door id.'),
   channel_ids: ids().describe('Upstream channel ids that are this door: reservations naming them give access here.'),
   role_ids: ids().describe('Upstream role ids that give standing access to this door.'),
   group_ids: ids().describe('Upstream group ids whose members have standing access to this door (24/7).'),
 });
 
 const shift = z.strictObject({
-  id: z.int().min(1).describe('Upstream shift id (a role\'s shift_id).'),
+  id: id().describe('Upstream shift id (a role\'s shift_id).'),
   slots: z
     .array(z.string().refine((s) => parseSlot(s).ok, { error: (i) => `"${String(i.input)}": not a slot like "mon-fri 07:00-19:00"` }))
     .min(1)
@@ -33,16 +34,16 @@ export const syncSchema = z
       .nullable()
       .default(null)
       .describe('File holding the upstream bearer token, for the CLI ($CREDENTIALS_DIRECTORY/upstream-token wins under systemd). Never put the token in this file.'),
-    interval_s: z.int().min(10).default(300).describe('Seconds between pulls (a failed pull is retried sooner, backing off up to this).'),
-    full_every_h: z.number().positive().default(24).describe('Hours between full reconciles; pulls in between ask only for people changed since (since_utc).'),
+    interval_s: z.int().min(10).max(86_400).default(300).describe('Seconds between pulls (a failed pull is retried sooner, backing off up to this).'),
+    full_every_h: z.number().positive().max(720).default(24).describe('Hours between full reconciles; pulls in between ask only for people changed since (since_utc).'),
     max_delete_fraction: z
       .number()
       .min(0)
       .max(1)
       .default(0.5)
       .describe('A pull that would remove more than this share of the synced people or credentials (and at least 10) is refused with an alarm.'),
-    max_age_h: z.number().positive().default(24).describe('Hours without a successful pull that raise sync_stale.'),
-    timeout_s: z.number().positive().max(300).default(30).describe('Time allowed for each upstream request.'),
+    max_age_h: z.number().positive().max(720).default(24).describe('Hours without a successful pull that raise sync_stale.'),
+    timeout_s: z.number().min(1).max(300).default(30).describe('Time allowed for each upstream request.'),
     per_page: z.int().min(1).max(1000).default(500).describe('Records asked for per page.'),
     doors: z.array(doorMapping).default([]).describe('Which upstream channels, roles and groups give access to which local door.'),
     shifts: z

@@ -39,7 +39,10 @@ export type EventType =
   | 'pin_values_removed'
   | 'disk_full'
   | 'events_spooled'
-  | 'events_prune_limited';
+  | 'events_prune_limited'
+
+  | 'api_pin_in_use'
+  | 'api_pin_probe_alarm';
 
 export function grantCode(kind: CredentialKind | 'Card+PIN'): number {
   return kind === 'PIN' ? 11 : 10;
@@ -97,6 +100,9 @@ export const DOOR_EVENT_CODES: Record<DoorEventType, number> = {
   sync_delete_refused: 73,
   sync_stale: 74,
   sync_credential_clash: 75,
+  // The API's own alarms: a token refused a PIN that is in use (which tells it the PIN exists), and too many of those.
+  api_pin_in_use: 80,
+  api_pin_probe_alarm: 81,
   // DoorFlow's 90-91 are tamper events; the reader's own health follows them.
   tamper: 90,
   tamper_cleared: 91,

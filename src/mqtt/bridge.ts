@@ -9,6 +9,7 @@ import type { EventRow } from '../storage/event-repo.js';
 import type { EventSink } from '../storage/event-writer.js';
 import { connectionSettings, MqttSettingsError } from './connection.js';
 import type { Command } from './commands.js';
+import type { RefusalSummary } from './command-gate.js';
 import type { CommandResult, DoorState, StatusExtras } from './protocol.js';
 import { MqttPublisher } from './publisher.js';
 import { DOOR_EVENT_CODES } from '../core/event-codes.js';
@@ -29,6 +30,15 @@ export interface BridgeDeps {
   readonly?: boolean;
   /** The credential sync, when configured: its health for the status topic, and a pull on sync_now. */
   sync?: { summary(): StatusExtras['sync'] & {}; run(): Promise<unknown> } | undefined;
+}
+
+/** Retained state is published again at least this often (a forged one the broker kept is overwritten). */
+const STATE_REFRESH_MS = 60_000;
+
+/** Tests shorten some periods through KEYPADD_TEST_ variables; production keeps the defaults. */
+function testOverride(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 export class MqttBridge {
@@ -63,16 +73,21 @@ export class MqttBridge {
         doors: this.d.config.doors.map((x) => ({ id: x.id, name: x.name })),
         homeassistant: m.homeassistant,
         commands: m.commands,
+        commandAuth: settings.commandKey ? { key: settings.commandKey, maxAgeMs: m.command_max_age_s * 1000 } : null,
+        stateRefreshMs: testOverride(this.d.env.KEYPADD_TEST_STATE_REFRESH_MS) ?? STATE_REFRESH_MS,
         discoveryPrefix: m.discovery_prefix,
         backlogAlarm: this.d.config.events.backlog_alarm,
         version: this.d.version,
         readonly: this.d.readonly === true,
       },
       this.d.log.child('mqtt'),
-      (door, command, reason) => this.command(door, command, reason),
+      (door, command) => this.command(door, command),
       (backlog) => this.backlogAlarm(backlog),
+      (summary) => this.refused(summary),
     );
     this.publisher.start();
+    // Clock trust at once, not in 2 s: a signed command's time is checked only on a trusted clock.
+    this.publishStatus();
     for (const id of this.d.doors.keys()) this.publishState(id);
     this.refresh = setInterval(() => {
       for (const id of this.d.doors.keys()) this.publishState(id);
@@ -132,15 +147,15 @@ export class MqttBridge {
     this.publisher.state(doorId, state);
   }
 
-  private command(doorId: number, command: Command | null, reason: string | undefined): CommandResult {
+  /** A command that passed the worker's checks (door, signature, format, rate): executed here, on the doors' thread. */
+  private command(doorId: number, command: Command): CommandResult {
     const door = this.d.doors.get(doorId);
-    const name = command?.command ?? null;
+    const name = command.command;
     const refuse = (why: string): CommandResult => {
-      door?.commandRefused('mqtt', name, why);
+      this.refused({ doorId, count: 1, reasons: { [why]: 1 }, commands: { [name]: 1 } });
       return { command: name, accepted: false, reason: why };
     };
     if (!door) return { command: name, accepted: false, reason: `door: no door ${doorId}` };
-    if (!command) return refuse(reason ?? 'malformed command');
     if (!this.d.config.mqtt.commands) return refuse('commands are disabled (mqtt.commands: false)');
     switch (command.command) {
       case 'unlock':
@@ -159,6 +174,28 @@ export class MqttBridge {
         break;
     }
     return { command: name, accepted: true };
+  }
+
+  /** One command_refused event for a door's refusals of the last second, with their count and reasons. */
+  private refused(s: RefusalSummary): void {
+    const door = this.d.config.doors.find((x) => x.id === s.doorId);
+    if (!door) return;
+    const [reason] = Object.entries(s.reasons).sort((a, b) => b[1] - a[1])[0] ?? ['refused'];
+    const what = s.count === 1 ? 'a command' : `${s.count} commands`;
+    this.d.log.warn(`door ${door.id}: ${what} from mqtt refused: ${Object.entries(s.reasons).map(([r, n]) => `${r} (${n})`).join('; ')}`);
+    const now = Date.now();
+    this.d.events.record({
+      door_id: door.id,
+      event_type: 'command_refused',
+      event_code: DOOR_EVENT_CODES.command_refused,
+      event_label: `${door.name}: ${what} from mqtt refused: ${reason}${Object.keys(s.reasons).length > 1 ? ' (and others)' : ''}`,
+      source: 'mqtt',
+      reason,
+      detail: { count: s.count, reasons: s.reasons, commands: s.commands },
+      time_trusted: this.d.clockTrusted(),
+      uid: newEventId(now),
+      created_at: toIsoSeconds(now),
+    });
   }
 
   private backlogAlarm(backlog: number): void {

@@ -2,7 +2,10 @@
  * Remote commands arriving on <base>/<node>/<door>/set. Pure parsing: a payload becomes a command or a reason it
  * was refused; nothing here acts. The payload is JSON: {"command": "unlock"} (also "lock", "lockout_reset",
  * "sync_now"); {"command": "unlock", "duration_ms": 3000} shortens or lengthens one unlock within the door's limit.
+ * With `auth` (mqtt.command_auth: hmac), the payload also carries `ts` and `hmac` (command-auth.ts).
  */
+import { signatureProblem, type CommandAuth } from './command-auth.js';
+
 export const COMMANDS = ['unlock', 'lock', 'lockout_reset', 'sync_now'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -11,11 +14,12 @@ export interface Command {
   durationMs?: number;
 }
 
-export type ParsedCommand = { ok: true; value: Command } | { ok: false; reason: string };
+/** A refusal names the command when it could be read, for the summed refusal event. */
+export type ParsedCommand = { ok: true; value: Command } | { ok: false; reason: string; command?: string };
 
 const MAX_PAYLOAD = 1024;
 
-export function parseCommand(payload: Buffer): ParsedCommand {
+export function parseCommand(payload: Buffer, auth?: CommandAuth): ParsedCommand {
   if (payload.length > MAX_PAYLOAD) return { ok: false, reason: `payload: longer than ${MAX_PAYLOAD} bytes` };
   let body: unknown;
   try {
@@ -24,15 +28,19 @@ export function parseCommand(payload: Buffer): ParsedCommand {
     return { ok: false, reason: 'payload: not valid JSON (send {"command":"unlock"})' };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, reason: 'payload: must be a JSON object' };
-  const { command, duration_ms: duration, ...rest } = body as Record<string, unknown>;
+  const { command, duration_ms: duration, ...others } = body as Record<string, unknown>;
+  const { ts, hmac, ...signedRest } = others;
+  const rest = auth ? signedRest : others;
   const extra = Object.keys(rest);
   if (extra.length > 0) return { ok: false, reason: `${extra[0]}: unknown field` };
   if (typeof command !== 'string' || !(COMMANDS as readonly string[]).includes(command)) {
     return { ok: false, reason: `command: must be one of ${COMMANDS.join(', ')}` };
   }
   if (duration !== undefined && (typeof duration !== 'number' || !Number.isInteger(duration) || duration < 100 || duration > 600_000)) {
-    return { ok: false, reason: 'duration_ms: must be a whole number from 100 to 600000' };
+    return { ok: false, reason: 'duration_ms: must be a whole number from 100 to 600000', command };
   }
-  if (duration !== undefined && command !== 'unlock') return { ok: false, reason: 'duration_ms: only with unlock' };
+  if (duration !== undefined && command !== 'unlock') return { ok: false, reason: 'duration_ms: only with unlock', command };
+  const signed = auth ? signatureProblem({ command, ...(duration === undefined ? {} : { duration_ms: duration }), ts, hmac }, auth) : null;
+  if (signed) return { ok: false, reason: signed, command };
   return { ok: true, value: duration === undefined ? { command: command as CommandName } : { command: 'unlock', durationMs: duration } };
 }

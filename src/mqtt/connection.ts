@@ -2,6 +2,7 @@
  * mqtt.js client options from the configuration. Files (CA, client cert and key, password) are read once at start;
  * the password comes from a file or the systemd credential `mqtt-password`, never from the YAML.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -17,7 +18,12 @@ export interface ConnectionSettings {
   key?: Buffer;
   keepaliveS: number;
   reconnectMaxMs: number;
+  /** The shared key signed commands are checked with (mqtt.command_auth: hmac); absent otherwise. */
+  commandKey?: Buffer;
 }
+
+/** A key shorter than this is refused: it could be guessed offline from one signed command. */
+const MIN_COMMAND_KEY_BYTES = 16;
 
 export class MqttSettingsError extends Error {
   override name = 'MqttSettingsError';
@@ -36,7 +42,9 @@ export function connectionSettings(config: Config, env: NodeJS.ProcessEnv = proc
   if (m.url === null) return null;
   const s: ConnectionSettings = {
     url: m.url,
-    clientId: `keypadd-${m.node_id}`,
+    // A random suffix: a client that takes over a predictable id (MQTT drops the older connection) cannot knock
+    // keypadd off the broker over and over. The last will is per connection, so it still fires.
+    clientId: `keypadd-${m.node_id}-${randomBytes(4).toString('hex')}`,
     keepaliveS: m.keepalive_s,
     reconnectMaxMs: m.reconnect_max_s * 1000,
   };
@@ -55,7 +63,17 @@ export function connectionSettings(config: Config, env: NodeJS.ProcessEnv = proc
   if (m.ca_file) s.ca = read('ca_file', m.ca_file);
   if (m.cert_file) s.cert = read('cert_file', m.cert_file);
   if (m.key_file) s.key = read('key_file', m.key_file);
+  if (m.command_auth === 'hmac') s.commandKey = commandKey(m.command_key_file, env);
   return s;
+}
+
+/** The command key: mqtt.command_key_file, else the systemd credential `mqtt-command-key`; missing or short is an error. */
+function commandKey(file: string | null, env: NodeJS.ProcessEnv): Buffer {
+  const path = file ?? (env.CREDENTIALS_DIRECTORY ? join(env.CREDENTIALS_DIRECTORY, 'mqtt-command-key') : null);
+  if (path === null) throw new MqttSettingsError('mqtt.command_key_file: signed commands (command_auth: hmac) need a key: set command_key_file, or the mqtt-command-key credential');
+  const key = stripNewline(read('command_key_file', path));
+  if (key.length < MIN_COMMAND_KEY_BYTES) throw new MqttSettingsError(`mqtt.command_key_file: ${path} holds ${key.length} bytes; a key needs at least ${MIN_COMMAND_KEY_BYTES} (openssl rand -hex 32)`);
+  return key;
 }
 
 function stripNewline(b: Buffer): Buffer {

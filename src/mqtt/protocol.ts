@@ -1,5 +1,6 @@
 /** Messages between the daemon and the MQTT publisher worker. */
 import type { Command } from './commands.js';
+import type { RefusalSummary } from './command-gate.js';
 
 /** What the retained state topic of a door says. */
 export interface DoorState {
@@ -27,7 +28,10 @@ export type FromPublisher =
   | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string }
   | { type: 'connection'; connected: boolean }
   | { type: 'backlog'; backlog: number; alarm: boolean }
-  | { type: 'command'; doorId: number; command: Command | null; reason?: string }
+  /** A command that passed every check in the worker, for the daemon to execute. */
+  | { type: 'command'; doorId: number; command: Command }
+  /** The refusals of one door summed over a second: stored as one command_refused event. */
+  | { type: 'refused'; summary: RefusalSummary }
   | { type: 'stopped' };
 
 /** What the daemon adds to the retained status topic: clock trust and the credential sync's health. */

@@ -11,11 +11,12 @@ import { eventView } from '../admin/events.js';
 import { openDatabase, type Db } from '../storage/database.js';
 import type { EventRow } from '../storage/event-repo.js';
 import { OutboxRepo } from '../storage/outbox-repo.js';
-import { parseCommand } from './commands.js';
+import { CommandIntake } from './command-intake.js';
 import type { ConnectionSettings } from './connection.js';
 import { discoveryMessages } from './discovery.js';
 import type { DoorState, FromPublisher, ToPublisher, StatusExtras } from './protocol.js';
-import { topics } from './topics.js';
+import { StateGuard } from './state-guard.js';
+import { topicProblem, topics } from './topics.js';
 
 export interface PublisherData {
   dataDir: string;
@@ -25,6 +26,10 @@ export interface PublisherData {
   doors: { id: number; name: string }[];
   homeassistant: boolean;
   commands: boolean;
+  /** Signed commands only (mqtt.command_auth: hmac): the shared key, and the largest clock difference allowed. */
+  commandAuth: { key: Uint8Array; maxAgeMs: number } | null;
+  /** How often the retained state is published again even when it has not changed (a forged one is overwritten). */
+  stateRefreshMs: number;
   discoveryPrefix: string;
   backlogAlarm: number;
   version: string;
@@ -63,7 +68,7 @@ function openOutbox(): OutboxRepo | null {
   }
   return outbox;
 }
-const t = topics(data.baseTopic, data.nodeId);
+const t = topics(data.baseTopic, data.nodeId, data.doors.map((d) => d.id));
 const startedAt = Date.now();
 const WINDOW = 256;
 
@@ -80,7 +85,8 @@ let drainQueued = false;
 let cursorTimer: NodeJS.Timeout | undefined;
 let reconnectMs = 1000;
 let alarmed = false;
-let status: StatusExtras = { clock_trusted: true, storage_problem: null, last_sync: null, sync: null };
+// Untrusted until the daemon says otherwise (its first status arrives at once): signed commands fail closed.
+let status: StatusExtras = { clock_trusted: false, storage_problem: null, last_sync: null, sync: null };
 const states = new Map<number, string>();
 const publishedStates = new Map<number, string>();
 
@@ -106,14 +112,41 @@ const client = mqtt.connect(s.url, {
   will: { topic: t.availability, payload: Buffer.from('offline'), qos: 1, retain: true },
 });
 
+/**
+ * Every publish goes through here: a topic the broker would refuse (+, #, NUL, an empty level) is logged and never
+ * sent, since the broker answers it by dropping the connection, and mqtt.js would send it again on reconnect.
+ */
+function publish(topic: string, payload: string | Buffer, opts: { qos: 0 | 1; retain?: boolean }, done?: (err?: Error) => void): void {
+  const problem = topicProblem(topic);
+  if (problem) {
+    log('error', `not publishing to ${JSON.stringify(topic)}: the topic ${problem}`);
+    done?.(new Error(`topic ${problem}`));
+    return;
+  }
+  client.publish(topic, payload, opts, done);
+}
+
+const intake = new CommandIntake({
+  topics: t,
+  auth: data.commandAuth ? { key: Buffer.from(data.commandAuth.key), maxAgeMs: data.commandAuth.maxAgeMs } : null,
+  clockTrusted: () => status.clock_trusted,
+  execute: (doorId, command) => send({ type: 'command', doorId, command }),
+  answer: (doorId, result) => {
+    if (connected) publish(t.setResult(doorId), JSON.stringify(result), { qos: 1 });
+  },
+  refused: (summary) => send({ type: 'refused', summary }),
+});
+
 client.on('connect', () => {
   connected = true;
   reconnectMs = 1000;
   client.options.reconnectPeriod = reconnectMs;
   send({ type: 'connection', connected: true });
   log('info', `connected to ${s.url}; ${openOutbox()?.backlog(cursor) ?? 'unknown (outbox not open)'} events to publish`);
-  client.publish(t.availability, 'online', { qos: 1, retain: true });
-  client.subscribe([t.setWildcard, ...(data.homeassistant ? [`${data.discoveryPrefix}/status`] : [])], { qos: 1 });
+  publish(t.availability, 'online', { qos: 1, retain: true });
+  // No command subscription while commands are off: a flood on the set topics then costs nothing at all.
+  const subscriptions = [t.stateWildcard, ...(data.commands ? [t.setWildcard] : []), ...(data.homeassistant ? [`${data.discoveryPrefix}/status`] : [])];
+  client.subscribe(subscriptions, { qos: 1 });
   if (data.homeassistant) publishDiscovery();
   publishedStates.clear();
   for (const doorId of states.keys()) publishState(doorId);
@@ -130,6 +163,9 @@ client.on('close', () => {
   acked = new Set();
   inflight = 0;
   nextAfter = cursor;
+  // The database is the outbox: what mqtt.js still holds would only be sent again on reconnect, and after a
+  // protocol error (a topic the broker refused) that resend would drop the connection every time.
+  for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
   send({ type: 'connection', connected: false });
   reconnectMs = Math.min(reconnectMs * 2, s.reconnectMaxMs);
   client.options.reconnectPeriod = Math.round(reconnectMs * (0.8 + Math.random() * 0.4));
@@ -144,20 +180,23 @@ client.on('error', (err: Error & { code?: number | string }) => {
   log('error', `MQTT ${s.url}: ${why.replace(/\s*\n\s*/g, ' ').trim()}; retrying`);
 });
 
-client.on('message', (topic, payload) => {
+client.on('message', (topic, payload, packet) => {
   if (topic === `${data.discoveryPrefix}/status`) {
     if (payload.toString() === 'online') publishDiscovery();
     return;
   }
-  const doorId = t.doorOfSet(topic);
-  if (doorId === null) return;
-  if (!data.doors.some((d) => d.id === doorId)) {
-    client.publish(t.setResult(doorId), JSON.stringify({ command: null, accepted: false, reason: `door: no door ${doorId}` }), { qos: 1 });
-    return;
-  }
-  const parsed = parseCommand(payload);
-  send(parsed.ok ? { type: 'command', doorId, command: parsed.value } : { type: 'command', doorId, command: null, reason: parsed.reason });
+  if (data.commands && intake.onMessage(topic, payload, packet.retain)) return;
+  const stateDoor = t.doorOfState(topic);
+  if (stateDoor !== null) stateSeen(stateDoor, payload);
 });
+
+const stateGuard = new StateGuard();
+function stateSeen(doorId: number, payload: Buffer): void {
+  if (!stateGuard.overwrite(doorId, payload.toString(), publishedStates.get(doorId))) return;
+  log('warn', `door ${doorId}: someone else wrote its retained state topic; publishing the real state again (protect it with a broker ACL)`);
+  publishedStates.delete(doorId);
+  publishState(doorId);
+}
 
 function queueDrain(): void {
   if (drainQueued) return;
@@ -193,7 +232,7 @@ function publishEvent(row: EventRow): void {
   sent.push(row.id);
   nextAfter = row.id;
   inflight++;
-  client.publish(t.event(row.door_id), JSON.stringify(eventView(data.doors, row)), { qos: 1 }, (err) => {
+  publish(t.event(row.door_id), JSON.stringify(eventView(data.doors, row)), { qos: 1 }, (err) => {
     if (gen !== generation) return;
     inflight--;
     if (err) {
@@ -226,7 +265,7 @@ function publishState(doorId: number): void {
   const json = states.get(doorId);
   if (!connected || json === undefined || publishedStates.get(doorId) === json) return;
   publishedStates.set(doorId, json);
-  client.publish(t.state(doorId), json, { qos: 1, retain: true });
+  publish(t.state(doorId), json, { qos: 1, retain: true });
 }
 
 let lastBacklog: number | null = null;
@@ -239,16 +278,24 @@ function publishStatus(): void {
   send({ type: 'backlog', backlog, alarm });
   if (!connected) return;
   const body = { version: data.version, uptime_s: Math.round((Date.now() - startedAt) / 1000), outbox_backlog: backlog, ...status };
-  client.publish(t.status, JSON.stringify(body), { qos: 1, retain: true });
+  publish(t.status, JSON.stringify(body), { qos: 1, retain: true });
 }
 
 function publishDiscovery(): void {
-  const msgs = discoveryMessages({ prefix: data.discoveryPrefix, node: data.nodeId, version: data.version, doors: data.doors, topics: t, commands: data.commands });
-  for (const m of msgs) client.publish(m.topic, m.payload === null ? '' : JSON.stringify(m.payload), { qos: 1, retain: true });
+  // Home Assistant cannot sign commands: with signed commands on, a door shows as a read-only lock sensor.
+  const operable = data.commands && data.commandAuth === null;
+  const msgs = discoveryMessages({ prefix: data.discoveryPrefix, node: data.nodeId, version: data.version, doors: data.doors, topics: t, commands: operable });
+  for (const m of msgs) publish(m.topic, m.payload === null ? '' : JSON.stringify(m.payload), { qos: 1, retain: true });
 }
 
 const poll = setInterval(queueDrain, 1000);
 const statusTimer = setInterval(publishStatus, 10_000);
+const refusalTimer = setInterval(() => intake.flush(), 250);
+// Retained state again now and then even when nothing changed: a forged state the broker kept is overwritten.
+const stateTimer = setInterval(() => {
+  publishedStates.clear();
+  for (const doorId of states.keys()) publishState(doorId);
+}, data.stateRefreshMs);
 
 port.on('message', (m: ToPublisher) => {
   switch (m.type) {
@@ -266,7 +313,7 @@ port.on('message', (m: ToPublisher) => {
       return;
     }
     case 'command_result':
-      if (connected) client.publish(t.setResult(m.doorId), JSON.stringify(m.result), { qos: 1 });
+      if (connected) publish(t.setResult(m.doorId), JSON.stringify(m.result), { qos: 1 });
       return;
     case 'stop':
       return stop();
@@ -276,6 +323,9 @@ port.on('message', (m: ToPublisher) => {
 function stop(): void {
   clearInterval(poll);
   clearInterval(statusTimer);
+  clearInterval(refusalTimer);
+  clearInterval(stateTimer);
+  intake.flush(true);
   clearTimeout(cursorTimer);
   saveCursor();
   const finish = () => {
@@ -288,5 +338,5 @@ function stop(): void {
     return;
   }
   // A clean stop says offline itself; the last will covers every other way of dying.
-  client.publish(t.availability, 'offline', { qos: 1, retain: true }, () => client.end(false, {}, finish));
+  publish(t.availability, 'offline', { qos: 1, retain: true }, () => client.end(false, {}, finish));
 }

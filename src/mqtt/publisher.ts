@@ -5,12 +5,13 @@
 import { SupervisedWorker } from '../worker-threads.js';
 import type { Logger } from '../log.js';
 import type { Command } from './commands.js';
+import type { RefusalSummary } from './command-gate.js';
 import type { PublisherData } from './publisher-worker.js';
 import type { CommandResult, DoorState, FromPublisher, ToPublisher, StatusExtras } from './protocol.js';
 
 const WORKER = new URL('../../dist/mqtt/publisher-worker.js', import.meta.url);
 
-export type CommandHandler = (doorId: number, command: Command | null, reason: string | undefined) => CommandResult;
+export type CommandHandler = (doorId: number, command: Command) => CommandResult;
 
 export class MqttPublisher {
   private readonly worker: SupervisedWorker<ToPublisher, FromPublisher>;
@@ -23,6 +24,7 @@ export class MqttPublisher {
     private readonly log: Logger,
     private readonly onCommand: CommandHandler,
     private readonly onBacklogAlarm: (backlog: number) => void,
+    private readonly onRefused: (summary: RefusalSummary) => void,
   ) {
     // The outbox is in the database: a restarted worker resumes from the saved cursor.
     this.worker = new SupervisedWorker({ url: WORKER, name: 'publisher', workerData: data, onMessage: (m: FromPublisher) => this.onMessage(m), log, restartMs: 1000 });
@@ -67,13 +69,16 @@ export class MqttPublisher {
       case 'command': {
         let result: CommandResult;
         try {
-          result = this.onCommand(m.doorId, m.command, m.reason);
+          result = this.onCommand(m.doorId, m.command);
         } catch (err) {
-          result = { command: m.command?.command ?? null, accepted: false, reason: (err as Error).message };
+          result = { command: m.command.command, accepted: false, reason: (err as Error).message };
         }
         this.post({ type: 'command_result', doorId: m.doorId, result });
         return;
       }
+      case 'refused':
+        this.onRefused(m.summary);
+        return;
       case 'stopped':
         return;
     }

@@ -8,6 +8,7 @@ import { fail, pass, warn, type Check } from './checks.js';
 import { freeSpaceCheck, modeChecks, ownershipCheck, storageChecks, withReadOnlyStore } from './doctor-storage.js';
 import { wiredLines } from '../config/door-schema.js';
 import { connectionSettings } from '../mqtt/connection.js';
+import { apiExposure } from '../api/exposure.js';
 import { findChip, resolveLine } from '../drivers/gpio/sysfs-resolver.js';
 import { readSyncState } from '../sync/state.js';
 import { readUpstreamToken } from '../sync/token.js';
@@ -25,9 +26,17 @@ export async function runChecks(config: Config, env: NodeJS.ProcessEnv = process
     ...serial(config),
     serialModules(config),
     clock(config),
+    api(config),
     await broker(config, env),
     await upstream(config, env),
   ].flat();
+}
+
+function api(config: Config): Check {
+  if (!config.api.enabled) return pass('API', 'off (api.enabled: false)');
+  const exposed = apiExposure(config);
+  if (exposed) return warn('API', exposed, 'set api.cert_file and api.key_file (https), or api.listen: 127.0.0.1:8425 behind a TLS proxy');
+  return pass('API', config.api.cert_file ? `https on ${config.api.listen}` : `on ${config.api.listen}, this machine only`);
 }
 
 function gpio(config: Config): Check[] {

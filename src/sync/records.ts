@@ -8,6 +8,7 @@ import { parseCardNumber } from '../core/card-number.js';
 import { isGenerateRequest, pinFormatError, pinWeakness, type PinRules } from '../core/pin-rules.js';
 import { parseSlot, type Slot } from '../core/schedule.js';
 import { toIsoSeconds } from '../core/site-time.js';
+import { controlCharProblem } from '../core/text.js';
 import { CARD_TYPE_ID, PIN_TYPE_ID, type CredentialRow } from '../storage/credential-repo.js';
 import type { PersonRow } from '../storage/people-repo.js';
 
@@ -16,15 +17,18 @@ export type Checked<T> = { ok: true; row: T } | { ok: false; field: string; reas
 const id = z.int().min(1);
 const time = z.union([z.string(), z.null()]).optional();
 
+/** Text an upstream sends reaches log lines and terminals here: refused with a control character in it. */
+const text = (max: number) => z.string().max(max).refine((v) => controlCharProblem(v) === null, { error: () => controlCharProblem('\n')! });
+
 const person = z.looseObject({
   id,
-  first_name: z.string().max(200),
-  last_name: z.string().max(200),
-  email: z.string().max(320).nullable().optional(),
+  first_name: text(200),
+  last_name: text(200),
+  email: text(320).nullable().optional(),
   enabled: z.boolean().optional(),
   valid_from: time,
   valid_to: time,
-  notes: z.string().max(2000).nullable().optional(),
+  notes: text(2000).nullable().optional(),
   roles: z.array(z.union([id, z.looseObject({ id })])).optional(),
   role_ids: z.array(id).optional(),
   groups: z.array(z.union([id, z.looseObject({ id })])).optional(),
@@ -49,7 +53,7 @@ const reservation = z.looseObject({
 
 const role = z.looseObject({
   id,
-  name: z.string().min(1).max(200),
+  name: text(200).pipe(z.string().min(1)),
   shift_id: id.nullable().optional(),
   schedule: z.array(z.string()).optional(),
 });

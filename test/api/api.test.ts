@@ -258,8 +258,8 @@ describe('API behaviour', () => {
     expect(first429).toBeLessThanOrEqual(10);
     expect(statuses.slice(0, first429).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(first429).every((s) => s === 429)).toBe(true);
-    // ...and a good token from that address waits too.
-    expect((await api('GET', '/api/3/account')).status).toBe(429);
+    // ...but a good token from that address still works (one address is often many clients: NAT, a proxy).
+    expect((await api('GET', '/api/3/account')).status).toBe(200);
   });
 });
 

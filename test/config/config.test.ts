@@ -48,7 +48,7 @@ describe('configuration', () => {
       cards: { enabled: true, attempts: 5, window_s: 60, duration_s: 30, max_duration_s: 300, max_per_hour: 60, alarm_after: 10, level_decay_s: 3600 },
     });
     expect(config.access.default_role).toBe('Everyone');
-    expect(config.pin_policy).toEqual({ min_length: 4, max_length: 8, generated_length: 6, weak_pins: 'warn', storage: 'digest' });
+    expect(config.pin_policy).toEqual({ min_length: 4, max_length: 8, generated_length: 6, weak_pins: 'warn', custom: 'allow', storage: 'digest' });
     expect(config.site.time_zone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 

@@ -6,11 +6,11 @@ import { listReservations } from '../../admin/reservations.js';
 import { listRoles } from '../../admin/roles.js';
 import { siteEnd, siteTime } from '../../admin/times.js';
 import type { AdminContext } from '../../admin/context.js';
-import { print, table, yesNo } from '../output.js';
+import { print, shown, table, yesNo } from '../output.js';
 import { positiveInt } from '../parse.js';
 import { withSession } from '../session.js';
 
-const fullName = (p: PersonView) => `${p.first_name} ${p.last_name}`;
+const fullName = (p: PersonView) => shown(`${p.first_name} ${p.last_name}`);
 
 /** valid_from/valid_to in site time; the end is exclusive, so a date-only valid_to reads back as "through" that day. */
 function validity(ctx: AdminContext, p: PersonView): string {
@@ -55,7 +55,7 @@ export function registerPerson(program: Command): void {
         });
         print(s, p, () =>
           [
-            `Added person ${p.id}: ${fullName(p)}${p.email ? ` <${p.email}>` : ''}`,
+            `Added person ${p.id}: ${fullName(p)}${p.email ? ` <${shown(p.email)}>` : ''}`,
             `  roles: ${isVisitor(p) ? 'none (a visitor: access only through reservations)' : roleNames(ctx)(p.roles)}`,
             `  valid: ${validity(ctx, p)}`,
           ].join('\n'),
@@ -96,11 +96,11 @@ export function registerPerson(program: Command): void {
         print(s, p, () =>
           [
             `Person ${p.id}: ${fullName(p)}`,
-            `  email:    ${p.email ?? '-'}`,
+            `  email:    ${shown(p.email)}`,
             `  enabled:  ${yesNo(p.enabled)}`,
             `  roles:    ${isVisitor(p) ? 'none (a visitor: access only through reservations)' : roleNames(ctx)(p.roles)}`,
             `  valid:    ${validity(ctx, p)}`,
-            `  notes:    ${p.notes ?? '-'}`,
+            `  notes:    ${shown(p.notes)}`,
             `  created:  ${siteTime(p.created_at, zone)}`,
             `  credentials: ${creds.map((c) => `${c.label} ${c.id}${c.enabled ? '' : ' (disabled)'}`).join(', ') || 'none'}`,
             `  reservations: ${reservations.map((r) => `${siteTime(r.start_time, zone)} to ${siteEnd(r.end_time, zone)}`).join(', ') || 'none'}`,

@@ -8,6 +8,7 @@ import { TokenRepo } from '../../storage/token-repo.js';
 import { print, table } from '../output.js';
 import { positiveInt } from '../parse.js';
 import { withSession } from '../session.js';
+import { controlCharProblem } from '../../core/text.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -24,6 +25,8 @@ export function registerToken(program: Command): void {
         const problems = new Problems();
         for (const sc of o.scope) if (!(SCOPES as readonly string[]).includes(sc)) problems.add('scope', `"${sc}" is not one of ${SCOPES.join(', ')}`);
         if (o.name.trim() === '') problems.add('name', 'must not be empty');
+        const text = controlCharProblem(o.name);
+        if (text) problems.add('name', text);
         problems.throwIfAny();
         const ctx = s.admin();
         const { token: value, row } = new TokenRepo(ctx.store.db).create(o.name.trim(), [...new Set(o.scope)], nowIso(ctx));
