@@ -12,6 +12,7 @@ import { WiegandReader } from '../dist/drivers/wiegand/wiegand-reader.js';
 import { DoorController } from '../dist/door/door-controller.js';
 import { SimDoorHardware } from '../dist/drivers/sim/sim-door.js';
 import { TokenRepo } from '../dist/storage/token-repo.js';
+import { openStore } from '../dist/storage/store.js';
 import { decisionLatencies, quiet, seedEvents, startDaemon, underLoad } from './daemon-load.mjs';
 import { fileSize, freePort, haveCommand, mosquitto, ms, rng, scratch, seed, sleep, summary } from './lib.mjs';
 
@@ -195,7 +196,9 @@ export async function scenarioApi({ quick }) {
   const { pins } = seed(dir, quick ? 20_000 : 100_000);
   const port = await freePort();
   const daemon = await startDaemon(dir, { api: { enabled: true, listen: `127.0.0.1:${port}` } });
-  const token = new TokenRepo(daemon.storeForAdmin.db).create('bench', ['account.person.readonly'], '2026-01-01T00:00:00Z').token;
+  const admin = openStore(dir, {}, null, { alreadyChecked: true });
+  const token = new TokenRepo(admin.db).create('bench', ['account.person.readonly'], '2026-01-01T00:00:00Z').token;
+  admin.close();
   while (!daemon.status().api?.url) await sleep(20);
   const load = spawn(process.execPath, [join(ROOT, 'bench/api-load.mjs'), `http://127.0.0.1:${port}`, token, String(seconds), '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -232,7 +235,7 @@ export async function scenarioLockout() {
       hw,
       clock,
       zone: 'UTC',
-      pinPolicy: { min: 4, max: 8, rejectWeak: false },
+      pinRules: { min_length: 4, max_length: 8, generated_length: 6, weak_pins: 'warn' },
       lockoutPolicy: lockoutPolicy(config.lockout),
       cardPolicy: null,
       lookup: (_kind, value) => (value === '24680135' ? valid : null),

@@ -82,6 +82,14 @@ export interface SupervisedWorkerOptions<From> {
   onError?: (err: Error) => void;
   /** Asked when a worker exits: false leaves it stopped (an API port that cannot be bound). Default: restart. */
   restartIf?: () => boolean;
+  /**
+   * For a worker that says when it is ready (the event writer, once its database is open and the spool replayed):
+   * which message says so. start() then resolves on it, and onReady runs after each start, restarts included.
+   */
+  isReady?: (m: From) => boolean;
+  onReady?: () => void;
+  /** What the exit's log line should add ("with 12 events still to store"). */
+  exitNote?: () => string;
 }
 
 /**
@@ -92,27 +100,48 @@ export class SupervisedWorker<To, From> {
   private worker?: Worker;
   private stopping = false;
 
-  constructor(private readonly o: SupervisedWorkerOptions<From>) {}
+  constructor(private readonly options: SupervisedWorkerOptions<From>) {}
 
-  start(): void {
-    const worker = new Worker(this.o.url, { workerData: this.o.workerData, resourceLimits: WORKER_LIMITS });
+  /** Starts a worker; resolves at once, or once it says it is ready (isReady). Rejects if it dies before. */
+  start(): Promise<void> {
+    const worker = new Worker(this.options.url, { workerData: this.options.workerData, resourceLimits: WORKER_LIMITS });
     this.worker = worker;
-    worker.on('message', (m: From) => this.o.onMessage(m));
+    this.ready = this.options.isReady === undefined;
+    const started = new Promise<void>((resolve, reject) => {
+      if (this.ready) return resolve();
+      worker.once('exit', (code) => !this.ready && reject(new Error(`${this.options.name} exited (${code}) before it was ready`)));
+      worker.once('error', (err) => !this.ready && reject(err));
+      this.becameReady = () => {
+        this.ready = true;
+        resolve();
+        this.options.onReady?.();
+      };
+    });
+    worker.on('message', (m: From) => {
+      if (!this.ready && this.options.isReady?.(m)) return this.becameReady();
+      this.options.onMessage(m);
+    });
     worker.on('error', (err) => {
-      this.o.log.error(`${this.o.name} failed: ${err.message}`);
-      this.o.onError?.(err);
+      this.options.log.error(`${this.options.name} failed: ${err.message}`);
+      this.options.onError?.(err);
     });
     worker.on('exit', (code) => {
-      this.o.onExit?.();
-      if (this.stopping || this.o.restartIf?.() === false) return;
-      this.o.log.error(`${this.o.name} exited (${code}); restarting it in ${this.o.restartMs / 1000} s`);
-      setTimeout(() => this.start(), this.o.restartMs).unref();
+      this.ready = false;
+      this.options.onExit?.();
+      if (this.stopping || this.options.restartIf?.() === false) return;
+      const note = this.options.exitNote?.();
+      this.options.log.error(`${this.options.name} exited (${code}); restarting it in ${this.options.restartMs / 1000} s${note ? `, ${note}` : ''}`);
+      setTimeout(() => void this.start().catch((err: Error) => this.options.log.error(`${this.options.name} did not start again: ${err.message}`)), this.options.restartMs).unref();
     });
+    return started;
   }
 
-  /** Whether a worker is up to take messages (false once stopping). */
+  private ready = false;
+  private becameReady: () => void = () => undefined;
+
+  /** Whether a worker is up to take messages (false once stopping, and until it said it is ready). */
   get running(): boolean {
-    return this.worker !== undefined && !this.stopping;
+    return this.worker !== undefined && !this.stopping && this.ready;
   }
 
   post(m: To): void {
@@ -125,5 +154,61 @@ export class SupervisedWorker<To, From> {
     if (!worker) return;
     this.stopping = true;
     await stopWorker(worker, () => worker.postMessage(close), graceMs);
+  }
+
+  /** Resolves when the current worker has exited (at once when none runs). */
+  exited(): Promise<void> {
+    const worker = this.worker;
+    if (!worker || worker.threadId === -1) return Promise.resolve();
+    return new Promise((resolve) => worker.once('exit', () => resolve()));
+  }
+
+  /** For tests: the worker thread itself (to kill it as a crash would). */
+  get thread(): Worker | undefined {
+    return this.worker;
+  }
+}
+
+/**
+ * Requests sent across a thread boundary and their replies, matched by id (the API's channel calls, sync's pulls on
+ * demand, the event writer's flushes). A request whose answer can no longer come (its worker died) is settled by
+ * settleAll().
+ */
+export class PendingReplies<T> {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (value: T) => void; reject: (err: unknown) => void }>();
+
+  /** Sends a request with a fresh id; resolves with the reply to that id. */
+  ask(send: (id: number) => void): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      send(id);
+    });
+  }
+
+  /** The reply to `id`; false when nothing waited for it (already settled). */
+  answer(id: number, value: T): boolean {
+    const w = this.waiting.get(id);
+    this.waiting.delete(id);
+    w?.resolve(value);
+    return w !== undefined;
+  }
+
+  refuse(id: number, err: unknown): void {
+    const w = this.waiting.get(id);
+    this.waiting.delete(id);
+    w?.reject(err);
+  }
+
+  /** Settles every request still waiting with `value` (a worker that died will not answer). */
+  settleAll(value: T): void {
+    for (const w of this.waiting.values()) w.resolve(value);
+    this.waiting.clear();
+  }
+
+  /** The ids still waiting, oldest first (to send again to a restarted worker). */
+  get ids(): number[] {
+    return [...this.waiting.keys()];
   }
 }

@@ -1,10 +1,13 @@
 /**
- * The daemon's side of the API: starts the worker, and answers its channel requests (door status, admit,
- * hold unlocked, back to normal) on the main thread, where the doors are.
+ * The daemon's side of the API: starts the worker, and answers its channel requests on the main thread, where the
+ * doors are: the channels' status (door-views.ts), and admit, hold unlocked and back to normal through the command
+ * table.
  */
 import { SupervisedWorker } from '../worker-threads.js';
 import type { Config } from '../config/schema.js';
-import type { DoorController } from '../door/door-controller.js';
+import { runCommand, type CommandContext, type CommandOutcome } from '../commands/door-commands.js';
+import { channelView } from '../door/door-views.js';
+import type { Service } from '../services/service.js';
 import type { Logger } from '../log.js';
 import type { EventSink } from '../storage/event-writer.js';
 import type { ChannelRequest, FromApi, ToApi } from './protocol.js';
@@ -12,14 +15,15 @@ import { apiExposure } from './exposure.js';
 
 const WORKER = new URL('../../dist/api/api-worker.js', import.meta.url);
 
-export class ApiHost {
+export class ApiHost implements Service {
+  readonly name = 'API';
   private readonly worker: SupervisedWorker<ToApi, FromApi>;
   url: string | null = null;
   error: string | null = null;
 
   constructor(
     private readonly config: Config,
-    private readonly doors: Map<number, DoorController>,
+    private readonly commands: CommandContext,
     private readonly log: Logger,
     private readonly events: EventSink,
     /** The data dir is read-only: the API answers reads, and refuses changes with 503. */
@@ -38,8 +42,8 @@ export class ApiHost {
     });
   }
 
-  start(): void {
-    this.worker.start();
+  start(): Promise<void> {
+    return this.worker.start();
   }
 
   stop(): Promise<void> {
@@ -75,28 +79,15 @@ export class ApiHost {
   }
 
   private channel(call: ChannelRequest): unknown {
-    if (call.op === 'list') return [...this.doors.values()].map((d) => this.view(d));
-    const door = this.doors.get(call.id);
-    if (!door) throw new Error(`no channel ${call.id}`);
-    if (call.op === 'admit') door.remoteUnlock(call.source);
-    else if (call.op === 'unlock') door.holdUnlocked(call.source);
-    else if (call.op === 'normal') door.backToNormal(call.source);
-    return this.view(door);
-  }
-
-  /** A door as a DoorFlow channel, with its live status. */
-  private view(door: DoorController): unknown {
-    const s = door.status();
-    const cfg = this.config.doors.find((d) => d.id === s.id)!;
-    return {
-      id: s.id,
-      name: s.name,
-      online: true,
-      mode: s.held_unlocked ? 'unlocked' : 'normal',
-      credential_mode: cfg.mode,
-      relay: s.relay,
-      door: s.door,
-      lockout: s.lockout,
-    };
+    const view = (id: number) => channelView(this.commands.doors.get(id)!.status(), this.config.doors.find((d) => d.id === id)!);
+    if (call.op === 'list') return [...this.commands.doors.keys()].map(view);
+    if (!this.commands.doors.has(call.id)) throw new Error(`no channel ${call.id}`);
+    if (call.op !== 'get') {
+      // DoorFlow's channel operations, as the command table names them; a door command answers at once.
+      const op = ({ admit: 'admit', unlock: 'hold_unlocked', normal: 'back_to_normal' } as const)[call.op];
+      const outcome = runCommand(this.commands, { op, door: call.id }, call.source) as CommandOutcome;
+      if (!outcome.ok) throw new Error(outcome.reason);
+    }
+    return view(call.id);
   }
 }

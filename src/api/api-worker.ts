@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { parentPort, workerData } from 'node:worker_threads';
-import { lowerThreadPriority } from '../worker-threads.js';
-import { RefusedError } from '../admin/errors.js';
+import { lowerThreadPriority, PendingReplies } from '../worker-threads.js';
+import { RefusedError } from '../application/errors.js';
 import type { Config } from '../config/schema.js';
 import { openStore, type Store } from '../storage/store.js';
-import type { AdminContext } from '../admin/context.js';
+import type { AdminContext } from '../application/context.js';
 import { TokenRepo, type TokenRow } from '../storage/token-repo.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { fromRefusal, HttpError, httpError, readJson, sendJson } from './http.js';
@@ -50,14 +50,8 @@ function storage(): { store: Store; admin: AdminContext; tokens: TokenRepo } {
 const badTokens = new AddressThrottle();
 
 // ---- channel calls to the main thread ----
-let nextCall = 1;
-const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-const channels: ChannelCall = (call) =>
-  new Promise((resolve, reject) => {
-    const id = nextCall++;
-    pending.set(id, { resolve, reject });
-    send({ type: 'channel', id, call });
-  });
+const calls = new PendingReplies<unknown>();
+const channels: ChannelCall = (call) => calls.ask((id) => send({ type: 'channel', id, call }));
 
 // ---- events of the API's own, stored by the daemon's writer ----
 const pinProbes = new PinProbeGuard();
@@ -65,10 +59,8 @@ const record = (event: NewEvent) => send({ type: 'event', event });
 
 port.on('message', (m: ToApi) => {
   if (m.type === 'channel_result') {
-    const p = pending.get(m.id);
-    pending.delete(m.id);
-    if (m.ok) p?.resolve(m.result);
-    else p?.reject(new HttpError(m.status, m.body));
+    if (m.ok) calls.answer(m.id, m.result);
+    else calls.refuse(m.id, new HttpError(m.status, m.body));
   } else if (m.type === 'stop') {
     server.close(() => {
       opened?.store.close();

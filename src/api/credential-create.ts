@@ -5,14 +5,11 @@
  * takes about as long as a creation (measured: within a factor of 2, both a few ms), so the time an answer takes
  * says no more than the answer.
  */
-import { createCredential, credentialTypeId } from '../admin/credentials.js';
-import { RefusedError } from '../admin/errors.js';
-import { DOOR_EVENT_CODES } from '../core/event-codes.js';
+import { createCredential, credentialTypeId } from '../application/credentials.js';
+import { RefusedError } from '../application/errors.js';
 import { isGenerateRequest } from '../core/pin-rules.js';
-import { toIsoSeconds } from '../core/site-time.js';
-import { newEventId } from '../storage/event-id.js';
 import { PIN_TYPE_ID } from '../storage/credential-repo.js';
-import type { NewEvent } from '../storage/event-repo.js';
+import { newEvent, now } from '../storage/new-event.js';
 import { credentialBody, parseBody } from './bodies.js';
 import { HttpError } from './http.js';
 import type { Answer, RequestContext } from './routes.js';
@@ -47,17 +44,9 @@ function isPin(type: unknown): boolean {
 
 function probed(c: RequestContext, source: string): void {
   const o = c.pinProbes.refused(c.tokenId);
-  const now = Date.now();
-  const event = (type: 'api_pin_in_use' | 'api_pin_probe_alarm', label: string, detail: Record<string, unknown>): NewEvent => ({
-    door_id: null,
-    event_type: type,
-    event_code: DOOR_EVENT_CODES[type],
-    event_label: label,
-    source,
-    detail,
-    uid: newEventId(now),
-    created_at: toIsoSeconds(now),
-  });
+  const at = now();
+  const event = (type: 'api_pin_in_use' | 'api_pin_probe_alarm', label: string, detail: Record<string, unknown>) =>
+    newEvent(type, { door_id: null, event_label: label, source, detail }, at);
   c.log('warn', `${source}: a custom PIN was refused as in use (${o.lastHour} in the last hour)`);
   c.record(event('api_pin_in_use', `A PIN sent by ${source} is already in use`, { person_id: c.params[0], refused_last_hour: o.lastHour }));
   if (o.throttledNow) c.log('warn', `${source}: custom PINs refused for ${Math.round(o.throttledMs / 1000)} s after ${o.lastHour} PINs in use within the hour`);

@@ -1,6 +1,6 @@
 /** HTTP plumbing for the API: bounded JSON bodies, DoorFlow-shaped errors, paging headers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RefusedError } from '../admin/errors.js';
+import { type RefusedError, refusalBody } from '../application/errors.js';
 
 export const MAX_BODY = 64 * 1024;
 
@@ -18,9 +18,10 @@ export const httpError = (status: number, error: string, description: string) =>
 
 /** DoorFlow's shapes for refusals: 422 validation_failed, 404 not_found, 409 with the existing credential. */
 export function fromRefusal(err: RefusedError): HttpError {
-  if (err.kind === 'not_found') return httpError(404, 'not_found', err.message);
-  if (err.kind === 'conflict') return new HttpError(409, err.existing ?? { error: 'conflict', error_description: err.message });
-  return new HttpError(422, { error: 'validation_failed', error_description: err.message, errors: err.errors });
+  const body = refusalBody(err);
+  if (err.kind === 'not_found') return new HttpError(404, body);
+  if (err.kind === 'conflict') return new HttpError(409, err.existing ?? body);
+  return new HttpError(422, body);
 }
 
 export function readJson(req: IncomingMessage): Promise<unknown> {
@@ -61,8 +62,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** Page and size from the query: per_page defaults to 50, at most `max`. */
-export function paging(q: URLSearchParams, max = 100, sizeParam = 'per_page'): { page: number; per_page: number } {
+/** The page a query asks for: `page` from 1, and its size (`per_page`, or the list's own name for it) 50 unless given, at most `max`. */
+export function pageFromQuery(q: URLSearchParams, max: number, sizeParam = 'per_page'): { page: number; per_page: number } {
   const int = (name: string, dflt: number, lo: number, hi: number) => {
     const raw = q.get(name);
     if (raw === null) return dflt;

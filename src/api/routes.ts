@@ -2,20 +2,20 @@
  * The API's routes under /api/3, each with the scope it needs. Handlers call the same admin operations as the CLI,
  * so the rules (and the refusals) are the same; door status and remote unlock go to the daemon's main thread.
  */
-import { countCredentials, CREDENTIAL_TYPES, deleteCredential, getCredentialRow, credentialView, listCredentials, updateCredential } from '../admin/credentials.js';
-import type { AdminContext } from '../admin/context.js';
-import { countEvents, getEvent, listEvents } from '../admin/events.js';
-import { invalid } from '../admin/errors.js';
-import { addPerson, countPeople, deletePerson, getPerson, listPeople, updatePerson } from '../admin/people.js';
-import { addReservation, deleteReservation, listReservations } from '../admin/reservations.js';
-import { listRoles } from '../admin/roles.js';
-import { Problems } from '../admin/errors.js';
-import { readTime } from '../admin/times.js';
-import { readSyncState } from '../sync/state.js';
+import { countCredentials, CREDENTIAL_TYPES, deleteCredential, getCredentialRow, credentialView, listCredentials, updateCredential } from '../application/credentials.js';
+import type { AdminContext } from '../application/context.js';
+import { countEvents, getEvent, listEvents } from '../application/events.js';
+import { invalid } from '../application/errors.js';
+import { addPerson, countPeople, deletePerson, getPerson, listPeople, updatePerson } from '../application/people.js';
+import { addReservation, deleteReservation, listReservations } from '../application/reservations.js';
+import { listRoles } from '../application/roles.js';
+import { Problems } from '../application/errors.js';
+import { readTime } from '../application/times.js';
+import { readSyncState } from '../storage/sync-state.js';
 import type { NewEvent } from '../storage/event-repo.js';
 import { credentialUpdateBody, parseBody, personBody, reservationBody } from './bodies.js';
 import { createCredentialRoute } from './credential-create.js';
-import { httpError, paging, pagingHeaders } from './http.js';
+import { httpError, pageFromQuery, pagingHeaders } from './http.js';
 import type { PinProbeGuard } from './pin-probe-guard.js';
 import type { Scope } from './scopes.js';
 
@@ -95,7 +95,7 @@ export const ROUTES: Route[] = [
     pattern: r('people'),
     scope: 'account.person.readonly',
     handler: (c) => {
-      const p = paging(c.query, 500);
+      const p = pageFromQuery(c.query, 500);
       const filter = { email: c.query.get('email') ?? undefined, since_utc: time(c, 'since_utc') };
       return ok(listPeople(c.admin, { ...filter, ...p }), pagingHeaders(countPeople(c.admin, filter), p));
     },
@@ -129,7 +129,7 @@ export const ROUTES: Route[] = [
     pattern: r(`people/${ID}/credentials`),
     scope: 'account.person.readonly',
     handler: (c) => {
-      const p = paging(c.query, 500);
+      const p = pageFromQuery(c.query, 500);
       const person = c.params[0]!;
       return ok(listCredentials(c.admin, { person_id: person, ...p }), pagingHeaders(countCredentials(c.admin, person), p));
     },
@@ -166,7 +166,7 @@ export const ROUTES: Route[] = [
     pattern: r('credentials'),
     scope: 'account.person.readonly',
     handler: (c) => {
-      const p = paging(c.query, 500);
+      const p = pageFromQuery(c.query, 500);
       return ok(listCredentials(c.admin, p), pagingHeaders(countCredentials(c.admin), p));
     },
   },
@@ -176,7 +176,7 @@ export const ROUTES: Route[] = [
     method: 'GET',
     pattern: r('reservations'),
     scope: 'account.reservation.readonly',
-    handler: (c) => ok(listReservations(c.admin, { person_id: c.query.has('person_id') ? Number(c.query.get('person_id')) : undefined, ...paging(c.query, 500) })),
+    handler: (c) => ok(listReservations(c.admin, { person_id: c.query.has('person_id') ? Number(c.query.get('person_id')) : undefined, ...pageFromQuery(c.query, 500) })),
   },
   {
     method: 'POST',
@@ -194,7 +194,7 @@ export const ROUTES: Route[] = [
     pattern: r('events'),
     scope: 'account.event.access.readonly',
     handler: (c) => {
-      const p = paging(c.query, 1000, 'n');
+      const p = pageFromQuery(c.query, 1000, 'n');
       const q = {
         person_id: intList(c.query, 'person_id')?.[0],
         channel_ids: intList(c.query, 'channels'),

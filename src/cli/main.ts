@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { RefusedError } from '../admin/errors.js';
+import { RefusedError, refusalBody } from '../application/errors.js';
 import { ConfigError } from '../config/load.js';
 import { StorageError } from '../storage/database.js';
 import { DatabaseLostError } from '../storage/store.js';
@@ -118,9 +118,7 @@ function report(err: unknown, json: boolean): number {
   }
   if (err instanceof RefusedError) {
     if (json) {
-      const error = err.kind === 'not_found' ? 'not_found' : err.kind === 'conflict' ? 'conflict' : 'validation_failed';
-      const body: Record<string, unknown> = { error, error_description: err.message, errors: err.errors };
-      if (err.existing) body.existing = err.existing;
+      const body = err.existing === undefined ? refusalBody(err) : { ...refusalBody(err), existing: err.existing };
       stderr(JSON.stringify(body));
     } else {
       stderr(`keypadd: refused: ${err.message.replaceAll('\n', '\nkeypadd: refused: ')}`);

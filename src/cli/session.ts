@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import type { AdminContext } from '../admin/context.js';
+import type { AdminContext } from '../application/context.js';
 import { openStore, type Store } from '../storage/store.js';
 import { dataDirWritable } from '../storage/database.js';
 

@@ -2,13 +2,15 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../log.js';
+import type { Service } from '../services/service.js';
 import { controlSocketPath, type ControlRequest, type ControlResponse } from './protocol.js';
 
 export type ControlHandler = (req: ControlRequest) => ControlResponse | Promise<ControlResponse>;
 
 const MAX_LINE = 64 * 1024;
 
-export class ControlServer {
+export class ControlServer implements Service {
+  readonly name = 'control socket';
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 

@@ -1,5 +1,6 @@
 /**
- * The PIN rules of the vendor guide (shared/reference/pin-credentials-guide.txt), as pure functions.
+ * The PIN rules of the credential vendors' guide (4-8 digits, the weak-PIN list, generated PINs; the README's "PIN
+ * rules" section states them), as pure functions.
  * Nothing here touches storage or the clock; randomness is passed in so tests can drive it.
  */
 import { randomInt as cryptoRandomInt } from 'node:crypto';
@@ -21,6 +22,11 @@ export const PIN_MAX_DIGITS = 8;
  * Why `value` is not a well-formed PIN under `rules`, or null when it is.
  * The message never repeats the value: errors end up in logs and API answers.
  */
+/** Whether a door with these rules looks a typed PIN up at all: its length, and its weakness where refused. */
+export function doorAcceptsPin(pin: string, rules: PinRules): boolean {
+  return pinFormatError(pin, rules) === null && !(rules.weak_pins === 'reject' && pinWeakness(pin) !== null);
+}
+
 export function pinFormatError(value: string, rules: Pick<PinRules, 'min_length' | 'max_length'>): string | null {
   if (value.length === 0) return 'must not be empty (use "******" to generate one)';
   if (!/^[0-9]+$/.test(value)) return 'digits only (0-9; no letters, spaces or signs)';

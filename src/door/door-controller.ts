@@ -6,16 +6,16 @@
  */
 import type { DoorConfig } from '../config/schema.js';
 import { decide, type AccessFacts, type CredentialKind, type DenyReason } from '../core/decision.js';
-import { DOOR_EVENT_CODES, denyCode, denyLabel, grantCode, grantLabel, type DoorEventType } from '../core/event-codes.js';
+import { denyCode, denyLabel, grantCode, grantLabel } from '../core/event-codes.js';
+import type { DoorEventType } from '../core/event-types.js';
 import { KeyCollector, type Key } from '../core/key-collector.js';
 import type { LockoutPolicy, PersistedLockout } from '../core/lockout.js';
-import { pinWeakness } from '../core/pin-rules.js';
-import { toIsoSeconds } from '../core/site-time.js';
+import { doorAcceptsPin, type PinRules } from '../core/pin-rules.js';
+import { doorTimings } from '../config/policy.js';
 import type { Clock } from '../drivers/clock.js';
 import { Listeners, type DoorHardware, type HardwareStatus } from '../drivers/door-hardware.js';
 import type { Logger } from '../log.js';
-import { newEventId } from '../storage/event-id.js';
-import type { NewEvent } from '../storage/event-repo.js';
+import { accessEvent, newEvent, type EventFields, type EventMoment } from '../storage/new-event.js';
 import type { EventSink } from '../storage/event-writer.js';
 import { readerKey } from '../storage/lockout-repo.js';
 import { Annunciator } from './annunciator.js';
@@ -29,8 +29,8 @@ export interface DoorDeps {
   hw: DoorHardware;
   clock: Clock;
   zone: string;
-  /** This door's PIN policy: lengths, and whether weak PINs are refused here. */
-  pinPolicy: { min: number; max: number; rejectWeak: boolean };
+  /** This door's PIN rules (config/policy.ts doorPinRules): lengths, and whether weak PINs are refused here. */
+  pinRules: PinRules;
   lockoutPolicy: LockoutPolicy;
   /** Card-guessing backoff for this door's reader; null when off. */
   cardPolicy: LockoutPolicy | null;
@@ -87,28 +87,28 @@ export class DoorController {
   private stopped = false;
   private readonly unsubscribe: (() => void)[] = [];
 
-  constructor(private readonly d: DoorDeps) {
-    this.collector = new KeyCollector({ maxLength: d.pinPolicy.max, timeoutMs: d.door.keypad.timeout_s * 1000, submitOnLength: d.door.keypad.submit_on_length });
-    this.relay = new DoorRelay(d.hw.relay, { failSafe: d.door.fail_safe, maxUnlockMs: d.door.max_unlock_ms }, d.clock, (ms) =>
-      this.emit('relay_forced_lock', `${d.door.name}: relay forced locked after ${Math.round(ms / 1000)} s unlocked`),
+  constructor(private readonly deps: DoorDeps) {
+    this.collector = new KeyCollector({ maxLength: deps.pinRules.max_length, timeoutMs: doorTimings(deps.door).entryTimeoutMs, submitOnLength: deps.door.keypad.submit_on_length });
+    this.relay = new DoorRelay(deps.hw.relay, { failSafe: deps.door.fail_safe, maxUnlockMs: deps.door.max_unlock_ms }, deps.clock, (ms) =>
+      this.emit('relay_forced_lock', `${deps.door.name}: relay forced locked after ${Math.round(ms / 1000)} s unlocked`),
     );
-    this.annunciator = new Annunciator(d.hw.led, d.hw.buzzer);
-    this.sensors = new DoorSensors(d.hw, d.door, this.relay, d.clock, (type, label) => this.emit(type, label), () => this.relay.unlock(d.door.unlock_ms));
+    this.annunciator = new Annunciator(deps.hw.led, deps.hw.buzzer);
+    this.sensors = new DoorSensors(deps.hw, deps.door, this.relay, deps.clock, (type, label) => this.emit(type, label), () => this.relay.unlock(deps.door.unlock_ms));
     const guard = (input: 'keypad' | 'reader', key: number, policy: LockoutPolicy, resumed: PersistedLockout | undefined) =>
-      new GuessGuard({ input, key, doorName: d.door.name, policy, clock: d.clock, sink: d.events, emit: (t, l, x) => this.emit(t, l, { detail: x }), resumed });
-    this.keypadGuard = guard('keypad', d.door.id, d.lockoutPolicy, d.resumedLockout);
-    this.readerGuard = d.cardPolicy ? guard('reader', readerKey(d.door.id), d.cardPolicy, d.resumedCardBackoff) : null;
-    this.relay.onChange = () => d.onStateChange?.();
+      new GuessGuard({ input, key, doorName: deps.door.name, policy, clock: deps.clock, sink: deps.events, emit: (t, l, x) => this.emit(t, l, { detail: x }), resumed });
+    this.keypadGuard = guard('keypad', deps.door.id, deps.lockoutPolicy, deps.resumedLockout);
+    this.readerGuard = deps.cardPolicy ? guard('reader', readerKey(deps.door.id), deps.cardPolicy, deps.resumedCardBackoff) : null;
+    this.relay.onChange = () => deps.onStateChange?.();
   }
 
   get id(): number {
-    return this.d.door.id;
+    return this.deps.door.id;
   }
 
   /** Drives the relay locked first, then listens. */
   start(): void {
     this.relay.start();
-    const { hw } = this.d;
+    const { hw } = this.deps;
     if (hw.keypad) this.unsubscribe.push(hw.keypad.onKey((k) => this.guard(() => this.onKey(k))));
     if (hw.reader) this.unsubscribe.push(hw.reader.onCard((n) => this.guard(() => this.onCard(n))));
     this.unsubscribe.push(...this.sensors.start());
@@ -141,8 +141,8 @@ export class DoorController {
 
   status(): DoorStatus {
     return {
-      id: this.d.door.id,
-      name: this.d.door.name,
+      id: this.deps.door.id,
+      name: this.deps.door.name,
       relay: this.relay.locked ? 'locked' : 'unlocked',
       unlock_count: this.relay.unlockCount,
       ...this.annunciator.state,
@@ -159,42 +159,42 @@ export class DoorController {
     this.keypadGuard.reset();
     this.readerGuard?.reset();
     this.watchExpiry();
-    this.emit('lockout_reset', `${this.d.door.name}: keypad lockout reset`, { source });
+    this.emit('lockout_reset', `${this.deps.door.name}: keypad lockout reset`, { source });
   }
 
   private onHardwareStatus(st: HardwareStatus): void {
-    const e = hardwareEvent(this.d.door.name, st);
-    if (st.type === 'tamper') this.d.log.error(e.label);
-    else if (st.type !== 'read_error') this.d.log.warn(e.label);
+    const e = hardwareEvent(this.deps.door.name, st);
+    if (st.type === 'tamper') this.deps.log.error(e.label);
+    else if (st.type !== 'read_error') this.deps.log.warn(e.label);
     this.emit(e.type, e.label, { source: e.source, detail: e.detail });
   }
 
   /** A remote unlock (MQTT, API): `source` names who asked; the duration is capped by max_unlock_ms. */
   remoteUnlock(source: string, durationMs?: number): void {
-    const ms = Math.min(durationMs ?? this.d.door.unlock_ms, this.d.door.max_unlock_ms);
+    const ms = Math.min(durationMs ?? this.deps.door.unlock_ms, this.deps.door.max_unlock_ms);
     this.relay.unlock(ms);
     this.annunciator.show('granted', ms);
-    this.emit('remote_unlock', `${this.d.door.name} unlocked remotely (${source})`, { source, detail: { duration_ms: ms } });
+    this.emit('remote_unlock', `${this.deps.door.name} unlocked remotely (${source})`, { source, detail: { duration_ms: ms } });
   }
 
   /** Holds the door unlocked until backToNormal (DoorFlow's channel unlock). */
   holdUnlocked(source: string): void {
     this.relay.hold();
-    this.emit('remote_hold_unlocked', `${this.d.door.name} held unlocked (${source})`, { source });
+    this.emit('remote_hold_unlocked', `${this.deps.door.name} held unlocked (${source})`, { source });
   }
 
   backToNormal(source: string): void {
     this.relay.release();
-    this.emit('remote_normal', `${this.d.door.name} back to normal (${source})`, { source });
+    this.emit('remote_normal', `${this.deps.door.name} back to normal (${source})`, { source });
   }
 
   remoteLock(source: string): void {
     this.relay.lock();
-    this.emit('remote_lock', `${this.d.door.name} locked remotely (${source})`, { source });
+    this.emit('remote_lock', `${this.deps.door.name} locked remotely (${source})`, { source });
   }
 
   commandRefused(source: string, command: string | null, reason: string): void {
-    this.emit('command_refused', `${this.d.door.name}: ${command ?? 'command'} from ${source} refused: ${reason}`, { source, reason, detail: { command } });
+    this.emit('command_refused', `${this.deps.door.name}: ${command ?? 'command'} from ${source} refused: ${reason}`, { source, reason, detail: { command } });
   }
 
   /** A driver callback must never take the daemon down: report and carry on. */
@@ -202,29 +202,29 @@ export class DoorController {
     try {
       fn();
     } catch (err) {
-      this.d.log.error(`door ${this.d.door.id}: ${(err as Error).stack ?? String(err)}`);
+      this.deps.log.error(`door ${this.deps.door.id}: ${(err as Error).stack ?? String(err)}`);
     }
   }
 
   private onKey(key: Key): void {
-    const mono = this.d.clock.monoMs();
+    const mono = this.deps.clock.monoMs();
     const r = this.collector.press(key, mono);
     clearTimeout(this.entryTimer);
     const deadline = this.collector.deadline;
-    if (deadline !== null) this.entryTimer = setTimeout(() => this.collector.expire(this.d.clock.monoMs()), deadline - mono);
+    if (deadline !== null) this.entryTimer = setTimeout(() => this.collector.expire(this.deps.clock.monoMs()), deadline - mono);
     if (r.kind === 'submit') this.onPin(r.pin);
     else if (r.kind === 'overflow') this.wrongPin(null, 'unknown_credential', { entry: 'too_long' });
   }
 
   private onPin(pin: string): void {
-    const mono = this.d.clock.monoMs();
-    const door = this.d.door;
+    const mono = this.deps.clock.monoMs();
+    const door = this.deps.door;
     if (door.mode === 'card') return this.deny('PIN', null, 'wrong_mode');
     const pending = this.pendingCard && this.pendingCard.until > mono ? this.pendingCard : null;
     if (door.mode === 'card_and_pin' && !pending) return this.deny('PIN', null, 'wrong_mode', { expected: 'card first' });
     const lockedOut = this.keypadGuard.lockedOut;
     // A locked-out keypad does not even look the PIN up; nor is a PIN outside this door's policy looked up.
-    const found = lockedOut || !this.acceptablePin(pin) ? { facts: null } : this.find('PIN', pin);
+    const found = lockedOut || !doorAcceptsPin(pin, this.deps.pinRules) ? { facts: null } : this.find('PIN', pin);
     if (found.failed) return this.wrongPin(null, 'storage_error');
     const facts = found.facts;
     const decision = this.decideNow('PIN', facts, lockedOut);
@@ -261,9 +261,9 @@ export class DoorController {
       }
       return this.deny('Card', facts, reason, detail, guess && this.readerGuard !== null);
     }
-    if (this.d.door.mode === 'card_and_pin') {
-      const windowMs = this.d.door.card_and_pin_window_s * 1000;
-      this.pendingCard = { personId: facts!.person.id, credentialId: facts!.credential.id, until: this.d.clock.monoMs() + windowMs };
+    if (this.deps.door.mode === 'card_and_pin') {
+      const windowMs = doorTimings(this.deps.door).cardAndPinWindowMs;
+      this.pendingCard = { personId: facts!.person.id, credentialId: facts!.credential.id, until: this.deps.clock.monoMs() + windowMs };
       this.annunciator.show('awaiting_pin', windowMs);
       return;
     }
@@ -273,31 +273,26 @@ export class DoorController {
   /** A lookup that reports storage failures instead of throwing them into the input path. */
   private find(kind: CredentialKind, value: string): { facts: AccessFacts | null; failed?: boolean } {
     try {
-      const facts = this.d.lookup(kind, value);
-      this.d.onLookup?.(null);
+      const facts = this.deps.lookup(kind, value);
+      this.deps.onLookup?.(null);
       return { facts };
     } catch (err) {
-      this.d.onLookup?.(err as Error);
+      this.deps.onLookup?.(err as Error);
       return { facts: null, failed: true };
     }
   }
 
   private decideNow(kind: CredentialKind, facts: AccessFacts | null, keypadLockedOut: boolean) {
-    const { door, clock } = this.d;
+    const { door, clock } = this.deps;
     return decide({
       presented: kind,
       facts,
       door: { id: door.id, mode: door.mode, maxPinAgeDays: door.max_pin_age_days ?? null },
       nowMs: clock.wallMs(),
-      zone: this.d.zone,
+      zone: this.deps.zone,
       timeTrusted: clock.trusted(),
       keypadLockedOut,
     });
-  }
-
-  private acceptablePin(pin: string): boolean {
-    const p = this.d.pinPolicy;
-    return pin.length >= p.min && pin.length <= p.max && !(p.rejectWeak && pinWeakness(pin) !== null);
   }
 
   /** A PIN attempt that counts as a guess: counted (and saved), then denied once stored. */
@@ -309,25 +304,23 @@ export class DoorController {
 
   private grant(kind: CredentialKind | 'Card+PIN', facts: AccessFacts): void {
     // The relay first: the person at the door must not wait for anything else.
-    this.relay.unlock(this.d.door.unlock_ms);
-    this.annunciator.show('granted', this.d.door.unlock_ms);
-    this.record({
-      event_type: 'access_granted',
-      event_code: grantCode(kind),
+    this.relay.unlock(this.deps.door.unlock_ms);
+    this.annunciator.show('granted', this.deps.door.unlock_ms);
+    this.deps.events.record(accessEvent('access_granted', grantCode(kind), {
+      door_id: this.deps.door.id,
       event_label: grantLabel(facts.person.name, kind),
       person_id: facts.person.id,
       person_name: facts.person.name,
       credential_id: facts.credential.id,
       credential_type: kind,
-    });
+    }, this.moment()));
     this.outcomes.emit({ credential_type: kind, granted: true, reason: null, person_name: facts.person.name });
   }
 
   /** Records the denial; shows it at once, or (a guess) once it is stored, so a crash cannot undo the count. */
   private deny(kind: CredentialKind, facts: AccessFacts | null, reason: DenyReason, detail?: Record<string, unknown>, guess = false): void {
-    this.record({
-      event_type: 'access_denied',
-      event_code: denyCode(kind, reason),
+    this.deps.events.record(accessEvent('access_denied', denyCode(kind, reason), {
+      door_id: this.deps.door.id,
       event_label: denyLabel(facts?.person.name ?? null, kind, reason),
       person_id: facts?.person.id ?? null,
       person_name: facts?.person.name ?? null,
@@ -335,7 +328,7 @@ export class DoorController {
       credential_type: kind,
       reason,
       detail: detail ?? null,
-    });
+    }, this.moment()));
     const show = () => {
       const lockedGuard = kind === 'PIN' ? this.keypadGuard : this.readerGuard;
       if (lockedGuard?.lockedOut) this.annunciator.show('locked_out', lockedGuard.remainingMs);
@@ -343,9 +336,9 @@ export class DoorController {
       this.outcomes.emit({ credential_type: kind, granted: false, reason, person_name: facts?.person.name ?? null });
     };
     if (!guess) return show();
-    const shown = this.d.events.whenStored().then((stored) => {
+    const shown = this.deps.events.whenStored().then((stored) => {
       if (this.stopped) return; // a stopped door shows nothing (its LED timers would keep the process alive)
-      if (!stored) this.d.log.warn(`door ${this.d.door.id}: showing a refusal that could not be stored yet`);
+      if (!stored) this.deps.log.warn(`door ${this.deps.door.id}: showing a refusal that could not be stored yet`);
       show();
     });
     this.settling = Promise.all([this.settling, shown]);
@@ -354,21 +347,20 @@ export class DoorController {
   /** Tells the state's watchers when a lockout or backoff ends, as they are told when it starts. */
   private watchExpiry(): void {
     clearTimeout(this.expiryTimer);
-    this.d.onStateChange?.();
+    this.deps.onStateChange?.();
     const ends = [this.keypadGuard.lockedUntil, this.readerGuard?.lockedUntil ?? null].filter((t): t is number => t !== null);
     if (ends.length === 0) return;
-    const wait = Math.min(...ends) - this.d.clock.monoMs();
+    const wait = Math.min(...ends) - this.deps.clock.monoMs();
     this.expiryTimer = setTimeout(() => this.watchExpiry(), Math.min(Math.max(wait, 0) + 5, 2 ** 31 - 1));
     this.expiryTimer.unref?.();
   }
 
   /** `source` names who or what caused it (an API token, "mqtt", a reader), in the event's own column. */
-  private emit(type: DoorEventType, label: string, extra: { source?: string; reason?: string; detail?: Record<string, unknown> } = {}): void {
-    this.record({ event_type: type, event_code: DOOR_EVENT_CODES[type], event_label: label, source: extra.source ?? null, reason: extra.reason ?? null, detail: extra.detail ?? null });
+  private emit(type: DoorEventType, label: string, extra: Pick<EventFields, 'source' | 'reason' | 'detail'> = {}): void {
+    this.deps.events.record(newEvent(type, { door_id: this.deps.door.id, event_label: label, ...extra }, this.moment()));
   }
 
-  private record(e: Omit<NewEvent, 'door_id' | 'created_at'>): void {
-    const wall = this.d.clock.wallMs();
-    this.d.events.record({ ...e, door_id: this.d.door.id, time_trusted: this.d.clock.trusted(), uid: newEventId(wall), created_at: toIsoSeconds(wall) });
+  private moment(): EventMoment {
+    return { wallMs: this.deps.clock.wallMs(), trusted: this.deps.clock.trusted() };
   }
 }

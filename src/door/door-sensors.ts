@@ -2,8 +2,9 @@
  * Door contact and REX. Opening the door while the relay is locked, with no grant or REX just before, is
  * door_forced_open; standing open past held_open_s is door_held_open; closing can relock at once.
  */
+import { doorTimings } from '../config/policy.js';
 import type { DoorConfig } from '../config/schema.js';
-import type { DoorEventType } from '../core/event-codes.js';
+import type { DoorEventType } from '../core/event-types.js';
 import type { Clock } from '../drivers/clock.js';
 import type { DoorHardware } from '../drivers/door-hardware.js';
 import type { DoorRelay } from './relay.js';
@@ -46,7 +47,7 @@ export class DoorSensors {
     if (authorised) this.emit('door_opened', `${name} opened`);
     else this.emit('door_forced_open', `${name} forced open: opened while locked, without a grant or REX`);
     clearTimeout(this.heldTimer);
-    this.heldTimer = setTimeout(() => this.emit('door_held_open', `${name} held open longer than ${this.door.held_open_s} s`), this.door.held_open_s * 1000);
+    this.heldTimer = setTimeout(() => this.emit('door_held_open', `${name} held open longer than ${this.door.held_open_s} s`), doorTimings(this.door).heldOpenMs);
   }
 
   private closed(): void {

@@ -4,7 +4,7 @@
  * and records the lockout and alarm events. The two inputs are counted apart, each under its own policy.
  */
 import * as lockout from '../core/lockout.js';
-import type { DoorEventType } from '../core/event-codes.js';
+import type { DoorEventType } from '../core/event-types.js';
 import type { Clock } from '../drivers/clock.js';
 import type { EventSink } from '../storage/event-writer.js';
 import { toIsoSeconds } from '../core/site-time.js';
@@ -38,16 +38,16 @@ const EVENTS = {
 export class GuessGuard {
   private state: lockout.LockoutState;
 
-  constructor(private readonly o: GuessGuardOptions) {
-    this.state = o.resumed ? lockout.resumeLockout(o.resumed, o.clock.monoMs()) : lockout.initialLockout();
+  constructor(private readonly options: GuessGuardOptions) {
+    this.state = options.resumed ? lockout.resumeLockout(options.resumed, options.clock.monoMs()) : lockout.initialLockout();
   }
 
   get lockedOut(): boolean {
-    return lockout.isLockedOut(this.state, this.o.clock.monoMs());
+    return lockout.isLockedOut(this.state, this.options.clock.monoMs());
   }
 
   get remainingMs(): number {
-    return lockout.remainingMs(this.state, this.o.clock.monoMs());
+    return lockout.remainingMs(this.state, this.options.clock.monoMs());
   }
 
   /** Monotonic time the current lockout ends (null when none): for the door's expiry timer. */
@@ -57,16 +57,16 @@ export class GuessGuard {
 
   /** Records a wrong guess; returns true when it started a lockout. Saves the state, then records the events. */
   failure(): boolean {
-    const r = lockout.recordFailure(this.state, this.o.clock.monoMs(), this.o.policy);
+    const r = lockout.recordFailure(this.state, this.options.clock.monoMs(), this.options.policy);
     this.state = r.state;
     this.save();
-    const e = EVENTS[this.o.input];
+    const e = EVENTS[this.options.input];
     if (r.alarm) {
-      this.o.emit(e.alarm, `${this.o.doorName}: ${this.o.policy.alarmAfter} ${e.guesses} within an hour`, { within_hour: this.o.policy.alarmAfter });
+      this.options.emit(e.alarm, `${this.options.doorName}: ${this.options.policy.alarmAfter} ${e.guesses} within an hour`, { within_hour: this.options.policy.alarmAfter });
     }
     if (r.lockedNow) {
       const s = Math.ceil(r.durationMs / 1000);
-      this.o.emit(e.locked, `${this.o.doorName}: ${e.what} locked for ${s} s`, { duration_s: s, level: r.state.level });
+      this.options.emit(e.locked, `${this.options.doorName}: ${e.what} locked for ${s} s`, { duration_s: s, level: r.state.level });
     }
     return r.lockedNow;
   }
@@ -79,17 +79,17 @@ export class GuessGuard {
 
   /** Saves the state as ages on the monotonic clock (also at stop, so the time still to serve is right). */
   save(): void {
-    const mono = this.o.clock.monoMs();
-    this.o.sink.saveLockout(this.o.key, lockout.persistLockout(this.state, mono), toIsoSeconds(this.o.clock.wallMs()));
+    const mono = this.options.clock.monoMs();
+    this.options.sink.saveLockout(this.options.key, lockout.persistLockout(this.state, mono), toIsoSeconds(this.options.clock.wallMs()));
   }
 
   status(): GuardStatus {
-    const mono = this.o.clock.monoMs();
-    const s = lockout.settle(this.state, mono, this.o.policy);
+    const mono = this.options.clock.monoMs();
+    const s = lockout.settle(this.state, mono, this.options.policy);
     const remaining = lockout.remainingMs(s, mono);
     return {
       active: remaining > 0,
-      until: remaining > 0 ? new Date(this.o.clock.wallMs() + remaining).toISOString() : null,
+      until: remaining > 0 ? new Date(this.options.clock.wallMs() + remaining).toISOString() : null,
       level: s.level,
       failures_last_hour: s.failures.length,
     };

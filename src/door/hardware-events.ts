@@ -1,5 +1,5 @@
 /** What a hardware status becomes in the event log: type, label and detail (the code follows from the type). Pure. */
-import type { DoorEventType } from '../core/event-codes.js';
+import type { DoorEventType } from '../core/event-types.js';
 import type { HardwareStatus } from '../drivers/door-hardware.js';
 
 export interface HardwareEvent {

@@ -58,3 +58,16 @@ export async function claimRelays(config: Config, port: GpioPort | null, onSimEr
   }
   return relays;
 }
+
+/** ESPHome's dump_config: how each door is wired, in one line, for the installer reading the journal. */
+export function describeWiring(door: DoorConfig, sim: boolean): string {
+  const wires = door.hardware;
+  if (sim || !wires) return `door ${door.id} (${door.name}) simulated`;
+  const parts = [`relay BCM ${wires.relay.pin}${wires.relay.active_low ? ' active-low' : ''}${door.fail_safe ? ' fail-safe' : ''}`];
+  if (wires.wiegand) parts.push(`Wiegand D0 ${wires.wiegand.d0} D1 ${wires.wiegand.d1}`);
+  if (wires.serial) parts.push(`serial ${wires.serial.path} (${wires.serial.protocol})`);
+  for (const [name, line] of [['contact', wires.contact], ['REX', wires.rex], ['tamper', wires.tamper], ['LED', wires.led], ['buzzer', wires.buzzer]] as const) {
+    if (line) parts.push(`${name} BCM ${line.pin}`);
+  }
+  return `door ${door.id} (${door.name}) ${parts.join(', ')}`;
+}

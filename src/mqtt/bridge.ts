@@ -3,22 +3,24 @@
  * commands executed on the doors (each one an event naming its source), and the outbox backlog alarm.
  */
 import type { Config } from '../config/schema.js';
-import type { DoorController } from '../door/door-controller.js';
 import type { Logger } from '../log.js';
 import type { EventRow } from '../storage/event-repo.js';
 import type { EventSink } from '../storage/event-writer.js';
 import { connectionSettings, MqttSettingsError } from './connection.js';
 import type { Command } from './commands.js';
 import type { RefusalSummary } from './command-gate.js';
-import type { CommandResult, DoorState, StatusExtras } from './protocol.js';
+import type { CommandResult, StatusExtras } from './protocol.js';
+import { doorState } from '../door/door-views.js';
 import { MqttPublisher } from './publisher.js';
-import { DOOR_EVENT_CODES } from '../core/event-codes.js';
-import { newEventId } from '../storage/event-id.js';
-import { toIsoSeconds } from '../core/site-time.js';
+import { newEvent, now } from '../storage/new-event.js';
+import { runCommand, type CommandContext, type CommandOutcome } from '../commands/door-commands.js';
+import type { EventBus } from '../services/bus.js';
+import type { Service } from '../services/service.js';
 
 export interface BridgeDeps {
   config: Config;
-  doors: Map<number, DoorController>;
+  /** Door changes, stored events, sync and storage news: what the retained state and status follow. */
+  bus: EventBus;
   events: EventSink;
   log: Logger;
   version: string;
@@ -28,8 +30,10 @@ export interface BridgeDeps {
   env: NodeJS.ProcessEnv;
   /** The data dir is read-only (the publisher keeps its cursor in memory). */
   readonly?: boolean;
-  /** The credential sync, when configured: its health for the status topic, and a pull on sync_now. */
-  sync?: { summary(): StatusExtras['sync'] & {}; run(): Promise<unknown> } | undefined;
+  /** The credential sync, when configured: its health for the status topic. */
+  sync?: { summary(): StatusExtras['sync'] & {} } | undefined;
+  /** Where commands go (commands/door-commands.ts). */
+  commands: CommandContext;
 }
 
 /** Retained state is published again at least this often (a forged one the broker kept is overwritten). */
@@ -41,65 +45,70 @@ function testOverride(value: string | undefined): number | undefined {
   return value !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-export class MqttBridge {
+export class MqttBridge implements Service {
+  readonly name = 'MQTT';
+  private readonly unsubscribe: (() => void)[] = [];
   private readonly lastEvent = new Map<number, EventRow>();
   private readonly lastAccess = new Map<number, EventRow>();
   private publisher: MqttPublisher | null = null;
-  private refresh: NodeJS.Timeout | undefined;
   /** Why MQTT is not running although configured (an unreadable CA or password file), for status. */
   error: string | null = null;
 
-  constructor(private readonly d: BridgeDeps) {}
+  constructor(private readonly deps: BridgeDeps) {}
 
   start(): void {
-    const m = this.d.config.mqtt;
+    const m = this.deps.config.mqtt;
     let settings;
     try {
-      settings = connectionSettings(this.d.config, this.d.env);
+      settings = connectionSettings(this.deps.config, this.deps.env);
     } catch (err) {
       // The door must keep working: run without MQTT and say why.
       if (!(err instanceof MqttSettingsError)) throw err;
       this.error = err.message;
-      this.d.log.error(`MQTT disabled: ${err.message}`);
+      this.deps.log.error(`MQTT disabled: ${err.message}`);
       return;
     }
     if (!settings) return;
     this.publisher = new MqttPublisher(
       {
-        dataDir: this.d.config.data_dir,
+        dataDir: this.deps.config.data_dir,
         settings,
         baseTopic: m.base_topic,
         nodeId: m.node_id,
-        doors: this.d.config.doors.map((x) => ({ id: x.id, name: x.name })),
+        doors: this.deps.config.doors.map((x) => ({ id: x.id, name: x.name })),
         homeassistant: m.homeassistant,
         commands: m.commands,
-        commandAuth: settings.commandKey ? { key: settings.commandKey, maxAgeMs: m.command_max_age_s * 1000 } : null,
-        stateRefreshMs: testOverride(this.d.env.KEYPADD_TEST_STATE_REFRESH_MS) ?? STATE_REFRESH_MS,
+        commandAuth: settings.commandKey ? { key: settings.commandKey, maxAgeMs: settings.commandMaxAgeMs } : null,
+        stateRefreshMs: testOverride(this.deps.env.KEYPADD_TEST_STATE_REFRESH_MS) ?? STATE_REFRESH_MS,
         discoveryPrefix: m.discovery_prefix,
-        backlogAlarm: this.d.config.events.backlog_alarm,
-        version: this.d.version,
-        readonly: this.d.readonly === true,
+        backlogAlarm: this.deps.config.events.backlog_alarm,
+        version: this.deps.version,
+        readonly: this.deps.readonly === true,
       },
-      this.d.log.child('mqtt'),
+      this.deps.log.child('mqtt'),
       (door, command) => this.command(door, command),
       (backlog) => this.backlogAlarm(backlog),
       (summary) => this.refused(summary),
     );
-    this.publisher.start();
-    // Clock trust at once, not in 2 s: a signed command's time is checked only on a trusted clock.
+    void this.publisher.start();
+    // Clock trust at once: a signed command's time is checked only on a trusted clock.
     this.publishStatus();
-    for (const id of this.d.doors.keys()) this.publishState(id);
-    this.refresh = setInterval(() => {
-      for (const id of this.d.doors.keys()) this.publishState(id);
-      this.publishStatus();
-    }, 2000);
-    this.refresh.unref();
+    for (const id of this.deps.commands.doors.keys()) this.publishState(id);
+    // State and status follow what happens (a door emits its lockout's end too): no polling.
+    const bus = this.deps.bus;
+    this.unsubscribe.push(
+      bus.on('door.changed', ({ doorId }) => this.publishState(doorId)),
+      bus.on('event.recorded', (row) => this.recorded(row)),
+      bus.on('sync.changed', () => this.publishStatus()),
+      bus.on('storage.changed', () => this.publishStatus()),
+      bus.on('clock.changed', () => this.publishStatus()),
+    );
   }
 
   /** Republishes clock trust and sync health (also called when a pull ends). */
   publishStatus(): void {
-    const sync = this.d.sync?.summary() ?? null;
-    this.publisher?.status({ clock_trusted: this.d.clockTrusted(), storage_problem: this.d.storageProblem?.() ?? null, last_sync: sync?.last_success_at ?? null, sync });
+    const sync = this.deps.sync?.summary() ?? null;
+    this.publisher?.status({ clock_trusted: this.deps.clockTrusted(), storage_problem: this.deps.storageProblem?.() ?? null, last_sync: sync?.last_success_at ?? null, sync });
   }
 
   get enabled(): boolean {
@@ -111,7 +120,7 @@ export class MqttBridge {
   }
 
   /** A stored event: publish it (the worker reads it from the database) and refresh its door's state. */
-  recorded(row: EventRow): void {
+  private recorded(row: EventRow): void {
     if (!this.publisher) return;
     this.publisher.wake();
     if (row.door_id === null) return;
@@ -120,95 +129,55 @@ export class MqttBridge {
     this.publishState(row.door_id);
   }
 
-  relayChanged(doorId: number): void {
-    this.publishState(doorId);
-  }
-
   async stop(): Promise<void> {
-    clearInterval(this.refresh);
+    for (const off of this.unsubscribe.splice(0)) off();
     await this.publisher?.stop();
     this.publisher = null;
   }
 
   private publishState(doorId: number): void {
-    const door = this.d.doors.get(doorId);
+    const door = this.deps.commands.doors.get(doorId);
     if (!this.publisher || !door) return;
-    const s = door.status();
-    const access = this.lastAccess.get(doorId);
-    const state: DoorState = {
-      lock: s.relay,
-      door: s.door,
-      lockout: { active: s.lockout.active, until: s.lockout.until },
-      last_event_id: this.lastEvent.get(doorId)?.id ?? null,
-      last_access: access
-        ? { label: access.event_label, event_type: access.event_type, person_name: access.person_name, reason: access.reason, at: access.created_at }
-        : null,
-    };
-    this.publisher.state(doorId, state);
+    this.publisher.state(doorId, doorState(door.status(), this.lastEvent.get(doorId), this.lastAccess.get(doorId)));
   }
 
   /** A command that passed the worker's checks (door, signature, format, rate): executed here, on the doors' thread. */
   private command(doorId: number, command: Command): CommandResult {
-    const door = this.d.doors.get(doorId);
+    const door = this.deps.commands.doors.get(doorId);
     const name = command.command;
     const refuse = (why: string): CommandResult => {
       this.refused({ doorId, count: 1, reasons: { [why]: 1 }, commands: { [name]: 1 } });
       return { command: name, accepted: false, reason: why };
     };
     if (!door) return { command: name, accepted: false, reason: `door: no door ${doorId}` };
-    if (!this.d.config.mqtt.commands) return refuse('commands are disabled (mqtt.commands: false)');
-    switch (command.command) {
-      case 'unlock':
-        door.remoteUnlock('mqtt', command.durationMs);
-        break;
-      case 'lock':
-        door.remoteLock('mqtt');
-        break;
-      case 'lockout_reset':
-        door.resetLockout('mqtt');
-        break;
-      case 'sync_now':
-        if (!this.d.sync) return refuse('sync is not configured on this controller');
-        // The pull's outcome is its own event (sync_completed / sync_failed); the command is accepted now.
-        void this.d.sync.run();
-        break;
+    if (!this.deps.config.mqtt.commands) return refuse('commands are disabled (mqtt.commands: false)');
+    if (command.command === 'sync_now') {
+      if (!this.deps.commands.sync) return refuse('sync is not configured on this controller');
+      // The pull's outcome is its own event (sync_completed / sync_failed); the command is accepted now.
+      void runCommand(this.deps.commands, { op: 'sync_now' }, 'mqtt');
+      return { command: name, accepted: true };
     }
+    const op = ({ unlock: 'admit', lock: 'lock', lockout_reset: 'lockout_reset' } as const)[command.command];
+    // Door commands answer at once (only sync_now, handled above, waits on anything).
+    const outcome = runCommand(this.deps.commands, { op, door: doorId, ...(command.durationMs !== undefined ? { durationMs: command.durationMs } : {}) }, 'mqtt') as CommandOutcome;
+    if (!outcome.ok) return refuse(outcome.reason);
     return { command: name, accepted: true };
   }
 
   /** One command_refused event for a door's refusals of the last second, with their count and reasons. */
   private refused(s: RefusalSummary): void {
-    const door = this.d.config.doors.find((x) => x.id === s.doorId);
+    const door = this.deps.config.doors.find((x) => x.id === s.doorId);
     if (!door) return;
     const [reason] = Object.entries(s.reasons).sort((a, b) => b[1] - a[1])[0] ?? ['refused'];
     const what = s.count === 1 ? 'a command' : `${s.count} commands`;
-    this.d.log.warn(`door ${door.id}: ${what} from mqtt refused: ${Object.entries(s.reasons).map(([r, n]) => `${r} (${n})`).join('; ')}`);
-    const now = Date.now();
-    this.d.events.record({
-      door_id: door.id,
-      event_type: 'command_refused',
-      event_code: DOOR_EVENT_CODES.command_refused,
-      event_label: `${door.name}: ${what} from mqtt refused: ${reason}${Object.keys(s.reasons).length > 1 ? ' (and others)' : ''}`,
-      source: 'mqtt',
-      reason,
-      detail: { count: s.count, reasons: s.reasons, commands: s.commands },
-      time_trusted: this.d.clockTrusted(),
-      uid: newEventId(now),
-      created_at: toIsoSeconds(now),
-    });
+    this.deps.log.warn(`door ${door.id}: ${what} from mqtt refused: ${Object.entries(s.reasons).map(([r, n]) => `${r} (${n})`).join('; ')}`);
+    const label = `${door.name}: ${what} from mqtt refused: ${reason}${Object.keys(s.reasons).length > 1 ? ' (and others)' : ''}`;
+    const detail = { count: s.count, reasons: s.reasons, commands: s.commands };
+    this.deps.events.record(newEvent('command_refused', { door_id: door.id, event_label: label, source: 'mqtt', reason, detail }, now(this.deps.clockTrusted())));
   }
 
   private backlogAlarm(backlog: number): void {
-    const now = Date.now();
-    this.d.log.error(`${backlog} events are waiting to be published (alarm at ${this.d.config.events.backlog_alarm}); none will be pruned`);
-    this.d.events.record({
-      door_id: null,
-      event_type: 'outbox_backlog_alarm',
-      event_code: DOOR_EVENT_CODES.outbox_backlog_alarm,
-      event_label: `${backlog} events waiting to be published over MQTT`,
-      detail: { backlog },
-      uid: newEventId(now),
-      created_at: toIsoSeconds(now),
-    });
+    this.deps.log.error(`${backlog} events are waiting to be published (alarm at ${this.deps.config.events.backlog_alarm}); none will be pruned`);
+    this.deps.events.record(newEvent('outbox_backlog_alarm', { door_id: null, event_label: `${backlog} events waiting to be published over MQTT`, detail: { backlog } }, now()));
   }
 }

@@ -34,15 +34,15 @@ export class CommandIntake {
   private readonly monoMs: () => number;
   private readonly wallMs: () => number;
 
-  constructor(private readonly d: IntakeDeps) {
-    this.replays = d.auth ? new ReplayGuard(2 * d.auth.maxAgeMs) : null;
-    this.monoMs = d.monoMs ?? (() => performance.now());
-    this.wallMs = d.wallMs ?? Date.now;
+  constructor(private readonly deps: IntakeDeps) {
+    this.replays = deps.auth ? new ReplayGuard(2 * deps.auth.maxAgeMs) : null;
+    this.monoMs = deps.monoMs ?? (() => performance.now());
+    this.wallMs = deps.wallMs ?? Date.now;
   }
 
   /** Handles a message if it is on a command topic of a configured door; returns whether it was. */
   onMessage(topic: string, payload: Buffer, retained: boolean): boolean {
-    const doorId = this.d.topics.doorOfSet(topic);
+    const doorId = this.deps.topics.doorOfSet(topic);
     if (doorId === null) return false;
     const now = this.monoMs();
     if (retained) {
@@ -50,24 +50,24 @@ export class CommandIntake {
       this.gate.refuse(doorId, 'retained: a command must not be retained (it would run at every reconnect); publish it without retain', null, now);
       return true;
     }
-    const auth = this.d.auth;
-    if (auth && !this.d.clockTrusted()) {
+    const auth = this.deps.auth;
+    if (auth && !this.deps.clockTrusted()) {
       this.refuse(doorId, null, "ts: this controller's clock is not trusted yet, so a signed command's time cannot be checked", now);
       return true;
     }
     const parsed = parseCommand(payload, auth && this.replays ? { ...auth, topic, nowMs: this.wallMs(), replays: this.replays, monoMs: now } : undefined);
     if (!parsed.ok) this.refuse(doorId, parsed.command ?? null, parsed.reason, now);
     else if (!this.gate.admit(doorId, now)) this.refuse(doorId, parsed.value.command, 'rate: more than 5 commands a second for this door', now);
-    else this.d.execute(doorId, parsed.value);
+    else this.deps.execute(doorId, parsed.value);
     return true;
   }
 
   /** Sends the summaries that are due (the worker calls this a few times a second), or all with `all`. */
   flush(all = false): void {
-    for (const s of this.gate.due(this.monoMs(), all)) this.d.refused(s);
+    for (const s of this.gate.due(this.monoMs(), all)) this.deps.refused(s);
   }
 
   private refuse(doorId: number, command: string | null, reason: string, now: number): void {
-    if (this.gate.refuse(doorId, reason, command, now)) this.d.answer(doorId, { command, accepted: false, reason });
+    if (this.gate.refuse(doorId, reason, command, now)) this.deps.answer(doorId, { command, accepted: false, reason });
   }
 }

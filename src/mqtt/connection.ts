@@ -20,6 +20,8 @@ export interface ConnectionSettings {
   reconnectMaxMs: number;
   /** The shared key signed commands are checked with (mqtt.command_auth: hmac); absent otherwise. */
   commandKey?: Buffer;
+  /** A signed command older than this (or from further ahead) is refused as a replay. */
+  commandMaxAgeMs: number;
 }
 
 /** A key shorter than this is refused: it could be guessed offline from one signed command. */
@@ -47,6 +49,7 @@ export function connectionSettings(config: Config, env: NodeJS.ProcessEnv = proc
     clientId: `keypadd-${m.node_id}-${randomBytes(4).toString('hex')}`,
     keepaliveS: m.keepalive_s,
     reconnectMaxMs: m.reconnect_max_s * 1000,
+    commandMaxAgeMs: m.command_max_age_s * 1000,
   };
   if (m.username) s.username = m.username;
   const credential = env.CREDENTIALS_DIRECTORY ? join(env.CREDENTIALS_DIRECTORY, 'mqtt-password') : null;

@@ -3,29 +3,14 @@
  * last-access sensor; per controller an outbox-backlog sensor and a credential-sync sensor. Retained, tied to keypadd's availability topic.
  * Field names follow Home Assistant's MQTT lock / event / binary_sensor / sensor documentation.
  */
+import { DOOR_SCOPED_EVENT_TYPES } from '../core/event-types.js';
 import type { Topics } from './topics.js';
 
-export const HA_EVENT_TYPES = [
-  'access_granted',
-  'access_denied',
-  'keypad_locked_out',
-  'keypad_alarm',
-  'rex',
-  'door_opened',
-  'door_closed',
-  'door_held_open',
-  'door_forced_open',
-  'relay_forced_lock',
-  'lockout_reset',
-  'remote_unlock',
-  'remote_lock',
-  'command_refused',
-  'tamper',
-  'tamper_cleared',
-  'reader_offline',
-  'reader_online',
-  'read_error',
-] as const;
+/**
+ * What each door's event entity may show: every type that happens at a door, from the one table (Home Assistant
+ * drops an event whose type is not listed, so the list cannot be a copy that falls behind).
+ */
+export const HA_EVENT_TYPES: readonly string[] = DOOR_SCOPED_EVENT_TYPES;
 
 export interface DiscoveryInput {
   prefix: string;
@@ -43,30 +28,30 @@ export interface DiscoveryMessage {
   payload: Record<string, unknown> | null;
 }
 
-export function discoveryMessages(d: DiscoveryInput): DiscoveryMessage[] {
-  const device = { identifiers: [`keypadd_${d.node}`], name: `keypadd ${d.node}`, manufacturer: 'keypadd', model: 'Door controller', sw_version: d.version };
+export function discoveryMessages(input: DiscoveryInput): DiscoveryMessage[] {
+  const device = { identifiers: [`keypadd_${input.node}`], name: `keypadd ${input.node}`, manufacturer: 'keypadd', model: 'Door controller', sw_version: input.version };
   const common = {
-    availability_topic: d.topics.availability,
+    availability_topic: input.topics.availability,
     payload_available: 'online',
     payload_not_available: 'offline',
     device,
-    origin: { name: 'keypadd', sw_version: d.version },
+    origin: { name: 'keypadd', sw_version: input.version },
   };
-  const id = (object: string) => `keypadd_${d.node}_${object}`;
-  const topic = (component: string, object: string) => `${d.prefix}/${component}/${d.node}/${object}/config`;
+  const id = (object: string) => `keypadd_${input.node}_${object}`;
+  const topic = (component: string, object: string) => `${input.prefix}/${component}/${input.node}/${object}/config`;
   const out: DiscoveryMessage[] = [];
-  for (const door of d.doors) {
+  for (const door of input.doors) {
     const o = `door${door.id}`;
     out.push({
       topic: topic('binary_sensor', `${o}_lock`),
-      payload: d.commands
+      payload: input.commands
         ? null
         : {
             ...common,
             name: `${door.name} lock`,
             unique_id: id(`${o}_lock_state`),
             device_class: 'lock', // on = unlocked
-            state_topic: d.topics.state(door.id),
+            state_topic: input.topics.state(door.id),
             value_template: '{{ value_json.lock }}',
             payload_on: 'unlocked',
             payload_off: 'locked',
@@ -74,15 +59,15 @@ export function discoveryMessages(d: DiscoveryInput): DiscoveryMessage[] {
     });
     out.push({
       topic: topic('lock', o),
-      payload: !d.commands ? null : {
+      payload: !input.commands ? null : {
         ...common,
         name: door.name,
         unique_id: id(`${o}_lock`),
-        state_topic: d.topics.state(door.id),
+        state_topic: input.topics.state(door.id),
         value_template: '{{ value_json.lock }}',
         state_locked: 'locked',
         state_unlocked: 'unlocked',
-        command_topic: d.topics.set(door.id),
+        command_topic: input.topics.set(door.id),
         payload_unlock: '{"command":"unlock"}',
         payload_lock: '{"command":"lock"}',
         optimistic: false,
@@ -94,7 +79,7 @@ export function discoveryMessages(d: DiscoveryInput): DiscoveryMessage[] {
         ...common,
         name: `${door.name} access`,
         unique_id: id(`${o}_access`),
-        state_topic: d.topics.event(door.id),
+        state_topic: input.topics.event(door.id),
         event_types: [...HA_EVENT_TYPES],
       },
     });
@@ -105,7 +90,7 @@ export function discoveryMessages(d: DiscoveryInput): DiscoveryMessage[] {
         name: `${door.name} door`,
         unique_id: id(`${o}_contact`),
         device_class: 'door',
-        state_topic: d.topics.state(door.id),
+        state_topic: input.topics.state(door.id),
         value_template: '{{ value_json.door }}',
         payload_on: 'open',
         payload_off: 'closed',
@@ -117,7 +102,7 @@ export function discoveryMessages(d: DiscoveryInput): DiscoveryMessage[] {
         ...common,
         name: `${door.name} last access`,
         unique_id: id(`${o}_last_access`),
-        state_topic: d.topics.state(door.id),
+        state_topic: input.topics.state(door.id),
         value_template: "{{ value_json.last_access.label if value_json.last_access else 'none' }}",
         icon: 'mdi:door',
       },
@@ -129,7 +114,7 @@ export function discoveryMessages(d: DiscoveryInput): DiscoveryMessage[] {
       ...common,
       name: 'Event outbox backlog',
       unique_id: id('outbox_backlog'),
-      state_topic: d.topics.status,
+      state_topic: input.topics.status,
       value_template: '{{ value_json.outbox_backlog }}',
       unit_of_measurement: 'events',
       state_class: 'measurement',
@@ -143,9 +128,9 @@ export function discoveryMessages(d: DiscoveryInput): DiscoveryMessage[] {
       ...common,
       name: 'Credential sync',
       unique_id: id('sync_status'),
-      state_topic: d.topics.status,
+      state_topic: input.topics.status,
       value_template: "{{ value_json.sync.status if value_json.sync else 'off' }}",
-      json_attributes_topic: d.topics.status,
+      json_attributes_topic: input.topics.status,
       json_attributes_template: '{{ (value_json.sync or {}) | tojson }}',
       entity_category: 'diagnostic',
     },

@@ -2,14 +2,8 @@
 import type { Command } from './commands.js';
 import type { RefusalSummary } from './command-gate.js';
 
-/** What the retained state topic of a door says. */
-export interface DoorState {
-  lock: 'locked' | 'unlocked';
-  door: 'open' | 'closed' | 'unknown';
-  lockout: { active: boolean; until: string | null };
-  last_event_id: number | null;
-  last_access: { label: string; event_type: string; person_name: string | null; reason: string | null; at: string } | null;
-}
+export type { DoorState } from '../door/door-views.js';
+import type { DoorState } from '../door/door-views.js';
 
 export interface CommandResult {
   command: string | null;

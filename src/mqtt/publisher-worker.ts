@@ -2,15 +2,16 @@
  * The MQTT publisher, on its own thread with its own database connection, so that replaying a backlog, building
  * JSON and saving the cursor never run on the main thread. It drains the event table in id order (so per-door
  * sequence order) at QoS 1, and moves the cursor only over events the broker has acknowledged. mqtt.js keeps
- * unsent messages in memory only (field notes §7); here the database is the queue, mqtt.js only the transport.
+ * unsent messages in memory only (mqttjs #607, #398); here the database is the queue, mqtt.js only the transport.
  */
 import mqtt from 'mqtt';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../worker-threads.js';
-import { eventView } from '../admin/events.js';
+import { backoffMs } from '../core/backoff.js';
+import { eventView } from '../application/events.js';
 import { openDatabase, type Db } from '../storage/database.js';
-import type { EventRow } from '../storage/event-repo.js';
-import { OutboxRepo } from '../storage/outbox-repo.js';
+import { OutboxDrain, type Sent } from '../storage/outbox-drain.js';
+import { MQTT_OUTBOX } from '../storage/outbox-repo.js';
 import { CommandIntake } from './command-intake.js';
 import type { ConnectionSettings } from './connection.js';
 import { discoveryMessages } from './discovery.js';
@@ -45,21 +46,20 @@ const send = (m: FromPublisher) => port.postMessage(m);
 const log = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => send({ type: 'log', level, message });
 
 let db: Db | null = null;
-let outbox: OutboxRepo | null = null;
+let outbox: OutboxDrain | null = null;
 let openFailed = false;
 
 /**
  * Opens the outbox when it can: a disk too full for SQLite's -shm file (or a read-only card with none) lets the
  * daemon start from a copy in memory, and the publisher keeps the broker informed meanwhile and tries again.
  */
-function openOutbox(): OutboxRepo | null {
+function openOutbox(): OutboxDrain | null {
   if (outbox) return outbox;
   try {
     db = openDatabase(data.dataDir, { alreadyChecked: true, readonly: data.readonly });
     // Losing the latest cursor save to a power cut only repeats events (allowed); it must not cost an fsync each time.
     if (!data.readonly) db.pragma('synchronous = NORMAL');
-    outbox = new OutboxRepo(db);
-    cursor = nextAfter = outbox.cursor();
+    outbox = new OutboxDrain(db, MQTT_OUTBOX, WINDOW);
     if (openFailed) log('warn', 'the outbox opens again: publishing the stored events');
     openFailed = false;
   } catch (err) {
@@ -71,19 +71,13 @@ function openOutbox(): OutboxRepo | null {
 const t = topics(data.baseTopic, data.nodeId, data.doors.map((d) => d.id));
 const startedAt = Date.now();
 const WINDOW = 256;
-
-let cursor = 0;
-let sent: number[] = [];
-let acked = new Set<number>();
-let nextAfter = cursor;
 openOutbox();
-let inflight = 0;
-let generation = 0;
 let connected = false;
 let draining = false;
 let drainQueued = false;
 let cursorTimer: NodeJS.Timeout | undefined;
-let reconnectMs = 1000;
+/** Reconnects since the last connection: the backoff's attempt. */
+let reconnects = 0;
 let alarmed = false;
 // Untrusted until the daemon says otherwise (its first status arrives at once): signed commands fail closed.
 let status: StatusExtras = { clock_trusted: false, storage_problem: null, last_sync: null, sync: null };
@@ -104,7 +98,7 @@ const client = mqtt.connect(s.url, {
   keepalive: s.keepaliveS,
   protocolVersion: 4,
   clean: true,
-  reconnectPeriod: reconnectMs,
+  reconnectPeriod: 1000,
   // mqtt.js gives up after a refused login (CONNACK error) unless told otherwise; keypadd keeps trying.
   reconnectOnConnackError: true,
   connectTimeout: 10_000,
@@ -139,10 +133,10 @@ const intake = new CommandIntake({
 
 client.on('connect', () => {
   connected = true;
-  reconnectMs = 1000;
-  client.options.reconnectPeriod = reconnectMs;
+  reconnects = 0;
+  client.options.reconnectPeriod = 1000;
   send({ type: 'connection', connected: true });
-  log('info', `connected to ${s.url}; ${openOutbox()?.backlog(cursor) ?? 'unknown (outbox not open)'} events to publish`);
+  log('info', `connected to ${s.url}; ${openOutbox()?.backlog() ?? 'unknown (outbox not open)'} events to publish`);
   publish(t.availability, 'online', { qos: 1, retain: true });
   // No command subscription while commands are off: a flood on the set topics then costs nothing at all.
   const subscriptions = [t.stateWildcard, ...(data.commands ? [t.setWildcard] : []), ...(data.homeassistant ? [`${data.discoveryPrefix}/status`] : [])];
@@ -158,17 +152,13 @@ client.on('close', () => {
   if (connected) log('warn', `disconnected from ${s.url}; events stay queued in the database`);
   connected = false;
   // Callbacks of this connection may never fire (mqttjs #1974): forget them and resend from the cursor.
-  generation++;
-  sent = [];
-  acked = new Set();
-  inflight = 0;
-  nextAfter = cursor;
+  outbox?.reset();
   // The database is the outbox: what mqtt.js still holds would only be sent again on reconnect, and after a
   // protocol error (a topic the broker refused) that resend would drop the connection every time.
   for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
   send({ type: 'connection', connected: false });
-  reconnectMs = Math.min(reconnectMs * 2, s.reconnectMaxMs);
-  client.options.reconnectPeriod = Math.round(reconnectMs * (0.8 + Math.random() * 0.4));
+  reconnects++;
+  client.options.reconnectPeriod = Math.round(backoffMs(reconnects, { firstMs: 1000, maxMs: s.reconnectMaxMs, jitter: 0.2 }));
 });
 
 client.on('error', (err: Error & { code?: number | string }) => {
@@ -211,14 +201,15 @@ function drain(): void {
   if (!connected || draining) return;
   draining = true;
   try {
-    while (connected && inflight < WINDOW) {
-      const rows = openOutbox()?.after(nextAfter, WINDOW - inflight) ?? [];
-      if (rows.length === 0) {
+    const drain = openOutbox();
+    while (connected && drain && drain.inflight < WINDOW) {
+      const batch = drain.next();
+      if (batch.length === 0) {
         // Caught up: say so at once (the backlog sensor should not show a stale count for 10 s).
-        if (inflight === 0 && lastBacklog !== 0) publishStatus();
+        if (drain.inflight === 0 && lastBacklog !== 0) publishStatus();
         break;
       }
-      for (const row of rows) publishEvent(row);
+      for (const sent of batch) publishEvent(drain, sent);
     }
   } catch (err) {
     log('error', `reading the outbox failed: ${(err as Error).message}`);
@@ -227,26 +218,13 @@ function drain(): void {
   }
 }
 
-function publishEvent(row: EventRow): void {
-  const gen = generation;
-  sent.push(row.id);
-  nextAfter = row.id;
-  inflight++;
+function publishEvent(drain: OutboxDrain, { row, generation }: Sent): void {
   publish(t.event(row.door_id), JSON.stringify(eventView(data.doors, row)), { qos: 1 }, (err) => {
-    if (gen !== generation) return;
-    inflight--;
     if (err) {
-      log('warn', `publishing event ${row.id} failed (${err.message}); it will be sent again`);
-      return;
+      if (generation === drain.generation) log('warn', `publishing event ${row.id} failed (${err.message}); it will be sent again`);
+      return drain.fail(row.id, generation);
     }
-    acked.add(row.id);
-    let moved = false;
-    while (sent.length > 0 && acked.has(sent[0]!)) {
-      cursor = sent.shift()!;
-      acked.delete(cursor);
-      moved = true;
-    }
-    if (moved && !cursorTimer) cursorTimer = setTimeout(saveCursor, 100);
+    if (drain.ack(row.id, generation) && !cursorTimer) cursorTimer = setTimeout(saveCursor, 100);
     queueDrain();
   });
 }
@@ -255,7 +233,7 @@ function saveCursor(): void {
   cursorTimer = undefined;
   if (data.readonly) return;
   try {
-    outbox?.setCursor(cursor);
+    outbox?.save();
   } catch (err) {
     log('error', `saving the outbox cursor failed: ${(err as Error).message}`);
   }
@@ -271,7 +249,7 @@ function publishState(doorId: number): void {
 let lastBacklog: number | null = null;
 
 function publishStatus(): void {
-  const backlog = outbox?.backlog(cursor) ?? 0;
+  const backlog = outbox?.backlog() ?? 0;
   lastBacklog = backlog;
   const alarm = backlog > data.backlogAlarm && !alarmed;
   alarmed = backlog > data.backlogAlarm;

@@ -30,8 +30,8 @@ export class MqttPublisher {
     this.worker = new SupervisedWorker({ url: WORKER, name: 'publisher', workerData: data, onMessage: (m: FromPublisher) => this.onMessage(m), log, restartMs: 1000 });
   }
 
-  start(): void {
-    this.worker.start();
+  start(): Promise<void> {
+    return this.worker.start();
   }
 
   wake(): void {

@@ -10,7 +10,7 @@ import { wiredLines } from '../config/door-schema.js';
 import { connectionSettings } from '../mqtt/connection.js';
 import { apiExposure } from '../api/exposure.js';
 import { findChip, resolveLine } from '../drivers/gpio/sysfs-resolver.js';
-import { readSyncState } from '../sync/state.js';
+import { readSyncState } from '../storage/sync-state.js';
 import { readUpstreamToken } from '../sync/token.js';
 import { Upstream, UpstreamError } from '../sync/upstream.js';
 

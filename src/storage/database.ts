@@ -133,10 +133,7 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
     return db;
   } catch (err) {
     db.close();
-    if (err instanceof StorageError) throw err;
-    const code = (err as { code?: string }).code ?? '';
-    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) throw damaged(file, (err as Error).message);
-    throw new StorageError(`cannot open database ${file}: ${(err as Error).message}`);
+    throw openFailure(err, file, '');
   }
 }
 
@@ -192,10 +189,7 @@ function openReadOnly(file: string, opts: OpenOptions): Db {
     return db;
   } catch (err) {
     db.close();
-    if (err instanceof StorageError) throw err;
-    const code = (err as { code?: string }).code ?? '';
-    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) throw damaged(file, (err as Error).message);
-    throw new StorageError(`cannot open database ${file} read-only: ${(err as Error).message}`);
+    throw openFailure(err, file, ' read-only');
   }
 }
 
@@ -214,6 +208,14 @@ function retryWhileBusy(budgetMs: number, fn: () => void): void {
       Atomics.wait(pause, 0, 0, 10 + Math.random() * 40);
     }
   }
+}
+
+/** Why a database that opened could not be set up: damage is named as such, anything else says what it was. */
+function openFailure(err: unknown, file: string, how: string): StorageError {
+  if (err instanceof StorageError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return damaged(file, (err as Error).message);
+  return new StorageError(`cannot open database ${file}${how}: ${(err as Error).message}`);
 }
 
 function damaged(file: string, detail: string): StorageError {

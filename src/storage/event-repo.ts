@@ -85,6 +85,12 @@ export class EventRepo {
     return (this.db.prepare(`SELECT count(*) AS n FROM events ${w.sql}`).get(...w.params) as { n: number }).n;
   }
 
+  /** The newest time an event was stored with a trusted clock: the clock's floor (a later clock never reads less). */
+  newestTrustedTimeMs(): number {
+    const row = this.db.prepare(`SELECT max(created_at) AS t FROM events WHERE time_trusted = 1`).get() as { t: string | null };
+    return row.t === null ? -Infinity : Date.parse(row.t);
+  }
+
   get(id: number): EventRow | undefined {
     return this.db.prepare(`SELECT * FROM events WHERE id = ?`).get(id) as EventRow | undefined;
   }

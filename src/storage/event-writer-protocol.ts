@@ -10,8 +10,8 @@ export interface WriterData {
   readonly: boolean;
   /** Size of the disk reserve (storage/reserve.ts) freed when the disk is full; 0 for none. */
   reserveBytes: number;
-  /** Events past this age are pruned, only those published when `onlyPublished` (MQTT on). */
-  retention: { days: number; onlyPublished: boolean };
+  /** Events past this age are pruned, only those every listed outbox has delivered (storage/prune.ts). */
+  retention: { days: number; outboxes: readonly string[] };
 }
 
 export type ToWorker =

@@ -11,12 +11,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../worker-threads.js';
+import { backoffMs } from '../core/backoff.js';
 import type { PersistedLockout } from '../core/lockout.js';
 import { dataDirWritable, openDatabase, type Db } from './database.js';
 import { EventRepo, type EventRow, type NewEvent } from './event-repo.js';
 import { LockoutRepo } from './lockout-repo.js';
 import type { FromWorker, ToWorker, WriterData } from './event-writer-protocol.js';
-import { OutboxRepo } from './outbox-repo.js';
 import { pruneEvents } from './prune.js';
 import { ensureReserve, freeBytes, isDiskFull, releaseReserve } from './reserve.js';
 import { SpoolFile, clearSpool, readSpool, type SpoolEntry } from './spool.js';
@@ -29,12 +29,15 @@ const send = (m: FromWorker) => port.postMessage(m);
 const spool = new SpoolFile(data.spoolDir, 'worker');
 
 let db: Db | null = null;
-let repos: { events: EventRepo; lockouts: LockoutRepo; outbox: OutboxRepo } | null = null;
+let repos: { events: EventRepo; lockouts: LockoutRepo } | null = null;
 let queue: ToWorker[] = [];
 let scheduled = false;
 let spooling = false;
 let reason: string | null = null;
-let retryMs = 100;
+/** Failed tries of the database (or the spool) in a row: the backoff's attempt. */
+let retries = 0;
+/** Retries of the database: from 100 ms, doubling to 5 s. */
+const RETRY = { firstMs: 100, maxMs: 5000, jitter: 0 };
 let nextRecoveryAt = 0;
 let reserveReleased = false;
 let reserveCheckedAt = 0;
@@ -46,7 +49,7 @@ function openDb(): boolean {
     // Two seconds for another writer's lock (a sync's apply takes well under that), not five: past it the events
     // go to the spool, and a stop is not held up waiting on a lock.
     db ??= openDatabase(data.dataDir, { alreadyChecked: true, busyTimeoutMs: 2000 });
-    repos ??= { events: new EventRepo(db), lockouts: new LockoutRepo(db), outbox: new OutboxRepo(db) };
+    repos ??= { events: new EventRepo(db), lockouts: new LockoutRepo(db) };
     return true;
   } catch (err) {
     enterSpool(describe(err));
@@ -121,7 +124,7 @@ function commit(): void {
   if (batch.length === 0) return;
   try {
     store(batch);
-    retryMs = 100;
+    retries = 0;
     keepReserve();
   } catch (err) {
     if (!transient(err)) return storeOneByOne(batch);
@@ -163,22 +166,20 @@ function toSpool(batch: ToWorker[]): void {
   } catch (err) {
     send({ type: 'error', message: `neither the database (${reason}) nor the spool ${spool.path} (${(err as Error).message}) takes events` });
     queue = [...batch, ...queue];
-    retryMs = Math.min(retryMs * 2, 5000);
-    return schedule(retryMs);
+    return schedule(backoffMs(++retries, RETRY));
   }
   if (refs.length > 0) send({ type: 'spooled', refs, reason: reason ?? 'storage failing' });
   for (const m of batch) if (m.type === 'flush') send({ type: 'flushed', token: m.token });
 }
 
-/** Tries the database again (at most every retryMs); on success the spool goes in first. Returns whether it works. */
+/** Tries the database again (backing off); on success the spool goes in first. Returns whether it works. */
 function recover(): boolean {
   if (data.readonly || Date.now() < nextRecoveryAt) return false;
-  retryMs = Math.min(retryMs * 2, 5000);
-  nextRecoveryAt = Date.now() + retryMs;
+  nextRecoveryAt = Date.now() + backoffMs(++retries, RETRY);
   if (!openDb() || !replay()) return false;
   spooling = false;
   reason = null;
-  retryMs = 100;
+  retries = 0;
   send({ type: 'storage', failing: false, reason: null });
   return true;
 }
@@ -260,7 +261,7 @@ function close(budgetMs: number): void {
 function prune(nowMs: number): void {
   if (spooling || !db || !repos) return;
   try {
-    const r = pruneEvents(db, repos.outbox, { nowMs, days: data.retention.days, onlyPublished: data.retention.onlyPublished });
+    const r = pruneEvents(db, { nowMs, days: data.retention.days, outboxes: data.retention.outboxes });
     if (r.count > 0 || r.due > 0) send({ type: 'pruned', ...r });
     truncateWal(db);
   } catch (err) {

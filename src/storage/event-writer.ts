@@ -4,8 +4,7 @@
  * then it is kept here, and sent again if the worker dies. At stop, whatever neither the worker stored nor spooled is
  * spooled from here, so nothing is lost short of the process dying outright (then at most the moment's events are).
  */
-import { Worker } from 'node:worker_threads';
-import { stopWorker, WORKER_LIMITS } from '../worker-threads.js';
+import { SupervisedWorker } from '../worker-threads.js';
 import type { PersistedLockout } from '../core/lockout.js';
 import type { Logger } from '../log.js';
 import type { EventRow, NewEvent } from './event-repo.js';
@@ -47,7 +46,7 @@ export interface StorageState {
 }
 
 export class EventWriter implements EventSink {
-  private worker?: Worker;
+  private readonly worker: SupervisedWorker<ToWorker, FromWorker>;
   private nextRef = 1;
   private nextToken = 1;
   private readonly pending = new Map<number, NewEvent>();
@@ -60,8 +59,6 @@ export class EventWriter implements EventSink {
   private readonly notify: (EventRow | (() => void))[] = [];
   private draining = false;
   private drainScheduled = false;
-  private stopping = false;
-  private ready = false;
   private closed: ((m: Extract<FromWorker, { type: 'closed' }>) => void) | null = null;
   readonly storage: StorageState = { failingSince: null, reason: null, lastError: null, spooled: 0, losingSince: null };
   /** Commit failures reported by the worker. */
@@ -75,44 +72,35 @@ export class EventWriter implements EventSink {
   constructor(
     private readonly data: WriterData,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.worker = new SupervisedWorker({
+      url: WORKER,
+      name: 'event writer',
+      workerData: data,
+      onMessage: (m: FromWorker) => this.onMessage(m),
+      log,
+      restartMs: 500,
+      isReady: (m) => m.type === 'ready',
+      // Anything recorded before the worker was up (or while a dead one was being replaced) goes now, in order.
+      // Events carry a uid, so one that a dead worker committed but did not acknowledge is not stored twice.
+      onReady: () => this.resend(),
+      exitNote: () => `with ${this.pending.size} events still to store`,
+    });
+  }
 
   /** Since when the database has refused writes (for the watchdog and status), or null. */
   get failingSince(): number | null {
     return this.storage.failingSince;
   }
 
-  async start(): Promise<void> {
-    this.ready = false;
-    const worker = new Worker(WORKER, { workerData: this.data, resourceLimits: WORKER_LIMITS });
-    this.worker = worker;
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (m: FromWorker) => {
-        if (m.type === 'ready') {
-          worker.off('error', reject);
-          resolve();
-        } else this.onMessage(m);
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the event writer exited (${code}) before it was ready`)));
-    });
-    worker.removeAllListeners('message');
-    worker.on('message', (m: FromWorker) => this.onMessage(m));
-    this.ready = true;
-    // Anything recorded before the worker was up (or while a dead one was being replaced) goes now, in order.
-    // Events carry a uid, so one that a dead worker committed but did not acknowledge is not stored twice.
+  start(): Promise<void> {
+    return this.worker.start();
+  }
+
+  private resend(): void {
     for (const [ref, event] of this.pending) this.post({ type: 'event', ref, event });
     for (const [doorId, l] of this.lockouts) this.post({ type: 'lockout', doorId, ...l });
     for (const token of [...this.flushes.keys(), ...this.storedWaiters.keys()]) this.post({ type: 'flush', token });
-    worker.on('error', (err) => this.log.error(`event writer failed: ${err.message}`));
-    worker.removeAllListeners('exit');
-    worker.on('exit', (code) => {
-      this.ready = false;
-      if (this.stopping) return;
-      this.log.error(`event writer exited (${code}); restarting it with ${this.pending.size} events still to store`);
-      setTimeout(() => void this.restart(), 500);
-    });
   }
 
   /** Called when an event is durable in the database, with its id and per-door sequence number. */
@@ -170,12 +158,10 @@ export class EventWriter implements EventSink {
 
   /** Stores what can be stored within the budget, spools the rest; says in the log how many went where. */
   async stop(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    this.stopping = true;
+    if (!this.worker.thread) return;
     const closed = new Promise<Extract<FromWorker, { type: 'closed' }> | null>((resolve) => (this.closed = resolve));
-    const report = Promise.race([closed, new Promise<null>((r) => worker.once('exit', () => r(null)))]);
-    await stopWorker(worker, () => worker.postMessage({ type: 'close', budgetMs: CLOSE_BUDGET_MS } satisfies ToWorker), CLOSE_BUDGET_MS + 1500);
+    const report = Promise.race([closed, this.worker.exited().then(() => null)]);
+    await this.worker.stop({ type: 'close', budgetMs: CLOSE_BUDGET_MS }, CLOSE_BUDGET_MS + 1500);
     const c = await report;
     // The worker's last word may not have been read: whatever it did not acknowledge is still pending here.
     const left = [...this.pending.values()];
@@ -196,9 +182,9 @@ export class EventWriter implements EventSink {
     if (stored > 0 || spooled > 0) this.log.info(`stopping: ${stored} events stored, ${spooled} spooled to ${this.data.spoolDir} (stored at the next start)`);
   }
 
-  /** Sends to the worker once it is ready; before that, pending state is sent by start(). */
+  /** Sends to the worker once it is ready; before that, what is pending is sent when it is (resend). */
   private post(m: ToWorker): void {
-    if (this.ready) this.worker?.postMessage(m);
+    if (this.worker.running) this.worker.post(m);
   }
 
   private onMessage(m: FromWorker): void {
@@ -299,15 +285,6 @@ export class EventWriter implements EventSink {
         this.drainScheduled = false;
         this.drainNotify();
       });
-    }
-  }
-
-  private async restart(): Promise<void> {
-    try {
-      await this.start();
-    } catch (err) {
-      this.log.error(`event writer restart failed: ${(err as Error).message}; retrying`);
-      setTimeout(() => void this.restart(), 2000);
     }
   }
 }

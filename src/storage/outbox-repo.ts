@@ -1,26 +1,30 @@
 /**
- * The MQTT outbox is the event table itself: events with an id above the cursor are not yet confirmed published.
- * The cursor only moves over a contiguous run of acknowledged events, so a crash repeats events, never skips one.
+ * An outbox is the event table itself, read by one consumer (storage/outbox-drain.ts): events with an id above its
+ * cursor are not yet confirmed delivered. Each consumer keeps its cursor in `meta` under a key of its own.
  */
 import type { Db } from './database.js';
 import type { EventRow } from './event-repo.js';
 
-const CURSOR_KEY = 'mqtt_published_through';
+/** MQTT's cursor, under the key it has always had. */
+export const MQTT_OUTBOX = 'mqtt_published_through';
 
 export class OutboxRepo {
   private readonly afterStmt;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly key: string,
+  ) {
     this.afterStmt = db.prepare(`SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?`);
   }
 
   cursor(): number {
-    const row = this.db.prepare(`SELECT value FROM meta WHERE key = ?`).get(CURSOR_KEY) as { value: string } | undefined;
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = ?`).get(this.key) as { value: string } | undefined;
     return row ? Number(row.value) : 0;
   }
 
   setCursor(id: number): void {
-    this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(CURSOR_KEY, String(id));
+    this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(this.key, String(id));
   }
 
   after(id: number, limit: number): EventRow[] {

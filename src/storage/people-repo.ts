@@ -66,12 +66,6 @@ export class PeopleRepo {
       .run({ ...p, id });
   }
 
-  setRoles(id: number, roleIds: number[]): void {
-    this.db.prepare(`DELETE FROM person_roles WHERE person_id = ?`).run(id);
-    const add = this.db.prepare(`INSERT INTO person_roles (person_id, role_id) VALUES (?, ?)`);
-    for (const r of roleIds) add.run(id, r);
-  }
-
   setEnabled(id: number, enabled: boolean, now: string): boolean {
     return this.db.prepare(`UPDATE people SET enabled = ?, updated_at = ? WHERE id = ?`).run(enabled ? 1 : 0, now, id).changes === 1;
   }
@@ -80,9 +74,9 @@ export class PeopleRepo {
     return this.db.prepare(`DELETE FROM people WHERE id = ?`).run(id).changes === 1;
   }
 
-  roleIds(id: number): number[] {
-    return (this.db.prepare(`SELECT role_id FROM person_roles WHERE person_id = ? ORDER BY role_id`).all(id) as { role_id: number }[]).map(
-      (r) => r.role_id,
-    );
+  /** The upstream ids of every synced person, one by one (a delta pull keeps 100,000 of them as numbers, not rows). */
+  *upstreamIds(): Generator<number> {
+    for (const row of this.db.prepare(`SELECT upstream_id FROM people WHERE upstream_id IS NOT NULL`).iterate() as Iterable<{ upstream_id: number }>) yield row.upstream_id;
   }
+
 }

@@ -1,6 +1,7 @@
 /**
  * The per-installation secret that keys the credential digests. A PIN space of 10^4-10^8 falls to brute force
- * whatever the hash, so the hash is an HMAC under a key kept apart from the database (field notes §8):
+ * whatever the hash, so the hash is an HMAC under a key kept apart from the database (a copied database alone then
+ * tells nothing):
  * `$CREDENTIALS_DIRECTORY/pin-key` when systemd provides it, else the config's pin_key_file, else `pin.key` beside
  * the database, created 0600 for a new database only.
  */

@@ -7,7 +7,7 @@
  * retention cut from a year to a week) is held back and said, for a person to look at.
  */
 import type { Db } from './database.js';
-import type { OutboxRepo } from './outbox-repo.js';
+import { OutboxRepo } from './outbox-repo.js';
 
 /** Per run (the daemon runs one an hour), at most this share of the stored events is pruned. */
 export const MAX_PRUNE_SHARE = 0.05;
@@ -17,8 +17,8 @@ export interface PruneOptions {
   /** A time the daemon trusts (it asks for no prune while its clock is untrusted). */
   nowMs: number;
   days: number;
-  /** Keep events MQTT has not yet published. */
-  onlyPublished: boolean;
+  /** The outboxes whose consumers must have every event before it goes (MQTT's, each webhook's): the lowest cursor wins. */
+  outboxes: readonly string[];
 }
 
 export interface PruneResult {
@@ -31,14 +31,14 @@ export interface PruneResult {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export function pruneEvents(db: Db, outbox: OutboxRepo, o: PruneOptions): PruneResult {
+export function pruneEvents(db: Db, o: PruneOptions): PruneResult {
   // Door events say whether their clock was trusted; admin events (time_trusted NULL) took the system clock as is.
   const newest = db.prepare(`SELECT max(created_at) AS t FROM events WHERE time_trusted IS NOT 0`).get() as { t: string | null };
   const newestMs = newest.t === null ? o.nowMs : Date.parse(newest.t);
   const cutoff = iso(Math.min(o.nowMs, newestMs) - o.days * DAY_MS);
   const last = db.prepare(`SELECT max(id) AS id FROM events WHERE time_trusted IS NOT 0 AND created_at < ?`).get(cutoff) as { id: number | null };
   let through = last.id ?? 0;
-  if (o.onlyPublished) through = Math.min(through, outbox.cursor());
+  for (const key of o.outboxes) through = Math.min(through, new OutboxRepo(db, key).cursor());
   const due = (db.prepare(`SELECT count(*) AS n FROM events WHERE id <= ?`).get(through) as { n: number }).n;
   const total = (db.prepare(`SELECT count(*) AS n FROM events`).get() as { n: number }).n;
   const limit = Math.max(1, Math.floor(total * MAX_PRUNE_SHARE));

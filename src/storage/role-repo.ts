@@ -55,18 +55,6 @@ export class RoleRepo {
     return this.db.prepare(`DELETE FROM roles WHERE id = ?`).run(id).changes === 1;
   }
 
-  assign(personId: number, roleId: number): boolean {
-    return this.db.prepare(`INSERT OR IGNORE INTO person_roles (person_id, role_id) VALUES (?, ?)`).run(personId, roleId).changes === 1;
-  }
-
-  unassign(personId: number, roleId: number): boolean {
-    return this.db.prepare(`DELETE FROM person_roles WHERE person_id = ? AND role_id = ?`).run(personId, roleId).changes === 1;
-  }
-
-  holders(roleId: number): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM person_roles WHERE role_id = ?`).get(roleId) as { n: number }).n;
-  }
-
   private complete(row: Omit<RoleRow, 'doors' | 'slots'>): RoleRow {
     const doors = (this.db.prepare(`SELECT door_id FROM role_doors WHERE role_id = ? ORDER BY door_id`).all(row.id) as { door_id: number }[]).map(
       (d) => d.door_id,

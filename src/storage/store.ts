@@ -7,8 +7,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PIN_KEY_FILE, PIN_KEY_HINT, credentialDigest, keyFingerprint, loadPinKey, type PinKey } from './pin-key.js';
 import { DATABASE_FILE, StorageError, databasePath, openDatabase, openSnapshot, type Db } from './database.js';
-import { DOOR_EVENT_CODES } from '../core/event-codes.js';
-import { newEventId } from './event-id.js';
+import { newEvent, now } from './new-event.js';
 import { EventRepo } from './event-repo.js';
 
 export interface Store {
@@ -107,18 +106,10 @@ function refuseIfLost(dataDir: string, readonly: boolean): void {
  * old pages until a TRUNCATE checkpoint.
  */
 function forgetPlaintextPins(db: Db): void {
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const removed = db.transaction(() => {
     const n = db.prepare(`UPDATE credentials SET value = NULL WHERE credential_type_id = 6 AND value IS NOT NULL`).run().changes;
-    if (n > 0) new EventRepo(db).append({
-      door_id: null,
-      event_type: 'pin_values_removed',
-      event_code: DOOR_EVENT_CODES.pin_values_removed,
-      event_label: `${n} readable PIN value${n === 1 ? '' : 's'} removed: pin_policy.storage is digest (the PINs still work)`,
-      detail: { count: n },
-      uid: newEventId(Date.now()),
-      created_at: now,
-    });
+    const label = `${n} readable PIN value${n === 1 ? '' : 's'} removed: pin_policy.storage is digest (the PINs still work)`;
+    if (n > 0) new EventRepo(db).append(newEvent('pin_values_removed', { door_id: null, event_label: label, detail: { count: n } }, now()));
     return n;
   }).immediate();
   if (removed > 0) truncateWal(db);

@@ -1,7 +1,7 @@
 /** Messages between the daemon and the sync worker. */
 import type { NewEvent } from '../storage/event-repo.js';
 import type { PullOptions, PullResult } from './puller.js';
-import type { SyncState } from './state.js';
+import type { SyncState } from '../storage/sync-state.js';
 
 export type ToSync = { type: 'run'; id: number; opts: PullOptions } | { type: 'stop' };
 

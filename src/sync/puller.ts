@@ -9,17 +9,18 @@
  * otherwise. People removed upstream go at the next full reconcile (their credentials go at once).
  */
 import type { Config } from '../config/schema.js';
-import { sitePinRules } from '../config/policy.js';
+import { sitePinRules, syncTimings } from '../config/policy.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { parseSlot, type Slot } from '../core/schedule.js';
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { NewEvent } from '../storage/event-repo.js';
+import { PeopleRepo } from '../storage/people-repo.js';
 import type { Store } from '../storage/store.js';
-import { applyStaged, DeleteRefusedError, type Applied } from './apply.js';
+import { applyStaged, DeleteRefusedError, type Applied } from '../storage/sync-apply.js';
 import { checkCredential, checkPerson, checkReservation, checkRole, type Checked } from './records.js';
-import { Staging } from './staging.js';
-import { readSyncState, writeSyncState, type SyncCounts, type SyncState } from './state.js';
+import { Staging } from '../storage/sync-staging.js';
+import { readSyncState, writeSyncState, type SyncCounts, type SyncState } from '../storage/sync-state.js';
 import { syncEvent } from './sync-events.js';
 import { Upstream, UpstreamError } from './upstream.js';
 
@@ -53,16 +54,16 @@ export interface PullerDeps {
 export class Puller {
   private readonly now: () => number;
 
-  constructor(private readonly d: PullerDeps) {
-    this.now = d.now ?? Date.now;
+  constructor(private readonly deps: PullerDeps) {
+    this.now = deps.now ?? Date.now;
   }
 
   async pull(opts: PullOptions = {}): Promise<PullResult> {
-    const { db } = this.d.store;
+    const { db } = this.deps.store;
     const started = this.now();
     const before = readSyncState(db);
-    const s = this.d.config.sync;
-    const fullDue = !before.last_full_at || started - Date.parse(before.last_full_at) >= s.full_every_h * 3_600_000;
+    const s = this.deps.config.sync;
+    const fullDue = !before.last_full_at || started - Date.parse(before.last_full_at) >= syncTimings(this.deps.config).fullEveryMs;
     // A changed door mapping changes whose roles mean what: only a full pull re-reads everyone.
     const mapping = createHash('sha256').update(JSON.stringify([s.doors, s.shifts])).digest('base64url').slice(0, 16);
     const full = opts.full === true || opts.force === true || fullDue || before.since_base === null || before.mapping !== mapping;
@@ -71,10 +72,10 @@ export class Puller {
     try {
       const upstream = new Upstream({
         baseUrl: s.url!,
-        token: this.d.token(),
-        timeoutMs: s.timeout_s * 1000,
-        ...(this.d.retryBaseMs !== undefined ? { retryBaseMs: this.d.retryBaseMs } : {}),
-        ...(this.d.signal ? { signal: this.d.signal } : {}),
+        token: this.deps.token(),
+        timeoutMs: syncTimings(this.deps.config).requestTimeoutMs,
+        ...(this.deps.retryBaseMs !== undefined ? { retryBaseMs: this.deps.retryBaseMs } : {}),
+        ...(this.deps.signal ? { signal: this.deps.signal } : {}),
       });
       const counts = await this.fetchInto(upstream, staging, full ? null : before.since_base!);
       const applyStart = performance.now();
@@ -103,10 +104,10 @@ export class Puller {
       const kind = err instanceof UpstreamError ? err.kind : err instanceof DeleteRefusedError ? 'delete_refused' : 'error';
       const message = err instanceof Error ? err.message : String(err);
       writeSyncState(db, { ...readSyncState(db), status: 'failing', last_error: message, last_error_kind: kind, consecutive_failures: before.consecutive_failures + 1 });
-      this.d.log.error(`sync failed (${kind}): ${message}; the cache is unchanged`);
-      if (kind === 'error') this.d.log.debug((err as Error).stack ?? '');
+      this.deps.log.error(`sync failed (${kind}): ${message}; the cache is unchanged`);
+      if (kind === 'error') this.deps.log.debug((err as Error).stack ?? '');
       const type = kind === 'token_rejected' ? 'sync_token_rejected' : kind === 'delete_refused' ? 'sync_delete_refused' : 'sync_failed';
-      this.d.emit(syncEvent(type, this.now(), `Sync from ${this.host()} failed: ${message}`, { kind, consecutive_failures: before.consecutive_failures + 1 }));
+      this.deps.emit(syncEvent(type, this.now(), `Sync from ${this.host()} failed: ${message}`, { kind, consecutive_failures: before.consecutive_failures + 1 }));
       return { ok: false, kind, error: message, retryAfterMs: err instanceof UpstreamError ? err.retryAfterMs : null };
     } finally {
       staging.drop();
@@ -114,13 +115,13 @@ export class Puller {
   }
 
   private async fetchInto(upstream: Upstream, staging: Staging, since: string | null): Promise<SyncCounts> {
-    const { config } = this.d;
+    const { config } = this.deps;
     const counts: SyncCounts = { people: zero(), credentials: zero(), reservations: zero(), roles: zero(), skipped: 0, skipped_reasons: {}, ignored: 0, clashes: 0 };
     const skip = (kind: string, id: unknown, c: { field: string; reason: string } | string) => {
       const key = typeof c === 'string' ? `${kind}: ${c}` : `${kind}.${c.field}: ${c.reason}`;
       counts.skipped++;
       if (Object.keys(counts.skipped_reasons).length < 50 || key in counts.skipped_reasons) counts.skipped_reasons[key] = (counts.skipped_reasons[key] ?? 0) + 1;
-      if (counts.skipped <= LOG_SKIPPED) this.d.log.warn(`sync: skipped upstream ${kind} ${safeId(id)}: ${key.slice(kind.length + 1)}`);
+      if (counts.skipped <= LOG_SKIPPED) this.deps.log.warn(`sync: skipped upstream ${kind} ${safeId(id)}: ${key.slice(kind.length + 1)}`);
     };
 
     // Roles (unpaged in DoorFlow), and the groups the config maps, become synced roles with explicit doors.
@@ -152,7 +153,7 @@ export class Puller {
 
     const known = new Set<number>();
     if (since !== null) {
-      for (const row of this.d.store.db.prepare(`SELECT upstream_id FROM people WHERE upstream_id IS NOT NULL`).iterate() as Iterable<{ upstream_id: number }>) known.add(row.upstream_id);
+      for (const id of new PeopleRepo(this.deps.store.db).upstreamIds()) known.add(id);
     }
     await this.pages(upstream, '/api/3/people', since ? { since_utc: since } : {}, (raw) => {
       this.stage('person', raw, checkPerson(raw), (row) => staging.person(row, mapped), skip, () => known.add((raw as { id: number }).id));
@@ -161,7 +162,7 @@ export class Puller {
     const rules = {
       pin: sitePinRules(config),
       keepPinValue: config.pin_policy.storage === 'plaintext',
-      digest: (v: string) => this.d.store.digest(v),
+      digest: (v: string) => this.deps.store.digest(v),
     };
     await this.pages(upstream, '/api/3/credentials', {}, (raw) => {
       const c = checkCredential(raw, rules);
@@ -193,7 +194,7 @@ export class Puller {
 
   /** Every page of a list: until a short page, or Total reached; an upstream that ignores paging is caught. */
   private async pages(upstream: Upstream, path: string, query: Record<string, string>, each: (raw: unknown) => void): Promise<void> {
-    const perPage = this.d.config.sync.per_page;
+    const perPage = this.deps.config.sync.per_page;
     let seen = 0;
     let firstIds = '';
     for (let page = 1; page <= MAX_PAGES; page++) {
@@ -215,9 +216,9 @@ export class Puller {
   private report(applied: Applied, counts: SyncCounts, full: boolean, before: SyncState, applyMs: number): void {
     const c = counts;
     const line = `people +${c.people.added} ~${c.people.changed} -${c.people.removed}, credentials +${c.credentials.added} ~${c.credentials.changed} -${c.credentials.removed}, reservations +${c.reservations.added} ~${c.reservations.changed} -${c.reservations.removed}, ${c.skipped} skipped`;
-    this.d.log.info(`sync (${full ? 'full' : 'incremental'}) from ${this.host()}: ${line}; applied in ${applyMs} ms`);
+    this.deps.log.info(`sync (${full ? 'full' : 'incremental'}) from ${this.host()}: ${line}; applied in ${applyMs} ms`);
     for (const clash of applied.clashes.slice(0, 20)) {
-      this.d.emit(
+      this.deps.emit(
         syncEvent('sync_credential_clash', this.now(), `A local ${clash.credential_type_id === 6 ? 'PIN' : 'card'} had the value of an upstream credential: the local one was removed`, clash, {
           person_id: clash.local_person_id,
           credential_id: clash.local_credential_id,
@@ -227,12 +228,12 @@ export class Puller {
     const changed = [c.people, c.credentials, c.reservations, c.roles].some((x) => x.added + x.changed + x.removed > 0);
     // Quiet when nothing changed: a pull every 5 minutes would otherwise fill the history.
     if (changed || full || before.status !== 'complete') {
-      this.d.emit(syncEvent('sync_completed', this.now(), `Sync from ${this.host()} completed: ${line}`, { mode: full ? 'full' : 'incremental', ...c }));
+      this.deps.emit(syncEvent('sync_completed', this.now(), `Sync from ${this.host()} completed: ${line}`, { mode: full ? 'full' : 'incremental', ...c }));
     }
   }
 
   private host(): string {
-    return new URL(this.d.config.sync.url!).host;
+    return new URL(this.deps.config.sync.url!).host;
   }
 }
 

@@ -9,8 +9,8 @@ import { isGenerateRequest, pinFormatError, pinWeakness, type PinRules } from '.
 import { parseSlot, type Slot } from '../core/schedule.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { controlCharProblem } from '../core/text.js';
-import { CARD_TYPE_ID, PIN_TYPE_ID, type CredentialRow } from '../storage/credential-repo.js';
-import type { PersonRow } from '../storage/people-repo.js';
+import { CARD_TYPE_ID, PIN_TYPE_ID } from '../storage/credential-repo.js';
+import type { StagedCredential, StagedPerson, StagedReservation, StagedRole } from '../storage/sync-staging.js';
 
 export type Checked<T> = { ok: true; row: T } | { ok: false; field: string; reason: string };
 
@@ -57,30 +57,6 @@ const role = z.looseObject({
   shift_id: id.nullable().optional(),
   schedule: z.array(z.string()).optional(),
 });
-
-/** A person as stored, keyed by the upstream's id, with the upstream role and group ids ("role:2", "group:5"). */
-export type StagedPerson = Omit<PersonRow, 'id' | 'upstream_id' | 'created_at' | 'updated_at'> & { upstream_id: number; keys: string[] };
-
-/** A credential as stored, keyed by the upstream's ids (its own and its person's). */
-export type StagedCredential = Omit<CredentialRow, 'id' | 'person_id' | 'upstream_id' | 'created_at' | 'updated_at'> & {
-  upstream_id: string;
-  person_upstream: number;
-};
-
-export interface StagedReservation {
-  upstream_id: number;
-  person_upstream: number;
-  start_time: string;
-  end_time: string;
-  /** Local door ids, sorted; empty when no channel of it is mapped here. */
-  doors: number[];
-}
-
-export interface StagedRole {
-  upstream_id: string;
-  name: string;
-  slots: Slot[];
-}
 
 /** The first problem zod found, as field and reason. */
 function problem(err: z.ZodError): { ok: false; field: string; reason: string } {

@@ -3,9 +3,11 @@
  * pull interval, with ±25% jitter so that a building's controllers do not retry in step; never sooner than a 429
  * asked. Pure, so the schedule is tested without waiting for it.
  */
+import { backoffMs } from '../core/backoff.js';
+
 export const FIRST_RETRY_MS = 15_000;
 
 export function retryDelayMs(consecutiveFailures: number, intervalMs: number, retryAfterMs: number | null, random: () => number = Math.random): number {
-  const backoff = Math.min(intervalMs, FIRST_RETRY_MS * 2 ** Math.min(Math.max(consecutiveFailures, 1) - 1, 10)) * (0.75 + random() / 2);
-  return Math.max(backoff, retryAfterMs ?? 0);
+  const wait = backoffMs(consecutiveFailures, { firstMs: FIRST_RETRY_MS, maxMs: intervalMs, jitter: 0.25 }, random);
+  return Math.max(wait, retryAfterMs ?? 0);
 }

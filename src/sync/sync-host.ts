@@ -3,19 +3,20 @@
  * its latest state for status, and asks it for a pull on demand. Nothing here waits on the network.
  */
 import type { Config } from '../config/schema.js';
+import type { Service } from '../services/service.js';
 import type { Logger } from '../log.js';
 import type { EventSink } from '../storage/event-writer.js';
-import { SupervisedWorker } from '../worker-threads.js';
+import { PendingReplies, SupervisedWorker } from '../worker-threads.js';
 import type { PullOptions, PullResult } from './puller.js';
 import type { FromSync, ToSync } from './protocol.js';
-import { INITIAL_STATE, syncSummary, type SyncState } from './state.js';
+import { INITIAL_STATE, syncSummary, type SyncState } from '../storage/sync-state.js';
 
 const WORKER = new URL('../../dist/sync/sync-worker.js', import.meta.url);
 
-export class SyncHost {
+export class SyncHost implements Service {
+  readonly name = 'sync';
   private readonly worker: SupervisedWorker<ToSync, FromSync>;
-  private nextId = 1;
-  private readonly waiting = new Map<number, (r: PullResult) => void>();
+  private readonly pulls = new PendingReplies<PullResult>();
   private readonly startedAt = Date.now();
   state: SyncState = { ...INITIAL_STATE };
 
@@ -35,25 +36,18 @@ export class SyncHost {
       log,
       restartMs: 5000,
       // A pull asked of a worker that died will not be answered: say so.
-      onExit: () => {
-        for (const resolve of this.waiting.values()) resolve({ ok: false, kind: 'error', error: 'the sync worker stopped', retryAfterMs: null });
-        this.waiting.clear();
-      },
+      onExit: () => this.pulls.settleAll({ ok: false, kind: 'error', error: 'the sync worker stopped', retryAfterMs: null }),
     });
   }
 
-  start(): void {
-    this.worker.start();
+  start(): Promise<void> {
+    return this.worker.start();
   }
 
   /** A pull now (`keypadd sync run`, MQTT sync_now); resolves with its outcome. */
   run(opts: PullOptions = {}): Promise<PullResult> {
     if (!this.worker.running) return Promise.resolve({ ok: false, kind: 'error', error: 'sync is not running', retryAfterMs: null });
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      this.worker.post({ type: 'run', id, opts });
-    });
+    return this.pulls.ask((id) => this.worker.post({ type: 'run', id, opts }));
   }
 
   summary(): ReturnType<typeof syncSummary> & { url: string } {
@@ -73,11 +67,8 @@ export class SyncHost {
       case 'state':
         this.state = m.state;
         return this.onState();
-      case 'result': {
-        const resolve = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
-        resolve?.(m.result);
-      }
+      case 'result':
+        this.pulls.answer(m.id, m.result);
     }
   }
 }

@@ -6,6 +6,7 @@
  * at once when the daemon asks (`keypadd sync run`, the MQTT sync_now command).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { syncTimings } from '../config/policy.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Level } from '../log.js';
 import { openStore } from '../storage/store.js';
@@ -13,12 +14,13 @@ import { lowerThreadPriority } from '../worker-threads.js';
 import { Puller, type PullOptions, type PullResult } from './puller.js';
 import type { FromSync, ToSync } from './protocol.js';
 import { retryDelayMs } from './retry-schedule.js';
-import { readSyncState, writeSyncState } from './state.js';
+import { readSyncState, writeSyncState } from '../storage/sync-state.js';
 import { syncEvent } from './sync-events.js';
 import { readUpstreamToken } from './token.js';
 
 lowerThreadPriority(10);
 const { config, startedAt, retryBaseMs } = workerData as { config: Config; startedAt: number; retryBaseMs?: number };
+const timings = syncTimings(config);
 const port = parentPort!;
 const send = (m: FromSync) => port.postMessage(m);
 // Lines go to the daemon's logger, which owns the level (SIGUSR2) and the journald prefixes.
@@ -64,7 +66,7 @@ async function pullOnce(opts: PullOptions): Promise<PullResult> {
   send({ type: 'state', state });
   checkStale();
   if (!stopping.signal.aborted) {
-    const interval = config.sync.interval_s * 1000;
+    const interval = timings.intervalMs;
     schedule(result.ok ? interval : retryDelayMs(state.consecutive_failures, interval, result.retryAfterMs));
   }
   return result;
@@ -74,8 +76,9 @@ async function pullOnce(opts: PullOptions): Promise<PullResult> {
 function checkStale(): void {
   const s = readSyncState(store.db);
   const since = s.last_success_at ? Date.parse(s.last_success_at) : startedAt;
-  const ageH = (Date.now() - since) / 3_600_000;
-  if (ageH < config.sync.max_age_h || s.stale_since !== null) return;
+  const ageMs = Date.now() - since;
+  if (ageMs < timings.maxAgeMs || s.stale_since !== null) return;
+  const ageH = ageMs / 3_600_000;
   writeSyncState(store.db, { ...s, stale_since: new Date().toISOString() });
   const what = s.last_success_at ? `the last successful sync was ${ageH.toFixed(1)} h ago` : `no sync has succeeded in ${ageH.toFixed(1)} h`;
   log.error(`sync is stale: ${what}; doors decide from the cache they have`);
@@ -105,4 +108,4 @@ if (found.status === 'syncing') writeSyncState(store.db, { ...found, status: fou
 send({ type: 'state', state: readSyncState(store.db) });
 // First pull: at once when the cache is due, else when the interval since the last success runs out.
 const last = readSyncState(store.db).last_success_at;
-schedule(last ? Math.max(1000, config.sync.interval_s * 1000 - (Date.now() - Date.parse(last))) : 1000);
+schedule(last ? Math.max(1000, timings.intervalMs - (Date.now() - Date.parse(last))) : 1000);

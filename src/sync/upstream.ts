@@ -4,6 +4,7 @@
  * or not JSON). A token the upstream rejects (401/403) is not retried: it will not get better by asking again.
  * Errors name the path and the reason, never the token.
  */
+import { backoffMs } from '../core/backoff.js';
 
 /** Why a request failed, for status and for the round's decision (retry later, alarm). */
 export type UpstreamErrorKind = 'timeout' | 'network' | 'server' | 'rate_limited' | 'token_rejected' | 'no_token' | 'refused' | 'bad_body';
@@ -47,7 +48,7 @@ export class Upstream {
   requests = 0;
   retries = 0;
 
-  constructor(private readonly o: UpstreamOptions) {}
+  constructor(private readonly options: UpstreamOptions) {}
 
   /** GET a JSON array (one page of a list, or an unpaged list). */
   async list(path: string, query: Record<string, string | number> = {}): Promise<Page> {
@@ -60,35 +61,35 @@ export class Upstream {
 
   /** GET with retries; the parsed JSON body and the response headers. */
   async get(path: string, query: Record<string, string | number> = {}): Promise<{ body: unknown; headers: Headers }> {
-    const attempts = this.o.attempts ?? 4;
+    const attempts = this.options.attempts ?? 4;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.once(path, query);
       } catch (err) {
         if (!(err instanceof UpstreamError) || !RETRYABLE.has(err.kind) || attempt >= attempts) throw err;
-        if (err.kind === 'rate_limited' && (err.retryAfterMs ?? 0) > (this.o.maxRetryAfterMs ?? 120_000)) throw err;
+        if (err.kind === 'rate_limited' && (err.retryAfterMs ?? 0) > (this.options.maxRetryAfterMs ?? 120_000)) throw err;
         this.retries++;
-        const backoff = (this.o.retryBaseMs ?? 1000) * 2 ** (attempt - 1) * (0.5 + Math.random());
-        await sleep(Math.max(backoff, err.retryAfterMs ?? 0), this.o.signal);
+        const wait = backoffMs(attempt, { firstMs: this.options.retryBaseMs ?? 1000, maxMs: Infinity, jitter: 0.5 });
+        await sleep(Math.max(wait, err.retryAfterMs ?? 0), this.options.signal);
       }
     }
   }
 
   private async once(path: string, query: Record<string, string | number>): Promise<{ body: unknown; headers: Headers }> {
-    const url = new URL(this.o.baseUrl.replace(/\/+$/, '') + path);
+    const url = new URL(this.options.baseUrl.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
     this.requests++;
-    const timeout = AbortSignal.timeout(this.o.timeoutMs);
-    const signal = this.o.signal ? AbortSignal.any([this.o.signal, timeout]) : timeout;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
     const where = `GET ${url.pathname}${url.search}`;
     let res: Response;
     let text: string;
     try {
-      res = await (this.o.fetch ?? fetch)(url, { headers: { authorization: `Bearer ${this.o.token}`, accept: 'application/json' }, signal });
+      res = await (this.options.fetch ?? fetch)(url, { headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json' }, signal });
       text = await res.text();
     } catch (err) {
-      if (this.o.signal?.aborted) throw new UpstreamError('refused', 'sync stopped');
-      if (timeout.aborted) throw new UpstreamError('timeout', `${where}: no complete answer within ${this.o.timeoutMs} ms`);
+      if (this.options.signal?.aborted) throw new UpstreamError('refused', 'sync stopped');
+      if (timeout.aborted) throw new UpstreamError('timeout', `${where}: no complete answer within ${this.options.timeoutMs} ms`);
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
       // undici says "terminated" when the connection closes before the body it announced has arrived.

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { configSchema, type DoorConfig } from '../../src/config/schema.js';
 import type { AccessFacts, CredentialKind } from '../../src/core/decision.js';
 import type { PersistedLockout } from '../../src/core/lockout.js';
+import type { PinRules } from '../../src/core/pin-rules.js';
 import { DoorController } from '../../src/door/door-controller.js';
 import type { Clock } from '../../src/drivers/clock.js';
 import { SimDoorHardware } from '../../src/drivers/sim/sim-door.js';
@@ -66,13 +67,15 @@ const CARDS = { attempts: 5, windowMs: 60_000, durationMs: 30_000, maxDurationMs
 /** When set, the lookup fails as a damaged database does. */
 let lookupError: Error | null = null;
 const lookups: (Error | null)[] = [];
+/** The keypad's lockout as the door's watchers saw it at each state change it announced. */
+const announced: boolean[] = [];
 
 const saved = (p: Partial<PersistedLockout>): PersistedLockout => ({ level: 0, remainingMs: 0, failureAgesMs: [], sinceAlarmAgesMs: [], lockedAgeMs: null, levelAgeMs: 0, ...p });
 
 function build(
   doorSettings: Record<string, unknown> = {},
   resumed?: PersistedLockout,
-  pinPolicy = { min: 4, max: 8, rejectWeak: false },
+  pinRules: PinRules = { min_length: 4, max_length: 8, generated_length: 6, weak_pins: 'warn' },
 ): void {
   const config = configSchema.parse({ doors: [{ id: 1, name: 'Front Door', ...doorSettings }] });
   const d: DoorConfig = config.doors[0]!;
@@ -81,7 +84,7 @@ function build(
     hw,
     clock,
     zone: 'Europe/London',
-    pinPolicy,
+    pinRules,
     lockoutPolicy: LOCKOUT,
     cardPolicy: CARDS,
     lookup: (kind, value) => {
@@ -92,6 +95,7 @@ function build(
     log: createLogger('test', 'error', () => undefined),
     resumedLockout: resumed,
     onLookup: (err) => lookups.push(err),
+    onStateChange: () => announced.push(door.status().lockout.active),
   });
   door.start();
 }
@@ -99,6 +103,7 @@ function build(
 beforeEach(() => {
   lookupError = null;
   lookups.length = 0;
+  announced.length = 0;
   vi.useFakeTimers();
   clock = new ManualClock();
   hw = new SimDoorHardware();
@@ -173,6 +178,17 @@ describe('door controller: PINs and lockout', () => {
     clock.advance(30_000);
     hw.typeKeys('583920#');
     expect(door.status().relay).toBe('unlocked');
+  });
+
+  it('tells its watchers when a lockout ends, with no key pressed (MQTT and the API learn it from the door)', () => {
+    build();
+    hw.typeKeys('111190#222290#333390#');
+    expect(announced.at(-1)).toBe(true);
+    const before = announced.length;
+    clock.advance(29_000);
+    expect(announced.length).toBe(before);
+    clock.advance(1_100);
+    expect(announced.slice(before)).toEqual([false]);
   });
 
   it('is not shortened or lengthened by a wall-clock jump of an hour either way', () => {
@@ -310,7 +326,7 @@ describe('door controller: PINs and lockout', () => {
 
   it('refuses weak PINs at a door whose policy rejects them, without looking them up', () => {
     CREDENTIALS['PIN:121212'] = person(3, 'PIN', 'cred_weak');
-    build({}, undefined, { min: 6, max: 8, rejectWeak: true });
+    build({}, undefined, { min_length: 6, max_length: 8, generated_length: 6, weak_pins: 'reject' });
     hw.typeKeys('121212#');
     expect(sink.types().at(-1)).toBe('access_denied:unknown_credential');
   });

@@ -3,6 +3,7 @@
  * under test, never on a stale build.
  */
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -12,5 +13,8 @@ export default function setup(): void {
   // The mutation check (test/mutations/run.mjs) builds each copy from a built base: only the planted file is redone.
   const info = process.env.KEYPADD_TEST_BUILD_INFO;
   const incremental = info ? ['--incremental', '--tsBuildInfoFile', info] : [];
+  // A full build starts from nothing: the output of a source file since moved or deleted must not linger for a
+  // fixture to import (dist/ in a fresh clone has none of it).
+  if (!info) rmSync(`${root}dist`, { recursive: true, force: true });
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json', ...incremental], { cwd: root, stdio: 'inherit' });
 }

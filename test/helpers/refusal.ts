@@ -1,4 +1,4 @@
-import { RefusedError } from '../../src/admin/errors.js';
+import { RefusedError } from '../../src/application/errors.js';
 
 /** Runs `fn`, which must be refused, and returns the refusal for its kind and field errors. */
 export function refusal(fn: () => unknown): RefusedError {

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AdminContext } from '../../src/admin/context.js';
+import type { AdminContext } from '../../src/application/context.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { openStore } from '../../src/storage/store.js';
 

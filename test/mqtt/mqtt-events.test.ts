@@ -7,6 +7,7 @@ import { eventually, simDoor } from '../helpers/daemon.js';
 import { FakeUpstream, population } from '../helpers/fake-upstream.js';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DOOR_SCOPED_EVENT_TYPES } from '../../src/core/event-types.js';
 
 const HAVE = requireTool(['mosquitto', 'mosquitto_sub'], 'MQTT');
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -111,7 +112,7 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     });
     const event = JSON.parse((await config('event'))[0]!.payload) as { state_topic: string; event_types: string[] };
     expect(event.state_topic).toBe('keypadd/door-ctl/1/event');
-    expect(event.event_types).toEqual(expect.arrayContaining(['access_granted', 'access_denied', 'keypad_locked_out']));
+    expect(event.event_types).toEqual([...DOOR_SCOPED_EVENT_TYPES]);
     // Commands on: no read-only lock sensor (its config topic is emptied, which removes it from HA).
     expect(consumer.messages.find((m) => m.topic === 'homeassistant/binary_sensor/door-ctl/door1_lock/config')?.payload).toBe('');
     const contact = JSON.parse((await config('binary_sensor'))[0]!.payload) as Record<string, unknown>;

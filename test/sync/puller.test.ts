@@ -10,13 +10,13 @@ import { createLogger } from '../../src/log.js';
 import { AccessRepo } from '../../src/storage/access-repo.js';
 import type { NewEvent } from '../../src/storage/event-repo.js';
 import { Puller } from '../../src/sync/puller.js';
-import { readSyncState } from '../../src/sync/state.js';
+import { readSyncState } from '../../src/storage/sync-state.js';
 import { readUpstreamToken } from '../../src/sync/token.js';
 import { FakeUpstream, json, population } from '../helpers/fake-upstream.js';
 import { openScratch, type Scratch } from '../helpers/scratch.js';
-import { addPerson } from '../../src/admin/people.js';
-import { createCredential, deleteCredential } from '../../src/admin/credentials.js';
-import { RefusedError } from '../../src/admin/errors.js';
+import { addPerson } from '../../src/application/people.js';
+import { createCredential, deleteCredential } from '../../src/application/credentials.js';
+import { RefusedError } from '../../src/application/errors.js';
 
 let up: FakeUpstream;
 let s: Scratch;

@@ -1,6 +1,6 @@
 /** keypadd backup FILE: an online copy of the database (safe while the service runs), and where the key to keep is. */
 import type { Command } from 'commander';
-import { invalid } from '../../admin/errors.js';
+import { invalid } from '../../application/errors.js';
 import { BackupTargetError, backupDatabase, type BackupResult } from '../../storage/backup.js';
 import { databasePath } from '../../storage/database.js';
 import { INSTALLED_PIN_KEY, pinKeyLocation } from '../../storage/pin-key.js';

@@ -8,9 +8,9 @@ import {
   listCredentials,
   updateCredential,
   type CredentialView,
-} from '../../admin/credentials.js';
-import { invalid } from '../../admin/errors.js';
-import { siteTime } from '../../admin/times.js';
+} from '../../application/credentials.js';
+import { invalid } from '../../application/errors.js';
+import { siteTime } from '../../application/times.js';
 import { CARD_TYPE_ID, PIN_TYPE_ID } from '../../storage/credential-repo.js';
 import { print, table, warn, yesNo } from '../output.js';
 import { bool, positiveInt } from '../parse.js';

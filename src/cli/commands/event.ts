@@ -1,8 +1,8 @@
 /** keypadd event list */
 import type { Command } from 'commander';
-import { listEvents } from '../../admin/events.js';
-import { Problems } from '../../admin/errors.js';
-import { readTime, siteTime } from '../../admin/times.js';
+import { listEvents } from '../../application/events.js';
+import { Problems } from '../../application/errors.js';
+import { readTime, siteTime } from '../../application/times.js';
 import { print, table } from '../output.js';
 import { positiveInt } from '../parse.js';
 import { withSession } from '../session.js';

@@ -1,13 +1,11 @@
 /** keypadd lockout list|reset: on the running daemon when there is one, else on its stored state. */
 import type { Command } from 'commander';
 import { DaemonNotRunningError } from '../../control/client.js';
-import { notFound } from '../../admin/errors.js';
-import { toIsoSeconds } from '../../core/site-time.js';
-import { DOOR_EVENT_CODES } from '../../core/event-codes.js';
+import { notFound } from '../../application/errors.js';
 import { EventRepo } from '../../storage/event-repo.js';
 import { LockoutRepo, readerKey } from '../../storage/lockout-repo.js';
 import type { PersistedLockout } from '../../core/lockout.js';
-import { newEventId } from '../../storage/event-id.js';
+import { newEvent, now } from '../../storage/new-event.js';
 import { askDaemon } from '../control.js';
 import { print, table } from '../output.js';
 import { positiveInt } from '../parse.js';
@@ -83,16 +81,7 @@ export function registerLockout(program: Command): void {
           const db = s.admin().store.db;
           new LockoutRepo(db).clear(o.door);
           new LockoutRepo(db).clear(readerKey(o.door));
-          const now = Date.now();
-          new EventRepo(db).append({
-            door_id: o.door,
-            event_type: 'lockout_reset',
-            event_code: DOOR_EVENT_CODES.lockout_reset,
-            event_label: `${door.name}: keypad lockout reset`,
-            source: 'cli',
-            uid: newEventId(now),
-            created_at: toIsoSeconds(now),
-          });
+          new EventRepo(db).append(newEvent('lockout_reset', { door_id: o.door, event_label: `${door.name}: keypad lockout reset`, source: 'cli' }, now()));
         }
         print(s, { door: o.door, reset: true, daemon_running: live !== null }, () => `Keypad lockout of door ${o.door} (${door.name}) reset`);
       }),

@@ -1,11 +1,11 @@
 /** keypadd person add|list|show|disable|enable|delete */
 import type { Command } from 'commander';
-import { addPerson, deletePerson, getPerson, listPeople, setPersonEnabled, type PersonView } from '../../admin/people.js';
-import { listCredentials } from '../../admin/credentials.js';
-import { listReservations } from '../../admin/reservations.js';
-import { listRoles } from '../../admin/roles.js';
-import { siteEnd, siteTime } from '../../admin/times.js';
-import type { AdminContext } from '../../admin/context.js';
+import { addPerson, deletePerson, getPerson, listPeople, setPersonEnabled, type PersonView } from '../../application/people.js';
+import { listCredentials } from '../../application/credentials.js';
+import { listReservations } from '../../application/reservations.js';
+import { listRoles } from '../../application/roles.js';
+import { siteEnd, siteTime } from '../../application/times.js';
+import type { AdminContext } from '../../application/context.js';
 import { print, shown, table, yesNo } from '../output.js';
 import { positiveInt } from '../parse.js';
 import { withSession } from '../session.js';

@@ -1,9 +1,9 @@
 /** keypadd reservation add|list|delete */
 import type { Command } from 'commander';
-import type { AdminContext } from '../../admin/context.js';
-import { getPerson } from '../../admin/people.js';
-import { addReservation, deleteReservation, listReservations, type ReservationView } from '../../admin/reservations.js';
-import { siteEnd, siteTime } from '../../admin/times.js';
+import type { AdminContext } from '../../application/context.js';
+import { getPerson } from '../../application/people.js';
+import { addReservation, deleteReservation, listReservations, type ReservationView } from '../../application/reservations.js';
+import { siteEnd, siteTime } from '../../application/times.js';
 import { print, table } from '../output.js';
 import { collectInt, positiveInt } from '../parse.js';
 import { withSession } from '../session.js';

@@ -1,6 +1,7 @@
 /** keypadd role add|list|assign|unassign|delete */
 import type { Command } from 'commander';
-import { addRole, assignRole, deleteRole, listRoles, type RoleView } from '../../admin/roles.js';
+import { assignRole } from '../../application/memberships.js';
+import { addRole, deleteRole, listRoles, type RoleView } from '../../application/roles.js';
 import { print, table } from '../output.js';
 import { collectInt, positiveInt } from '../parse.js';
 import { withSession } from '../session.js';

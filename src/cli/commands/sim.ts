@@ -1,24 +1,24 @@
 /** keypadd sim key|card|door|rex|status: drive a running simulated door from another shell. */
 import type { Command } from 'commander';
-import { invalid } from '../../admin/errors.js';
+import { invalid } from '../../application/errors.js';
 import type { DoorStatus, EntryOutcome } from '../../door/door-controller.js';
 import { askDaemon } from '../control.js';
 import { print } from '../output.js';
 import { positiveInt } from '../parse.js';
 import { withSession } from '../session.js';
 
-export function describeDoor(d: DoorStatus): string {
-  const lock = d.lockout.active ? `, keypad locked out until ${d.lockout.until}` : '';
-  const cards = d.card_backoff?.active ? `, card reader backed off until ${d.card_backoff.until}` : '';
-  return `door ${d.id} (${d.name}): relay ${d.relay}, door ${d.door}, LED ${d.led}, buzzer ${d.buzzer}, unlocks ${d.unlock_count}${lock}${cards}`;
+export function describeDoor(door: DoorStatus): string {
+  const lock = door.lockout.active ? `, keypad locked out until ${door.lockout.until}` : '';
+  const cards = door.card_backoff?.active ? `, card reader backed off until ${door.card_backoff.until}` : '';
+  return `door ${door.id} (${door.name}): relay ${door.relay}, door ${door.door}, LED ${door.led}, buzzer ${door.buzzer}, unlocks ${door.unlock_count}${lock}${cards}`;
 }
 
 type SimAnswer = DoorStatus & { outcomes: EntryOutcome[] };
 
 /** Each entry's outcome (granted to whom, or denied and why), then the door's state. */
-function describeAnswer(d: SimAnswer): string {
-  const lines = d.outcomes.map((o) => `${o.credential_type}: ${o.granted ? `granted to ${o.person_name}` : `denied (${o.reason})`}`);
-  return [...lines, describeDoor(d)].join('\n');
+function describeAnswer(answer: SimAnswer): string {
+  const lines = answer.outcomes.map((o) => `${o.credential_type}: ${o.granted ? `granted to ${o.person_name}` : `denied (${o.reason})`}`);
+  return [...lines, describeDoor(answer)].join('\n');
 }
 
 export function registerSim(program: Command): void {

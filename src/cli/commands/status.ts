@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DaemonNotRunningError } from '../../control/client.js';
 import { EventRepo } from '../../storage/event-repo.js';
-import { OutboxRepo } from '../../storage/outbox-repo.js';
+import { MQTT_OUTBOX, OutboxRepo } from '../../storage/outbox-repo.js';
 import { askDaemon } from '../control.js';
 import { print } from '../output.js';
 import { withSession } from '../session.js';
@@ -37,7 +37,7 @@ export function registerStatus(program: Command): void {
         }
         const { config } = s.config();
         const db = s.admin().store.db;
-        const backlog = config.mqtt.url ? new OutboxRepo(db).backlog() : null;
+        const backlog = config.mqtt.url ? new OutboxRepo(db, MQTT_OUTBOX).backlog() : null;
         const [last] = new EventRepo(db).list({ limit: 1 });
         const stopped = { running: false, outbox_backlog: backlog, last_event: last ? { id: last.id, type: last.event_type, at: last.created_at } : null };
         print(s, stopped, () =>

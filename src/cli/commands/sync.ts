@@ -8,7 +8,7 @@ import { DaemonNotRunningError } from '../../control/client.js';
 import { EventRepo } from '../../storage/event-repo.js';
 import { createLogger } from '../../log.js';
 import { Puller, type PullResult } from '../../sync/puller.js';
-import { readSyncState, syncSummary, type SyncCounts } from '../../sync/state.js';
+import { readSyncState, syncSummary, type SyncCounts } from '../../storage/sync-state.js';
 import { readUpstreamToken } from '../../sync/token.js';
 import { askDaemon, ControlRefusedError } from '../control.js';
 import { print } from '../output.js';

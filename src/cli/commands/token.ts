@@ -1,9 +1,9 @@
 /** keypadd token add|list|revoke: bearer tokens for the HTTP API. */
 import type { Command } from 'commander';
-import { nowIso } from '../../admin/context.js';
-import { Problems, notFound } from '../../admin/errors.js';
+import { nowIso } from '../../application/context.js';
+import { Problems, notFound } from '../../application/errors.js';
 import { SCOPES } from '../../api/scopes.js';
-import { siteTime } from '../../admin/times.js';
+import { siteTime } from '../../application/times.js';
 import { TokenRepo } from '../../storage/token-repo.js';
 import { print, table } from '../output.js';
 import { positiveInt } from '../parse.js';

@@ -5,7 +5,7 @@
  */
 import { Argument, type Command } from 'commander';
 import { createInterface } from 'node:readline';
-import { invalid, notFound } from '../../admin/errors.js';
+import { invalid, notFound } from '../../application/errors.js';
 import type { Config, DoorConfig } from '../../config/schema.js';
 import { InstanceLock } from '../../control/instance-lock.js';
 import { parseCardNumber } from '../../core/card-number.js';

@@ -1,7 +1,8 @@
 /**
  * A simulated GPIO port with controls: set an input's physical level, send Wiegand pulses, see what outputs did.
  * Edges are delivered synchronously with the time the control gives, like onoff's callback would report it; a
- * test can also deliver a burst late and coalesced, as a blocked event loop would (field notes §4).
+ * test can also deliver a burst late and coalesced, as a blocked event loop would: onoff's edges wait in the event
+ * loop, and the edges of one line that arrive while it is blocked collapse into one.
  */
 import { Listeners, type OutputLine } from '../door-hardware.js';
 import { GpioError, type GpioPort, type LineOptions, type OutputOptions } from './port.js';

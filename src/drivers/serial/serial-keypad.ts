@@ -7,9 +7,13 @@
  */
 import { ReadlineParser } from '@serialport/parser-readline';
 import { SerialPort } from 'serialport';
+import { backoffMs } from '../../core/backoff.js';
+import { parseCardNumber } from '../../core/card-number.js';
 import { isKey, type Key } from '../../core/key-collector.js';
 import { InputEvents } from '../door-hardware.js';
 
+/** The first wait before reopening a port that went away; it doubles up to maxBackoffMs. */
+const FIRST_REOPEN_MS = 1000;
 export interface SerialKeypadOptions {
   name: string;
   path: string;
@@ -23,7 +27,8 @@ export interface SerialKeypadOptions {
 
 export class SerialKeypad extends InputEvents {
   private port?: SerialPort;
-  private backoffMs = 1000;
+  /** Reopen attempts since the port last opened: the backoff's attempt. */
+  private attempts = 0;
   private reopenTimer: NodeJS.Timeout | undefined;
   private offline = false;
   private closed = false;
@@ -55,7 +60,7 @@ export class SerialKeypad extends InputEvents {
     this.port = port;
     port.open((err) => {
       if (err) return this.lost(`cannot open ${this.opts.path}: ${err.message}`);
-      this.backoffMs = 1000;
+      this.attempts = 0;
       if (this.offline) {
         this.offline = false;
         this.stats.reconnects++;
@@ -104,10 +109,11 @@ export class SerialKeypad extends InputEvents {
       return;
     }
     this.stats.lines++;
-    const card = this.opts.cardPattern?.exec(line);
-    if (card && card[1] !== undefined && /^[0-9]{1,20}$/.test(card[1])) {
+    const match = this.opts.cardPattern?.exec(line);
+    const card = match?.[1] === undefined ? null : parseCardNumber(match[1]);
+    if (card?.ok) {
       this.stats.cards++;
-      this.cards.emit(BigInt(card[1]).toString());
+      this.cards.emit(card.number);
     } else if (/^[0-9]{1,16}$/.test(line)) {
       // A whole PIN in one line: the door's key collector sees it as typed, then #.
       for (const ch of line) this.keys.emit(ch as Key);
@@ -124,10 +130,12 @@ export class SerialKeypad extends InputEvents {
       this.statuses.emit({ type: 'reader_offline', source: this.opts.name, reason });
     }
     if (this.port?.isOpen) this.port.close(() => undefined);
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = undefined;
-      this.open();
-    }, this.backoffMs);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs);
+    this.reopenTimer = setTimeout(
+      () => {
+        this.reopenTimer = undefined;
+        this.open();
+      },
+      backoffMs(++this.attempts, { firstMs: FIRST_REOPEN_MS, maxMs: this.opts.maxBackoffMs, jitter: 0 }),
+    );
   }
 }

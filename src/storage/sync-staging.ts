@@ -3,8 +3,34 @@
  * pull sits on disk pages, not in the heap, and a pull that fails half-way is simply dropped.
  * The UNIQUE indexes find duplicates within the upstream's own data (two people with one PIN).
  */
-import type { Db } from '../storage/database.js';
-import type { StagedCredential, StagedPerson, StagedReservation, StagedRole } from './records.js';
+import type { Slot } from '../core/schedule.js';
+import type { CredentialRow } from './credential-repo.js';
+import type { Db } from './database.js';
+import type { PersonRow } from './people-repo.js';
+
+/** A person as stored, keyed by the upstream's id, with the upstream role and group ids ("role:2", "group:5"). */
+export type StagedPerson = Omit<PersonRow, 'id' | 'upstream_id' | 'created_at' | 'updated_at'> & { upstream_id: number; keys: string[] };
+
+/** A credential as stored, keyed by the upstream's ids (its own and its person's). */
+export type StagedCredential = Omit<CredentialRow, 'id' | 'person_id' | 'upstream_id' | 'created_at' | 'updated_at'> & {
+  upstream_id: string;
+  person_upstream: number;
+};
+
+export interface StagedReservation {
+  upstream_id: number;
+  person_upstream: number;
+  start_time: string;
+  end_time: string;
+  /** Local door ids, sorted; empty when no channel of it is mapped here. */
+  doors: number[];
+}
+
+export interface StagedRole {
+  upstream_id: string;
+  name: string;
+  slots: Slot[];
+}
 
 export class Staging {
   private readonly put;

@@ -4,7 +4,7 @@
  * whose value the upstream has given to one of its people is removed (the synced one wins) and reported as a clash.
  * Set-based SQL keeps 100,000 people to a few seconds of one worker thread; WAL readers (the door) never wait.
  */
-import type { Db } from '../storage/database.js';
+import type { Db } from './database.js';
 
 export interface Change {
   added: number;

@@ -7,7 +7,7 @@ import { cardNumberFromFacility, parseCardNumber } from '../core/card-number.js'
 import { densityWarning } from '../core/pin-rules.js';
 import { sitePinRules } from '../config/policy.js';
 import { CARD_TYPE_ID, CredentialRepo, PIN_TYPE_ID, type CredentialRow } from '../storage/credential-repo.js';
-import { type AdminContext, nowIso, paging } from './context.js';
+import { type AdminContext, limitOffset, nowIso } from './context.js';
 import { truncateWal } from '../storage/store.js';
 import { RefusedError, inUse, invalid, notFound, refuseIfSynced } from './errors.js';
 import { getPersonRow } from './people.js';
@@ -158,7 +158,7 @@ export function getCredentialRow(ctx: AdminContext, id: string, personId?: numbe
 export function listCredentials(ctx: AdminContext, filter: { person_id?: number | undefined; page?: number; per_page?: number } = {}): CredentialView[] {
   if (filter.person_id !== undefined) getPersonRow(ctx, filter.person_id);
   return new CredentialRepo(ctx.store.db)
-    .list({ personId: filter.person_id, ...paging(filter) })
+    .list({ personId: filter.person_id, ...limitOffset(filter) })
     .map((r) => credentialView(r));
 }
 

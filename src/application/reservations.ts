@@ -1,6 +1,6 @@
 /** Reservations: a person's access between two times, at named doors or at all of them. */
 import { ReservationRepo, type ReservationRow } from '../storage/reservation-repo.js';
-import { type AdminContext, nowIso, paging } from './context.js';
+import { type AdminContext, limitOffset, nowIso } from './context.js';
 import { Problems, notFound, refuseIfSynced } from './errors.js';
 import { getPersonRow } from './people.js';
 import { readTime } from './times.js';
@@ -77,7 +77,7 @@ export function listReservations(
   filter: { person_id?: number | undefined; include_past?: boolean; page?: number; per_page?: number } = {},
 ): ReservationView[] {
   return new ReservationRepo(ctx.store.db)
-    .list({ endsAfter: filter.include_past ? undefined : nowIso(ctx), personId: filter.person_id, ...paging(filter) })
+    .list({ endsAfter: filter.include_past ? undefined : nowIso(ctx), personId: filter.person_id, ...limitOffset(filter) })
     .map((r) => view(ctx, r));
 }
 

@@ -8,8 +8,8 @@ import {
   listCredentials,
   updateCredential,
   cardValueFromFacility,
-} from '../../src/admin/credentials.js';
-import { addPerson } from '../../src/admin/people.js';
+} from '../../src/application/credentials.js';
+import { addPerson } from '../../src/application/people.js';
 import { refusal } from '../helpers/refusal.js';
 import { openScratch, type Scratch } from '../helpers/scratch.js';
 

@@ -3,8 +3,8 @@
  * account and a restarted daemon all see the same thing. The success fields are written in the same transaction
  * as the data they describe.
  */
-import type { Db } from '../storage/database.js';
-import type { Change } from './apply.js';
+import type { Db } from './database.js';
+import type { Change } from './sync-apply.js';
 
 export interface SyncCounts {
   people: Change;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { addPerson, getPerson } from '../../src/admin/people.js';
-import { addRole, assignRole, deleteRole, listRoles } from '../../src/admin/roles.js';
+import { addPerson, getPerson } from '../../src/application/people.js';
+import { assignRole } from '../../src/application/memberships.js';
+import { addRole, deleteRole, listRoles } from '../../src/application/roles.js';
 import { refusal } from '../helpers/refusal.js';
 import { openScratch, type Scratch } from '../helpers/scratch.js';
 

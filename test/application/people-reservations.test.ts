@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCredential, listCredentials } from '../../src/admin/credentials.js';
-import { addPerson, deletePerson, getPerson, listPeople, setPersonEnabled } from '../../src/admin/people.js';
-import { addReservation, deleteReservation, listReservations } from '../../src/admin/reservations.js';
+import { createCredential, listCredentials } from '../../src/application/credentials.js';
+import { addPerson, deletePerson, getPerson, listPeople, setPersonEnabled } from '../../src/application/people.js';
+import { addReservation, deleteReservation, listReservations } from '../../src/application/reservations.js';
 import { refusal } from '../helpers/refusal.js';
 import { openScratch, type Scratch } from '../helpers/scratch.js';
 

@@ -1,7 +1,7 @@
 /** Admin-typed times: a date alone at the start and at the end of an interval, across DST; and site-time echoes. */
 import { describe, expect, it } from 'vitest';
-import { Problems } from '../../src/admin/errors.js';
-import { readTime, siteEnd, siteTime } from '../../src/admin/times.js';
+import { Problems } from '../../src/application/errors.js';
+import { readTime, siteEnd, siteTime } from '../../src/application/times.js';
 
 const read = (text: string, zone: string, dateOnly?: 'start' | 'end') => readTime('t', text, zone, new Problems(), dateOnly);
 

@@ -1,8 +1,9 @@
 /** People: who may hold credentials. Validation here, SQL in storage/people-repo. */
 import { PeopleRepo, type PersonRow } from '../storage/people-repo.js';
+import { MembershipRepo } from '../storage/membership-repo.js';
 import { RoleRepo } from '../storage/role-repo.js';
 import { defaultRoleId } from './roles.js';
-import { type AdminContext, nowIso, paging } from './context.js';
+import { type AdminContext, limitOffset, nowIso } from './context.js';
 import { Problems, notFound, refuseIfSynced } from './errors.js';
 import { readTime } from './times.js';
 import { truncateWal } from '../storage/store.js';
@@ -52,7 +53,7 @@ export function personView(ctx: AdminContext, row: PersonRow): PersonView {
     valid_to: row.valid_to,
     notes: row.notes,
     groups: [],
-    roles: new PeopleRepo(ctx.store.db).roleIds(row.id),
+    roles: new MembershipRepo(ctx.store.db).rolesOf(row.id),
     synced: row.upstream_id !== null && row.upstream_id !== undefined,
     created_at: row.created_at,
     updated_at: row.updated_at,
@@ -94,7 +95,7 @@ export function addPerson(ctx: AdminContext, input: PersonInput): PersonView {
         created_at: now,
         updated_at: now,
       });
-      if (role !== null) new RoleRepo(ctx.store.db).assign(row.id, role);
+      if (role !== null) new MembershipRepo(ctx.store.db).add(row.id, role);
       return personView(ctx, row);
     })
     .immediate();
@@ -151,7 +152,7 @@ export function updatePerson(ctx: AdminContext, id: number, input: PersonInput &
         notes: input.notes === undefined ? old.notes : input.notes?.trim() || null,
         updated_at: nowIso(ctx),
       });
-      if (input.role_ids !== undefined) repo.setRoles(id, [...new Set(input.role_ids)]);
+      if (input.role_ids !== undefined) new MembershipRepo(ctx.store.db).replace(id, [...new Set(input.role_ids)]);
       return getPerson(ctx, id);
     })
     .immediate();
@@ -176,7 +177,7 @@ export function listPeople(
   filter: { email?: string | undefined; since_utc?: string | undefined; page?: number; per_page?: number } = {},
 ): PersonView[] {
   return new PeopleRepo(ctx.store.db)
-    .list({ email: filter.email, updatedSince: filter.since_utc, ...paging(filter) })
+    .list({ email: filter.email, updatedSince: filter.since_utc, ...limitOffset(filter) })
     .map((r) => personView(ctx, r));
 }
 

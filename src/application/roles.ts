@@ -3,7 +3,7 @@ import { formatSlot, parseSlot, type Slot } from '../core/schedule.js';
 import { RoleRepo, type RoleRow } from '../storage/role-repo.js';
 import { type AdminContext, nowIso } from './context.js';
 import { Problems, invalid, notFound, refuseIfSynced } from './errors.js';
-import { getPersonRow } from './people.js';
+import { MembershipRepo } from '../storage/membership-repo.js';
 import { controlCharProblem } from '../core/text.js';
 
 /** A role as the DoorFlow API lists one, with its schedule. */
@@ -20,7 +20,8 @@ export interface RoleView {
   people: number;
 }
 
-function view(ctx: AdminContext, r: RoleRow, repo: RoleRepo): RoleView {
+/** A role as the CLI and the API show it, with how many people hold it. */
+export function roleView(ctx: AdminContext, r: RoleRow): RoleView {
   return {
     id: r.id,
     name: r.name,
@@ -29,7 +30,7 @@ function view(ctx: AdminContext, r: RoleRow, repo: RoleRepo): RoleView {
     all_channels: r.doors.length === 0,
     schedule: r.slots.map(formatSlot),
     always: r.slots.length === 0,
-    people: repo.holders(r.id),
+    people: new MembershipRepo(ctx.store.db).holders(r.id),
   };
 }
 
@@ -54,30 +55,20 @@ export function addRole(ctx: AdminContext, input: { name?: string | undefined; d
     .transaction(() => {
       if (repo.byName(name)) throw invalid('name', 'is already in use by another role');
       const now = nowIso(ctx);
-      return view(ctx, repo.insert({ name, doors, slots, created_at: now, updated_at: now }), repo);
+      return roleView(ctx, repo.insert({ name, doors, slots, created_at: now, updated_at: now }));
     })
     .immediate();
 }
 
 export function listRoles(ctx: AdminContext): RoleView[] {
   const repo = new RoleRepo(ctx.store.db);
-  return repo.list().map((r) => view(ctx, r, repo));
+  return repo.list().map((r) => roleView(ctx, r));
 }
 
-function getRole(ctx: AdminContext, id: number): RoleRow {
+export function getRole(ctx: AdminContext, id: number): RoleRow {
   const r = new RoleRepo(ctx.store.db).get(id);
   if (!r) throw notFound('role', `no role with id ${id}`);
   return r;
-}
-
-export function assignRole(ctx: AdminContext, personId: number, roleId: number, assign: boolean): RoleView {
-  refuseIfSynced('person', getPersonRow(ctx, personId));
-  const role = getRole(ctx, roleId);
-  refuseIfSynced('role', role);
-  const repo = new RoleRepo(ctx.store.db);
-  if (assign) repo.assign(personId, roleId);
-  else repo.unassign(personId, roleId);
-  return view(ctx, role, repo);
 }
 
 export function deleteRole(ctx: AdminContext, id: number): RoleView {
@@ -87,7 +78,7 @@ export function deleteRole(ctx: AdminContext, id: number): RoleView {
   if (role.name === ctx.config.access.default_role) {
     throw invalid('role', `"${role.name}" is the default role for new people (access.default_role); change that first`);
   }
-  const v = view(ctx, role, repo);
+  const v = roleView(ctx, role);
   repo.delete(id);
   return v;
 }

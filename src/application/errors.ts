@@ -25,6 +25,19 @@ export class RefusedError extends Error {
   }
 }
 
+/** DoorFlow's error body for a refusal: the code, the message, and every field with its reasons. */
+export interface RefusalBody {
+  error: 'validation_failed' | 'not_found' | 'conflict';
+  error_description: string;
+  errors: Record<string, string[]>;
+}
+
+/** The one place a refusal becomes DoorFlow's body (the API answers it; `--json` prints it). */
+export function refusalBody(err: RefusedError): RefusalBody {
+  const error = err.kind === 'not_found' ? 'not_found' : err.kind === 'conflict' ? 'conflict' : 'validation_failed';
+  return { error, error_description: err.message, errors: err.errors };
+}
+
 export function invalid(field: string, message: string): RefusedError {
   return new RefusedError('validation', { [field]: [message] });
 }
