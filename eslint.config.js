@@ -28,9 +28,17 @@ const below = (...above) =>
 const zones = [
   // The core is pure: nothing of keypadd outside it, not even the logger.
   { target: './src/core', from: './src', except: ['./core'], message: 'the core imports nothing outside src/core' },
-  ...Object.entries(LAYERS).flatMap(([layer, banned]) => banned.map((folder) => ({ target: `./src/${layer}`, from: `./src/${folder}`, message: `src/${layer} sits below src/${folder}` }))),
+  ...Object.entries(LAYERS).flatMap(([layer, banned]) =>
+    banned.map((folder) => ({ target: `./src/${layer}`, from: `./src/${folder}`, message: `src/${layer} sits below src/${folder}` })),
+  ),
   // Services meet only through the bus and the command table, never by importing one another.
-  ...SERVICES.flatMap((a) => SERVICES.filter((b) => b !== a).map((b) => ({ target: `./src/${a}`, from: `./src/${b}`, message: `services do not import one another (src/${a} → src/${b})` }))),
+  ...SERVICES.flatMap((a) =>
+    SERVICES.filter((b) => b !== a).map((b) => ({
+      target: `./src/${a}`,
+      from: `./src/${b}`,
+      message: `services do not import one another (src/${a} → src/${b})`,
+    })),
+  ),
   // Only the CLI that runs it (and the systemd glue that reports on it) knows the composition root; nothing knows the CLI.
   { target: below('cli', 'systemd'), from: './src/daemon.ts', message: 'only the CLI starts the daemon' },
   { target: below('cli'), from: './src/cli', message: 'the CLI sits on top: nothing imports it' },
@@ -69,9 +77,19 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       globals: Object.fromEntries(
-        ['process', 'console', 'performance', 'fetch', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'URL', 'Buffer'].map(
-          (g) => [g, 'readonly'],
-        ),
+        [
+          'process',
+          'console',
+          'performance',
+          'fetch',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'setImmediate',
+          'URL',
+          'Buffer',
+        ].map((g) => [g, 'readonly']),
       ),
     },
   },

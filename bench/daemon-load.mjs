@@ -19,7 +19,15 @@ export function seedEvents(dataDir, n) {
   const repo = new EventRepo(db);
   db.transaction(() => {
     for (let i = 0; i < n; i++) {
-      repo.append({ door_id: 1, event_code: 24, event_type: 'access_denied', event_label: 'seeded', reason: 'unknown_credential', uid: newEventId(Date.now()), created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
+      repo.append({
+        door_id: 1,
+        event_code: 24,
+        event_type: 'access_denied',
+        event_label: 'seeded',
+        reason: 'unknown_credential',
+        uid: newEventId(Date.now()),
+        created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      });
     }
   })();
   db.close();
@@ -66,7 +74,10 @@ export async function underLoad(dir, pins, random, { people, mqtt: withMqtt = fa
   const tokenFile = join(dir, 'upstream-token');
   writeFileSync(tokenFile, 'bench-token\n');
   if (broker) seedEvents(dir, 10_000);
-  const daemon = await startDaemon(dir, { ...(broker ? { mqtt: { url: broker.url, node_id: 'bench' } } : {}), ...(up ? { sync: { ...syncConfig(up.url, tokenFile) } } : {}) });
+  const daemon = await startDaemon(dir, {
+    ...(broker ? { mqtt: { url: broker.url, node_id: 'bench' } } : {}),
+    ...(up ? { sync: { ...syncConfig(up.url, tokenFile) } } : {}),
+  });
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   const t0 = performance.now();
@@ -84,4 +95,3 @@ export async function underLoad(dir, pins, random, { people, mqtt: withMqtt = fa
   // Node 20's histogram records the whole interval between runs of its 1 ms timer; the delay is what exceeds it.
   return { lat: summary(lat), lagMax: h.max / 1e6 - 1, lagP99: Math.max(0, h.percentile(99) / 1e6 - 1), pullMs, pullOk: pulled?.ok === true };
 }
-

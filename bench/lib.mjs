@@ -73,7 +73,9 @@ export async function mosquitto({ nice = 0 } = {}) {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n${process.getuid?.() === 0 ? 'user root\n' : ''}`);
-  const proc = nice ? spawn('nice', ['-n', String(nice), 'mosquitto', '-c', conf], { stdio: 'ignore' }) : spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  const proc = nice
+    ? spawn('nice', ['-n', String(nice), 'mosquitto', '-c', conf], { stdio: 'ignore' })
+    : spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise((r) => {
       const c = createConnection(port, '127.0.0.1');

@@ -6,7 +6,15 @@ import { scenarioSync } from './sync-scenario.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
-const scenarios = { decisions: scenarioDecisions, wiegand: scenarioWiegand, sync: scenarioSync, outbox: scenarioOutbox, footprint: scenarioFootprint, api: scenarioApi, lockout: scenarioLockout };
+const scenarios = {
+  decisions: scenarioDecisions,
+  wiegand: scenarioWiegand,
+  sync: scenarioSync,
+  outbox: scenarioOutbox,
+  footprint: scenarioFootprint,
+  api: scenarioApi,
+  lockout: scenarioLockout,
+};
 const rows = [];
 for (const [name, run] of Object.entries(scenarios)) {
   if (only && only !== name) continue;

@@ -32,7 +32,15 @@ export async function scenarioDecisions({ quick }) {
   await decisionLatencies(daemon, pins, 200, random); // warm-up
   const s1 = summary(await decisionLatencies(daemon, pins, decisions, random));
   await daemon.stop();
-  rows.push(row('1 decision latency', `p50 (${people.toLocaleString('en')} people, ${decisions.toLocaleString('en')} grants)`, ms(s1.p50), '< 0.2 ms', s1.p50 < 0.2));
+  rows.push(
+    row(
+      '1 decision latency',
+      `p50 (${people.toLocaleString('en')} people, ${decisions.toLocaleString('en')} grants)`,
+      ms(s1.p50),
+      '< 0.2 ms',
+      s1.p50 < 0.2,
+    ),
+  );
   rows.push(row('1 decision latency', 'p99', ms(s1.p99), '< 1 ms', s1.p99 < 1));
   rows.push(row('1 decision latency', 'p99.9', ms(s1.p999), '< 2 ms', s1.p999 < 2));
 
@@ -44,13 +52,35 @@ export async function scenarioDecisions({ quick }) {
     const min = Math.min(decisions, 3000);
     const both = await underLoad(dir, pins, random, { people, mqtt: true, sync: true, min, version: 1 });
     const load = `${people.toLocaleString('en')}-person sync (${both.pullOk ? `${(both.pullMs / 1000).toFixed(1)} s` : 'FAILED'}) + 10k-event MQTT drain`;
-    rows.push(row('2 under load', `decision p99 during a ${load}`, ms(both.lat.p99), '< 2 ms', both.lat.p99 < 2, `${both.lat.n} grants, max ${ms(both.lat.max)}`));
+    rows.push(
+      row(
+        '2 under load',
+        `decision p99 during a ${load}`,
+        ms(both.lat.p99),
+        '< 2 ms',
+        both.lat.p99 < 2,
+        `${both.lat.n} grants, max ${ms(both.lat.max)}`,
+      ),
+    );
     rows.push(row('2 under load', 'event-loop delay max', ms(both.lagMax), '< 5 ms', both.lagMax < 5));
     rows.push(row('2 under load', 'event-loop delay p99', ms(both.lagP99), '< 1 ms', both.lagP99 < 1));
     if (!quick) {
-      for (const [name, o] of [['the sync alone', { sync: true, version: 2 }], ['the MQTT drain alone', { mqtt: true }], ['no load (this machine\'s floor)', {}]]) {
+      for (const [name, o] of [
+        ['the sync alone', { sync: true, version: 2 }],
+        ['the MQTT drain alone', { mqtt: true }],
+        ["no load (this machine's floor)", {}],
+      ]) {
         const r = await underLoad(dir, pins, random, { people, min, ...o });
-        rows.push(row('2 under load', `event-loop delay max / p99 with ${name}`, `${ms(r.lagMax)} / ${ms(r.lagP99)}`, 'report', null, `decision p99 ${ms(r.lat.p99)}`));
+        rows.push(
+          row(
+            '2 under load',
+            `event-loop delay max / p99 with ${name}`,
+            `${ms(r.lagMax)} / ${ms(r.lagP99)}`,
+            'report',
+            null,
+            `decision p99 ${ms(r.lat.p99)}`,
+          ),
+        );
       }
     }
   }
@@ -104,9 +134,21 @@ export async function scenarioWiegand({ quick }) {
   const stalled = run(0, { everyMs: 1000, lengthMs: 5 });
   const stalledWrong = stalled.cards.filter((c) => !clean.expected.includes(c)).length;
   return [
-    row('3 Wiegand', `frames decoded (${frames.toLocaleString('en')}, 1 ms ±20%)`, `${clean.cards.length}/${frames}`, '100%', clean.cards.length === frames && clean.wrong === 0),
+    row(
+      '3 Wiegand',
+      `frames decoded (${frames.toLocaleString('en')}, 1 ms ±20%)`,
+      `${clean.cards.length}/${frames}`,
+      '100%',
+      clean.cards.length === frames && clean.wrong === 0,
+    ),
     row('3 Wiegand', '1% corrupted: wrong card numbers', String(dirty.wrong), '0', dirty.wrong === 0),
-    row('3 Wiegand', '1% corrupted: flagged as read errors', `${dirty.errors}/${dirty.corrupted}`, 'all', dirty.errors === dirty.corrupted && dirty.cards.length === frames - dirty.corrupted),
+    row(
+      '3 Wiegand',
+      '1% corrupted: flagged as read errors',
+      `${dirty.errors}/${dirty.corrupted}`,
+      'all',
+      dirty.errors === dirty.corrupted && dirty.cards.length === frames - dirty.corrupted,
+    ),
     row(
       '3 Wiegand',
       'loop stalls of 5 ms each second (coalesced edges)',
@@ -130,7 +172,8 @@ export async function scenarioOutbox({ quick }) {
   consumer.on('message', (_t, p) => seen.add(JSON.parse(p.toString()).id));
   const configFile = join(dir, 'c.yaml');
   (await import('node:fs')).writeFileSync(configFile, `mqtt: { url: "${broker.url}", node_id: bench }\nclock: { trust: always }\n`);
-  const start = () => spawn(process.execPath, [join(ROOT, 'bin/keypadd'), '--config', configFile, '--data-dir', dir, 'run', '--sim'], { stdio: 'ignore' });
+  const start = () =>
+    spawn(process.execPath, [join(ROOT, 'bin/keypadd'), '--config', configFile, '--data-dir', dir, 'run', '--sim'], { stdio: 'ignore' });
   const t0 = performance.now();
   let child = start();
   while (seen.size < n && performance.now() - t0 < 60_000) await sleep(5);
@@ -153,7 +196,13 @@ export async function scenarioOutbox({ quick }) {
   broker.stop();
   remove();
   return [
-    row('5 outbox', `${n.toLocaleString('en')}-event backlog drained (start of keypadd to last event received)`, ms(drainMs), '< 5 s', drainMs < 5000),
+    row(
+      '5 outbox',
+      `${n.toLocaleString('en')}-event backlog drained (start of keypadd to last event received)`,
+      ms(drainMs),
+      '< 5 s',
+      drainMs < 5000,
+    ),
     row('5 outbox', 'SIGKILL at 50%, restart: events lost', String(lost), '0', lost === 0),
   ];
 }
@@ -184,9 +233,29 @@ export async function scenarioFootprint({ quick }) {
   await new Promise((r) => child.once('exit', r));
   remove();
   return [
-    row('6 footprint', `idle RSS (${people.toLocaleString('en')} people)`, `${rssMb.toFixed(0)} MB`, '< 100 MB', rssMb < 100, `${anonMb.toFixed(0)} MB private; the rest is Node's own mapped code; unit's NODE_OPTIONS and MALLOC_ARENA_MAX`),
-    row('6 footprint', 'start-up to ready (relay locked, drivers up)', ms(readyMs), '< 1.5 s', readyMs < 1500, 'from spawning node to the "running" line'),
-    row('6 footprint', `database size per ${people.toLocaleString('en')} people (PIN + card each)`, `${(dbBytes / 1_048_576).toFixed(1)} MB`, 'report', null),
+    row(
+      '6 footprint',
+      `idle RSS (${people.toLocaleString('en')} people)`,
+      `${rssMb.toFixed(0)} MB`,
+      '< 100 MB',
+      rssMb < 100,
+      `${anonMb.toFixed(0)} MB private; the rest is Node's own mapped code; unit's NODE_OPTIONS and MALLOC_ARENA_MAX`,
+    ),
+    row(
+      '6 footprint',
+      'start-up to ready (relay locked, drivers up)',
+      ms(readyMs),
+      '< 1.5 s',
+      readyMs < 1500,
+      'from spawning node to the "running" line',
+    ),
+    row(
+      '6 footprint',
+      `database size per ${people.toLocaleString('en')} people (PIN + card each)`,
+      `${(dbBytes / 1_048_576).toFixed(1)} MB`,
+      'report',
+      null,
+    ),
   ];
 }
 
@@ -200,7 +269,9 @@ export async function scenarioApi({ quick }) {
   const token = new TokenRepo(admin.db).create('bench', ['account.person.readonly'], '2026-01-01T00:00:00Z').token;
   admin.close();
   while (!daemon.status().api?.url) await sleep(20);
-  const load = spawn(process.execPath, [join(ROOT, 'bench/api-load.mjs'), `http://127.0.0.1:${port}`, token, String(seconds), '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const load = spawn(process.execPath, [join(ROOT, 'bench/api-load.mjs'), `http://127.0.0.1:${port}`, token, String(seconds), '1000'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   load.stdout.on('data', (b) => (out += b));
   const done = new Promise((r) => load.once('exit', r));
@@ -214,7 +285,14 @@ export async function scenarioApi({ quick }) {
   const r = JSON.parse(out);
   const d = summary(lat);
   return [
-    row('7 API', `GET person credentials at ${r.rate} req/s for ${seconds} s: p99`, ms(r.p99), '< 20 ms', r.p99 < 20, `${r.requests} requests, p50 ${ms(r.p50)}`),
+    row(
+      '7 API',
+      `GET person credentials at ${r.rate} req/s for ${seconds} s: p99`,
+      ms(r.p99),
+      '< 20 ms',
+      r.p99 < 20,
+      `${r.requests} requests, p50 ${ms(r.p50)}`,
+    ),
     row('7 API', 'errors', String(r.errors), '0', r.errors === 0),
     row('7 API', 'decision p99 meanwhile', ms(d.p99), '< 2 ms', d.p99 < 2, `${d.n} grants`),
   ];
@@ -229,7 +307,12 @@ export async function scenarioLockout() {
     const hw = new SimDoorHardware();
     const evaluated = [];
     let grants = 0;
-    const valid = { credential: { id: 'c1', kind: 'PIN', enabled: true, createdAtMs: 0 }, person: { id: 1, name: 'Insider', enabled: true, validFromMs: null, validToMs: null }, roles: [{ doors: [], slots: [] }], reservations: [] };
+    const valid = {
+      credential: { id: 'c1', kind: 'PIN', enabled: true, createdAtMs: 0 },
+      person: { id: 1, name: 'Insider', enabled: true, validFromMs: null, validToMs: null },
+      roles: [{ doors: [], slots: [] }],
+      reservations: [],
+    };
     const door = new DoorController({
       door: config.doors[0],
       hw,
@@ -264,16 +347,51 @@ export async function scenarioLockout() {
       while (evaluated[i] - evaluated[j] >= 3_600_000) j++;
       worst = Math.max(worst, i - j + 1);
     }
-    return { firstHour: evaluated.filter((t) => t < 3_600_000).length, lastHour: evaluated.filter((t) => t >= clock.mono - 3_600_000).length, worst, total: evaluated.length, hours, grants };
+    return {
+      firstHour: evaluated.filter((t) => t < 3_600_000).length,
+      lastHour: evaluated.filter((t) => t >= clock.mono - 3_600_000).length,
+      worst,
+      total: evaluated.length,
+      hours,
+      grants,
+    };
   };
   const plain = attack(false);
   const mixed = attack(true);
   const limit = configSchema.parse({}).lockout.max_per_hour;
   return [
-    row('8 lockout', 'guesses looked up in the first hour (one try every 2 s)', String(plain.firstHour), `<= ${limit}`, plain.firstHour <= limit, 'lockouts 30, 60, 120 s, then the hourly limit'),
-    row('8 lockout', 'guesses per hour at the cap', String(plain.lastHour), `<= ${limit}`, plain.lastHour <= limit, `${plain.total} of 10,000 tries looked up over ${plain.hours.toFixed(1)} h`),
+    row(
+      '8 lockout',
+      'guesses looked up in the first hour (one try every 2 s)',
+      String(plain.firstHour),
+      `<= ${limit}`,
+      plain.firstHour <= limit,
+      'lockouts 30, 60, 120 s, then the hourly limit',
+    ),
+    row(
+      '8 lockout',
+      'guesses per hour at the cap',
+      String(plain.lastHour),
+      `<= ${limit}`,
+      plain.lastHour <= limit,
+      `${plain.total} of 10,000 tries looked up over ${plain.hours.toFixed(1)} h`,
+    ),
     row('8 lockout', 'most guesses in any rolling hour', String(plain.worst), `<= ${limit}`, plain.worst <= limit),
-    row('8 lockout', 'with a valid PIN after every 2nd guess: first hour', String(mixed.firstHour), `<= ${limit}`, mixed.firstHour <= limit, `${mixed.grants} grants in between reset nothing`),
-    row('8 lockout', 'with a valid PIN after every 2nd guess: most in any rolling hour', String(mixed.worst), `<= ${limit}`, mixed.worst <= limit, `${mixed.total} of 10,000 tries looked up over ${mixed.hours.toFixed(1)} h`),
+    row(
+      '8 lockout',
+      'with a valid PIN after every 2nd guess: first hour',
+      String(mixed.firstHour),
+      `<= ${limit}`,
+      mixed.firstHour <= limit,
+      `${mixed.grants} grants in between reset nothing`,
+    ),
+    row(
+      '8 lockout',
+      'with a valid PIN after every 2nd guess: most in any rolling hour',
+      String(mixed.worst),
+      `<= ${limit}`,
+      mixed.worst <= limit,
+      `${mixed.total} of 10,000 tries looked up over ${mixed.hours.toFixed(1)} h`,
+    ),
   ];
 }

@@ -17,7 +17,9 @@ export async function upstream(people, reservations, version, failPage = 0) {
   const args = [join(ROOT, 'bench/upstream-server.mjs'), String(port), String(people), String(reservations), String(version), String(failPage)];
   // BENCH_UPSTREAM_NICE models an upstream on another machine (not competing for this CPU).
   const nice = Number(process.env.BENCH_UPSTREAM_NICE ?? 0);
-  const proc = nice ? spawn('nice', ['-n', String(nice), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = nice
+    ? spawn('nice', ['-n', String(nice), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((r) => proc.stdout.once('data', r));
   return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (proc.once('exit', r), proc.kill('SIGKILL'))) };
 }
@@ -57,14 +59,20 @@ export async function scenarioSync({ quick }) {
   const env = { ...process.env, ...unitEnv, KEYPADD_CONFIG: configFile };
   let log = '';
   const startDaemon = async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/keypadd'), '--data-dir', dir, 'run', '--sim'], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/keypadd'), '--data-dir', dir, 'run', '--sim'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env,
+    });
     let err = '';
     child.stderr.on('data', (b) => ((err += b), (log += b)));
     while (!err.includes(' running ')) await sleep(5);
     return child;
   };
   const syncRun = (...args) => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/keypadd'), '--data-dir', dir, '--json', 'sync', 'run', ...args], { env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/keypadd'), '--data-dir', dir, '--json', 'sync', 'run', ...args], {
+      env,
+      encoding: 'utf8',
+    });
     return JSON.parse(r.stdout);
   };
   const hwm = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
@@ -73,11 +81,17 @@ export async function scenarioSync({ quick }) {
   // The worker's own first pull starts 1 s after start; wait for it rather than race it.
   let state;
   for (;;) {
-    state = JSON.parse(spawnSync(process.execPath, [join(ROOT, 'bin/keypadd'), '--data-dir', dir, '--json', 'sync', 'status'], { env, encoding: 'utf8' }).stdout);
+    state = JSON.parse(
+      spawnSync(process.execPath, [join(ROOT, 'bin/keypadd'), '--data-dir', dir, '--json', 'sync', 'status'], { env, encoding: 'utf8' }).stdout,
+    );
     if (state.status === 'complete' || state.status === 'failing') break;
     await sleep(200);
   }
-  const first = { ok: state.status === 'complete', ms: Date.parse(state.last_success_at) - Date.parse(state.last_attempt_at), counts: state.last_counts };
+  const first = {
+    ok: state.status === 'complete',
+    ms: Date.parse(state.last_success_at) - Date.parse(state.last_attempt_at),
+    counts: state.last_counts,
+  };
   // Timed again on demand, as a full reconcile that rewrites every name (version 2): the heavier case.
   await up.stop();
   up = await upstream(people, reservations, 2);
@@ -109,9 +123,41 @@ export async function scenarioSync({ quick }) {
   const n = people.toLocaleString('en');
   const c = full.ok ? full.counts : null;
   return [
-    row('4 sync', `first full pull: ${n} people + ${n} PINs + ${reservations.toLocaleString('en')} reservations`, first.ok ? ms(first.ms) : 'failed', '< 20 s', first.ok && first.ms < 20_000, first.counts ? `${first.counts.people.added} people, ${first.counts.credentials.added} credentials, ${first.counts.reservations.added} reservations added` : ''),
-    row('4 sync', 'full reconcile changing every person', full.ok ? ms(full.ms) : `failed: ${full.error}`, '< 20 s', full.ok && full.ms < 20_000, c ? `${c.people.changed} people changed, ${c.skipped} skipped; the apply transaction took ${applyMs.at(-1)} ms (first pull: ${applyMs[0]} ms)` : ''),
-    row('4 sync', 'daemon peak RSS (VmHWM) over both pulls', `${peakMb.toFixed(0)} MB`, '< 250 MB', peakMb < 250, "the unit's NODE_OPTIONS; staging is in SQLite temp tables"),
-    row('4 sync', 'failure at 90% (500 on every retry): cache unchanged', failed.ok ? 'pull did not fail' : after.digest === before.digest ? 'unchanged' : 'CHANGED', 'unchanged', !failed.ok && after.digest === before.digest, `${after.people} synced people; ${failed.kind ?? ''}`),
+    row(
+      '4 sync',
+      `first full pull: ${n} people + ${n} PINs + ${reservations.toLocaleString('en')} reservations`,
+      first.ok ? ms(first.ms) : 'failed',
+      '< 20 s',
+      first.ok && first.ms < 20_000,
+      first.counts
+        ? `${first.counts.people.added} people, ${first.counts.credentials.added} credentials, ${first.counts.reservations.added} reservations added`
+        : '',
+    ),
+    row(
+      '4 sync',
+      'full reconcile changing every person',
+      full.ok ? ms(full.ms) : `failed: ${full.error}`,
+      '< 20 s',
+      full.ok && full.ms < 20_000,
+      c
+        ? `${c.people.changed} people changed, ${c.skipped} skipped; the apply transaction took ${applyMs.at(-1)} ms (first pull: ${applyMs[0]} ms)`
+        : '',
+    ),
+    row(
+      '4 sync',
+      'daemon peak RSS (VmHWM) over both pulls',
+      `${peakMb.toFixed(0)} MB`,
+      '< 250 MB',
+      peakMb < 250,
+      "the unit's NODE_OPTIONS; staging is in SQLite temp tables",
+    ),
+    row(
+      '4 sync',
+      'failure at 90% (500 on every retry): cache unchanged',
+      failed.ok ? 'pull did not fail' : after.digest === before.digest ? 'unchanged' : 'CHANGED',
+      'unchanged',
+      !failed.ok && after.digest === before.digest,
+      `${after.people} synced people; ${failed.kind ?? ''}`,
+    ),
   ];
 }

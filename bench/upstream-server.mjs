@@ -24,7 +24,15 @@ const person = (i) => ({
 // 7-digit PINs, distinct (7919 is coprime with 8,999,999), never equal to the bench's 8-digit local PINs.
 const upstreamPin = (i) => String(1_000_000 + ((i * 7919) % 8_999_999));
 const credential = (i) => ({ id: `up_${i}`, person_id: i, credential_type_id: 6, label: 'PIN', value: upstreamPin(i) });
-const reservation = (i) => ({ id: i, person_id: i, start_time: iso(now - 3_600_000), end_time: iso(now + 86_400_000), channel_ids: [1], created_at: iso(now), updated_at: iso(now) });
+const reservation = (i) => ({
+  id: i,
+  person_id: i,
+  start_time: iso(now - 3_600_000),
+  end_time: iso(now + 86_400_000),
+  channel_ids: [1],
+  created_at: iso(now),
+  updated_at: iso(now),
+});
 
 createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
@@ -38,7 +46,8 @@ createServer((req, res) => {
     res.end(body);
   };
   if (url.pathname === '/api/3/people' && page === failPage) return res.writeHead(500).end('{"error":"injected"}');
-  if (url.pathname === '/api/3/roles') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ id: 1, name: 'Staff', shift_id: null }]));
+  if (url.pathname === '/api/3/roles')
+    return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ id: 1, name: 'Staff', shift_id: null }]));
   if (url.pathname === '/api/3/people') return list(people, person);
   if (url.pathname === '/api/3/credentials') return list(people, credential);
   if (url.pathname === '/api/3/reservations') return list(reservations, reservation);

@@ -127,8 +127,13 @@ export class Daemon {
     writer.onRecorded((row) => this.bus.emit('event.recorded', row));
     if (this.opts.demo && !store.readonly) createDemoPerson({ store, config, now: Date.now }, this.opts.showDemoPin ?? null, log);
     await this.startServices(opened, runtime);
-    if (opened.reason) log.error(`${opened.reason}: deciding ${opened.mode === 'snapshot' ? 'from a copy of the database in memory' : 'read-only'}; events and lockouts are kept in the spool (${spool}) until it is fixed`);
-    log.info(`running ${this.doors.size} door(s) on ${config.data_dir}${this.opts.sim ? ' (simulated door)' : ''}; clock trusted: ${this.clock.trusted()}`);
+    if (opened.reason)
+      log.error(
+        `${opened.reason}: deciding ${opened.mode === 'snapshot' ? 'from a copy of the database in memory' : 'read-only'}; events and lockouts are kept in the spool (${spool}) until it is fixed`,
+      );
+    log.info(
+      `running ${this.doors.size} door(s) on ${config.data_dir}${this.opts.sim ? ' (simulated door)' : ''}; clock trusted: ${this.clock.trusted()}`,
+    );
   }
 
   /** The services beside the doors, in order; each one's failure stays its own. */
@@ -138,9 +143,19 @@ export class Daemon {
     const writer = this.writer!;
     const readonly = opened.mode !== 'normal';
     if (config.sync.url !== null && readonly) log.warn(`sync paused: ${opened.reason}`);
-    else if (config.sync.url !== null) this.sync = new SyncHost(config, writer, log.child('sync'), () => this.bus.emit('sync.changed', undefined), this.retryBaseMs());
+    else if (config.sync.url !== null)
+      this.sync = new SyncHost(config, writer, log.child('sync'), () => this.bus.emit('sync.changed', undefined), this.retryBaseMs());
     const commands: CommandContext = { doors: new Map([...this.doors].map(([id, d]) => [id, d.controller])), sync: this.sync ?? null };
-    this.storageWatch = new StorageWatch({ config, env, writer, clock: this.clock, bus: this.bus, log, opened, reopened: (store) => this.reopened(store) });
+    this.storageWatch = new StorageWatch({
+      config,
+      env,
+      writer,
+      clock: this.clock,
+      bus: this.bus,
+      log,
+      opened,
+      reopened: (store) => this.reopened(store),
+    });
     this.mqtt = new MqttBridge({
       config,
       bus: this.bus,
@@ -158,7 +173,16 @@ export class Daemon {
     this.handler = controlHandler({ status: () => this.status(), doors: this.doors, commands, sim: this.opts.sim });
     // On a read-only data dir the control socket goes to the runtime dir, where the CLI looks next.
     const control = new ControlServer(opened.mode === 'readonly' ? runtime : config.data_dir, (req) => this.request(req), log.child('control'));
-    const all = [new EventLog(this.bus, log), this.storageWatch, this.mqtt, this.sync, this.api, control, new ClockWatch(this.clock, writer, this.bus, log), new HelperThreads()];
+    const all = [
+      new EventLog(this.bus, log),
+      this.storageWatch,
+      this.mqtt,
+      this.sync,
+      this.api,
+      control,
+      new ClockWatch(this.clock, writer, this.bus, log),
+      new HelperThreads(),
+    ];
     for (const service of all) if (service) await this.services.start(service);
   }
 
@@ -226,8 +250,14 @@ export class Daemon {
     const trouble = this.storageTrouble();
     const w = this.writer?.storage;
     const reason = this.storageWatch?.degraded ?? null;
-    const degraded = reason ? { since: this.startedAt, what: `${reason}: deciding ${this.storageMode === 'snapshot' ? 'from a copy in memory' : 'read-only'}, events go to the spool` } : null;
-    const failing = trouble ?? (w?.failingSince ? { since: w.failingSince, what: `${w.reason}: events go to the spool until it is fixed` } : degraded);
+    const degraded = reason
+      ? {
+          since: this.startedAt,
+          what: `${reason}: deciding ${this.storageMode === 'snapshot' ? 'from a copy in memory' : 'read-only'}, events go to the spool`,
+        }
+      : null;
+    const failing =
+      trouble ?? (w?.failingSince ? { since: w.failingSince, what: `${w.reason}: events go to the spool until it is fixed` } : degraded);
     return {
       healthy: failing === null,
       problem: failing?.what ?? null,

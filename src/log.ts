@@ -78,7 +78,8 @@ export function asyncStderrSink(maxQueued = 10_000, fd = 2): (line: string) => v
       inflight = null;
       // A non-blocking pipe that is full: try again shortly.
       if (err?.code === 'EAGAIN') return void setTimeout(() => send(chunk), 5).unref();
-      if (err) dropped++; // stderr gone (EPIPE): nothing better to do than count
+      if (err)
+        dropped++; // stderr gone (EPIPE): nothing better to do than count
       else if (written < chunk.length) return send(chunk.subarray(written));
       next();
     });

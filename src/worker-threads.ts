@@ -131,7 +131,10 @@ export class SupervisedWorker<To, From> {
       if (this.stopping || this.options.restartIf?.() === false) return;
       const note = this.options.exitNote?.();
       this.options.log.error(`${this.options.name} exited (${code}); restarting it in ${this.options.restartMs / 1000} s${note ? `, ${note}` : ''}`);
-      setTimeout(() => void this.start().catch((err: Error) => this.options.log.error(`${this.options.name} did not start again: ${err.message}`)), this.options.restartMs).unref();
+      setTimeout(
+        () => void this.start().catch((err: Error) => this.options.log.error(`${this.options.name} did not start again: ${err.message}`)),
+        this.options.restartMs,
+      ).unref();
     });
     return started;
   }

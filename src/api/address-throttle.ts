@@ -69,7 +69,8 @@ export class AddressThrottle {
     // A full sweep at most once a second: under a spray from fresh addresses it finds little, and it is O(n).
     if (now - this.sweptAt >= 1000) {
       this.sweptAt = now;
-      for (const [key, e] of this.entries) if (e.blockedUntil <= now && e.failures.every((t) => now - t >= this.policy.windowMs)) this.entries.delete(key);
+      for (const [key, e] of this.entries)
+        if (e.blockedUntil <= now && e.failures.every((t) => now - t >= this.policy.windowMs)) this.entries.delete(key);
     }
     for (const [key, e] of this.entries) {
       if (this.entries.size <= this.policy.maxAddresses) return;
@@ -93,5 +94,8 @@ export function addressKey(address: string): string {
   const front = head === '' ? [] : head.split(':');
   const back = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = tail === undefined ? front : [...front, ...Array<string>(8 - front.length - back.length).fill('0'), ...back];
-  return `${groups.slice(0, 4).map((g) => String(parseInt(g, 16).toString(16))).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => String(parseInt(g, 16).toString(16)))
+    .join(':')}::/64`;
 }

@@ -71,7 +71,13 @@ export class ApiHost implements Service {
           reply = { type: 'channel_result', id: m.id, ok: true, result: this.channel(m.call) };
         } catch (err) {
           const notFound = err instanceof Error && err.message.startsWith('no channel');
-          reply = { type: 'channel_result', id: m.id, ok: false, status: notFound ? 404 : 500, body: { error: notFound ? 'not_found' : 'internal_error', error_description: (err as Error).message } };
+          reply = {
+            type: 'channel_result',
+            id: m.id,
+            ok: false,
+            status: notFound ? 404 : 500,
+            body: { error: notFound ? 'not_found' : 'internal_error', error_description: (err as Error).message },
+          };
         }
         this.worker.post(reply);
       }
@@ -79,7 +85,11 @@ export class ApiHost implements Service {
   }
 
   private channel(call: ChannelRequest): unknown {
-    const view = (id: number) => channelView(this.commands.doors.get(id)!.status(), this.config.doors.find((d) => d.id === id)!);
+    const view = (id: number) =>
+      channelView(
+        this.commands.doors.get(id)!.status(),
+        this.config.doors.find((d) => d.id === id)!,
+      );
     if (call.op === 'list') return [...this.commands.doors.keys()].map(view);
     if (!this.commands.doors.has(call.id)) throw new Error(`no channel ${call.id}`);
     if (call.op !== 'get') {

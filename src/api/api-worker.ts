@@ -22,7 +22,6 @@ import { hasScope } from './scopes.js';
 import type { FromApi, ToApi } from './protocol.js';
 import type { NewEvent } from '../storage/event-repo.js';
 
-
 lowerThreadPriority(10);
 const { config, readonly } = workerData as { config: Config; readonly: boolean };
 const port = parentPort!;
@@ -79,9 +78,17 @@ function authenticate(req: IncomingMessage, client: string): TokenRow {
   const row = m ? tokens.find(m[1]!) : undefined;
   if (!row) {
     const wait = badTokens.blockedForS(client);
-    if (wait > 0) throw new HttpError(429, { error: 'too_many_requests', error_description: `too many bad tokens from ${client}; retry in ${wait} s`, retry_in: wait });
+    if (wait > 0)
+      throw new HttpError(429, {
+        error: 'too_many_requests',
+        error_description: `too many bad tokens from ${client}; retry in ${wait} s`,
+        retry_in: wait,
+      });
     if (badTokens.failed(client).blockedNow) {
-      log('warn', `${client}: ${ADDRESS_THROTTLE.maxFailures} bad tokens within a minute; refusing its bad tokens for ${ADDRESS_THROTTLE.blockMs / 1000} s`);
+      log(
+        'warn',
+        `${client}: ${ADDRESS_THROTTLE.maxFailures} bad tokens within a minute; refusing its bad tokens for ${ADDRESS_THROTTLE.blockMs / 1000} s`,
+      );
     }
     throw httpError(401, 'invalid_token', m ? 'the access token is not valid (unknown or revoked)' : 'send Authorization: Bearer <token>');
   }
@@ -101,7 +108,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const matching = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m !== null);
   if (matching.length === 0) throw notFoundRoute(path);
   const hit = matching.find((x) => x.r.method === req.method);
-  if (!hit) throw httpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path} (allowed: ${matching.map((x) => x.r.method).join(', ')})`);
+  if (!hit)
+    throw httpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path} (allowed: ${matching.map((x) => x.r.method).join(', ')})`);
   const token = authenticate(req, client);
   if (hit.r.scope && !hasScope(token.scopes, hit.r.scope)) throw httpError(403, 'forbidden', `this token lacks the ${hit.r.scope} scope`);
   const raw = hit.m!.slice(1);
@@ -127,13 +135,18 @@ function onRequest(req: IncomingMessage, res: ServerResponse): void {
     if (err instanceof HttpError) e = err;
     else if (err instanceof RefusedError) e = fromRefusal(err);
     else if (/^SQLITE_READONLY/.test((err as { code?: string }).code ?? '')) {
-      e = httpError(503, 'service_unavailable', 'the controller cannot save changes now: its data dir is read-only (the door still decides); see its status');
+      e = httpError(
+        503,
+        'service_unavailable',
+        'the controller cannot save changes now: its data dir is read-only (the door still decides); see its status',
+      );
     } else {
       log('error', `${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       e = httpError(500, 'internal_error', 'the controller failed to answer; see its log');
     }
     const retryIn = (e.body as { retry_in?: unknown } | null)?.retry_in;
-    if (!res.headersSent) sendJson(res, e.status, e.body, e.status === 429 ? { 'Retry-After': String(typeof retryIn === 'number' ? retryIn : 60) } : {});
+    if (!res.headersSent)
+      sendJson(res, e.status, e.body, e.status === 429 ? { 'Retry-After': String(typeof retryIn === 'number' ? retryIn : 60) } : {});
     else res.end();
   });
 }
@@ -145,5 +158,8 @@ const [, host, portText] = /^\[?(.*?)\]?:(\d+)$/.exec(config.api.listen)!;
 server.on('error', (err) => send({ type: 'failed', message: `cannot listen on ${config.api.listen}: ${err.message}` }));
 server.listen(Number(portText), host, () => {
   const a = server.address();
-  send({ type: 'listening', url: `${tls ? 'https' : 'http'}://${config.api.listen.replace(/:\d+$/, '')}:${typeof a === 'object' && a ? a.port : portText}` });
+  send({
+    type: 'listening',
+    url: `${tls ? 'https' : 'http'}://${config.api.listen.replace(/:\d+$/, '')}:${typeof a === 'object' && a ? a.port : portText}`,
+  });
 });

@@ -22,7 +22,11 @@ export async function createCredentialRoute(c: RequestContext): Promise<Answer> 
   const waitMs = customPin ? c.pinProbes.throttledForMs(c.tokenId) : 0;
   if (waitMs > 0) {
     const s = Math.ceil(waitMs / 1000);
-    throw new HttpError(429, { error: 'too_many_requests', error_description: `too many PINs of this token were refused as in use; retry in ${s} s`, retry_in: s });
+    throw new HttpError(429, {
+      error: 'too_many_requests',
+      error_description: `too many PINs of this token were refused as in use; retry in ${s} s`,
+      retry_in: s,
+    });
   }
   try {
     const made = createCredential(c.admin, { person_id: c.params[0]!, ...b });
@@ -49,7 +53,8 @@ function probed(c: RequestContext, source: string): void {
     newEvent(type, { door_id: null, event_label: label, source, detail }, at);
   c.log('warn', `${source}: a custom PIN was refused as in use (${o.lastHour} in the last hour)`);
   c.record(event('api_pin_in_use', `A PIN sent by ${source} is already in use`, { person_id: c.params[0], refused_last_hour: o.lastHour }));
-  if (o.throttledNow) c.log('warn', `${source}: custom PINs refused for ${Math.round(o.throttledMs / 1000)} s after ${o.lastHour} PINs in use within the hour`);
+  if (o.throttledNow)
+    c.log('warn', `${source}: custom PINs refused for ${Math.round(o.throttledMs / 1000)} s after ${o.lastHour} PINs in use within the hour`);
   if (o.alarm) {
     c.log('error', `${source}: ${o.lastHour} PINs refused as in use within an hour: someone may be probing for PINs`);
     const label = `${source}: ${o.lastHour} PINs refused as in use within an hour (probing for PINs?)`;

@@ -10,7 +10,11 @@ export class HttpError extends Error {
     readonly status: number,
     readonly body: unknown,
   ) {
-    super(typeof body === 'object' && body && 'error_description' in body ? String((body as { error_description: unknown }).error_description) : String(status));
+    super(
+      typeof body === 'object' && body && 'error_description' in body
+        ? String((body as { error_description: unknown }).error_description)
+        : String(status),
+    );
   }
 }
 
@@ -68,7 +72,12 @@ export function pageFromQuery(q: URLSearchParams, max: number, sizeParam = 'per_
     const raw = q.get(name);
     if (raw === null) return dflt;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < lo || n > hi) throw new HttpError(422, { error: 'validation_failed', error_description: `${name}: must be a whole number from ${lo} to ${hi}`, errors: { [name]: [`must be a whole number from ${lo} to ${hi}`] } });
+    if (!Number.isInteger(n) || n < lo || n > hi)
+      throw new HttpError(422, {
+        error: 'validation_failed',
+        error_description: `${name}: must be a whole number from ${lo} to ${hi}`,
+        errors: { [name]: [`must be a whole number from ${lo} to ${hi}`] },
+      });
     return n;
   };
   return { page: int('page', 1, 1, 1_000_000), per_page: int(sizeParam, 50, 1, max) };

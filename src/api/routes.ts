@@ -2,7 +2,15 @@
  * The API's routes under /api/3, each with the scope it needs. Handlers call the same admin operations as the CLI,
  * so the rules (and the refusals) are the same; door status and remote unlock go to the daemon's main thread.
  */
-import { countCredentials, CREDENTIAL_TYPES, deleteCredential, getCredentialRow, credentialView, listCredentials, updateCredential } from '../application/credentials.js';
+import {
+  countCredentials,
+  CREDENTIAL_TYPES,
+  deleteCredential,
+  getCredentialRow,
+  credentialView,
+  listCredentials,
+  updateCredential,
+} from '../application/credentials.js';
 import type { AdminContext } from '../application/context.js';
 import { countEvents, getEvent, listEvents } from '../application/events.js';
 import { invalid } from '../application/errors.js';
@@ -85,7 +93,9 @@ export const ROUTES: Route[] = [
       return ok({
         name: c.admin.config.site.name,
         time_zone: c.admin.config.site.time_zone,
-        sync: off ? { status: 'complete', last_sync: null, upstream: null } : { status: s.status, last_sync: s.last_success_at, upstream: c.admin.config.sync.url, last_error: s.last_error, counts: s.last_counts },
+        sync: off
+          ? { status: 'complete', last_sync: null, upstream: null }
+          : { status: s.status, last_sync: s.last_success_at, upstream: c.admin.config.sync.url, last_error: s.last_error, counts: s.last_counts },
       });
     },
   },
@@ -176,7 +186,13 @@ export const ROUTES: Route[] = [
     method: 'GET',
     pattern: r('reservations'),
     scope: 'account.reservation.readonly',
-    handler: (c) => ok(listReservations(c.admin, { person_id: c.query.has('person_id') ? Number(c.query.get('person_id')) : undefined, ...pageFromQuery(c.query, 500) })),
+    handler: (c) =>
+      ok(
+        listReservations(c.admin, {
+          person_id: c.query.has('person_id') ? Number(c.query.get('person_id')) : undefined,
+          ...pageFromQuery(c.query, 500),
+        }),
+      ),
   },
   {
     method: 'POST',
@@ -209,15 +225,18 @@ export const ROUTES: Route[] = [
   { method: 'GET', pattern: r(`events/${ID}`), scope: 'account.event.access.readonly', handler: (c) => ok(getEvent(c.admin, c.params[0]!)) },
 
   { method: 'GET', pattern: r('channels'), scope: 'account.channel.readonly', handler: async (c) => ok(await c.channels({ op: 'list' })) },
-  { method: 'GET', pattern: r(`channels/${ID}`), scope: 'account.channel.readonly', handler: async (c) => ok(await c.channels({ op: 'get', id: c.params[0]! })) },
-  ...(['admit', 'unlock', 'normal'] as const).map(
-    (op): Route => ({
-      method: 'POST',
-      pattern: r(`channels/${ID}/${op}`),
-      scope: 'account.channel.admit',
-      handler: async (c) => ok(await c.channels({ op, id: c.params[0]!, source: `api:${c.tokenName}` })),
-    }),
-  ),
+  {
+    method: 'GET',
+    pattern: r(`channels/${ID}`),
+    scope: 'account.channel.readonly',
+    handler: async (c) => ok(await c.channels({ op: 'get', id: c.params[0]! })),
+  },
+  ...(['admit', 'unlock', 'normal'] as const).map((op): Route => ({
+    method: 'POST',
+    pattern: r(`channels/${ID}/${op}`),
+    scope: 'account.channel.admit',
+    handler: async (c) => ok(await c.channels({ op, id: c.params[0]!, source: `api:${c.tokenName}` })),
+  })),
 ];
 
 export function notFoundRoute(path: string) {

@@ -139,7 +139,8 @@ function insertUnique(repo: CredentialRepo, row: CredentialRow): void {
     repo.insert(row);
   } catch (err) {
     // The checks above ran under the write lock, so this is a last line of defence, not the normal path.
-    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw row.credential_type_id === PIN_TYPE_ID ? inUse('value') : invalid('value', 'is already in use');
+    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+      throw row.credential_type_id === PIN_TYPE_ID ? inUse('value') : invalid('value', 'is already in use');
     throw err;
   }
 }
@@ -155,11 +156,12 @@ export function getCredentialRow(ctx: AdminContext, id: string, personId?: numbe
   return row;
 }
 
-export function listCredentials(ctx: AdminContext, filter: { person_id?: number | undefined; page?: number; per_page?: number } = {}): CredentialView[] {
+export function listCredentials(
+  ctx: AdminContext,
+  filter: { person_id?: number | undefined; page?: number; per_page?: number } = {},
+): CredentialView[] {
   if (filter.person_id !== undefined) getPersonRow(ctx, filter.person_id);
-  return new CredentialRepo(ctx.store.db)
-    .list({ personId: filter.person_id, ...limitOffset(filter) })
-    .map((r) => credentialView(r));
+  return new CredentialRepo(ctx.store.db).list({ personId: filter.person_id, ...limitOffset(filter) }).map((r) => credentialView(r));
 }
 
 export function countCredentials(ctx: AdminContext, personId?: number): number {

@@ -34,7 +34,10 @@ export function roleView(ctx: AdminContext, r: RoleRow): RoleView {
   };
 }
 
-export function addRole(ctx: AdminContext, input: { name?: string | undefined; doors?: number[] | undefined; slots?: string[] | undefined }): RoleView {
+export function addRole(
+  ctx: AdminContext,
+  input: { name?: string | undefined; doors?: number[] | undefined; slots?: string[] | undefined },
+): RoleView {
   const repo = new RoleRepo(ctx.store.db);
   const problems = new Problems();
   const name = input.name?.trim() ?? '';

@@ -79,7 +79,10 @@ export async function runCli(argv: string[]): Promise<number> {
     // (GpioError.permanent) or a lost database: the unit's RestartPreventExitStatus=78 stops the spinning until the
     // admin acts.
     const permanent =
-      err instanceof ConfigError || err instanceof HardwareConfigError || err instanceof DatabaseLostError || (err instanceof GpioError && err.permanent);
+      err instanceof ConfigError ||
+      err instanceof HardwareConfigError ||
+      err instanceof DatabaseLostError ||
+      (err instanceof GpioError && err.permanent);
     if (program.args[0] !== 'run' || !permanent) return code;
     if (stderrIsJournal()) stderr('keypadd: systemd will not restart keypadd for this (exit 78): fix it, then run  systemctl restart keypadd');
     return EXIT_CONFIG;
@@ -107,7 +110,13 @@ function stderrIsJournal(): boolean {
  */
 function stderr(text: string): void {
   const prefix = stderrIsJournal() ? '<3>' : '';
-  process.stderr.write(text.replace(/\n$/, '').split('\n').map((l) => prefix + l).join('\n') + '\n');
+  process.stderr.write(
+    text
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => prefix + l)
+      .join('\n') + '\n',
+  );
 }
 
 function report(err: unknown, json: boolean): number {

@@ -29,7 +29,11 @@ const doorPinPolicy = z
 export const seconds = (min: number, max: number) => z.number().min(min).max(max);
 
 /** An id as DoorFlow numbers them: a positive 32-bit integer. */
-export const id = () => z.int().min(1).max(2 ** 31 - 1);
+export const id = () =>
+  z
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1);
 
 const bcm = () => z.int().min(0).max(27).describe('BCM GPIO number (0-27), not the header pin number.');
 const outputLine = () =>
@@ -113,10 +117,7 @@ export const door = z.strictObject({
     .max(86_400_000)
     .default(120_000)
     .describe('Hard limit on any one unlocked period (ms): a guard against a stuck timer; the relay is forced locked.'),
-  fail_safe: z
-    .boolean()
-    .default(false)
-    .describe('true for locks that must open on power loss (maglocks): the relay is energised to lock.'),
+  fail_safe: z.boolean().default(false).describe('true for locks that must open on power loss (maglocks): the relay is energised to lock.'),
   held_open_s: seconds(1, 86_400).default(30).describe('Seconds the door may stand open before door_held_open is raised.'),
   relock_on_close: z.boolean().default(true).describe('Lock as soon as the door closes after a grant (no tailgating on the rest of unlock_ms).'),
   max_pin_age_days: z.int().min(1).max(36_500).optional().describe('Refuse PINs older than this many days at this door (pin_expired).'),
@@ -134,7 +135,6 @@ export const door = z.strictObject({
     .prefault({})
     .describe('Key entry at this door.'),
 });
-
 
 /** Every GPIO line a door's wiring uses: its config field, a name for people, and the BCM pin. */
 export function wiredLines(h: z.output<typeof hardware>): { field: string; name: string; pin: number }[] {

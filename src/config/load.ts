@@ -95,7 +95,11 @@ function parseYaml(text: string, path: string, problems: string[]): Record<strin
 
 /** Applies KEYPADD_* variables; returns which dotted paths came from which variable, for error messages. */
 function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, problems: string[]): Map<string, string> {
-  const byName = new Map(listSettings(configSchema).filter((s) => !s.inList).map((s) => [envName(s.path), s]));
+  const byName = new Map(
+    listSettings(configSchema)
+      .filter((s) => !s.inList)
+      .map((s) => [envName(s.path), s]),
+  );
   const fromEnv = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('KEYPADD_') || value === undefined || NOT_SETTINGS.some((r) => r.test(name))) continue;

@@ -21,8 +21,15 @@ function lockoutFields(d: { attempts: number; window: number; duration: number; 
       .max(1000)
       .default(d.perHour)
       .describe(`${what} looked up in any hour; reaching it locks until the oldest is an hour old, whatever the pace.`),
-    alarm_after: z.int().min(1).max(1000).default(d.alarm).describe(`${what} within an hour that raise an alarm event (and again at each further multiple).`),
-    level_decay_s: span(60, 7 * 86_400).default(3600).describe('Each period this long after a lockout, with no new one, halves the next lockout again.'),
+    alarm_after: z
+      .int()
+      .min(1)
+      .max(1000)
+      .default(d.alarm)
+      .describe(`${what} within an hour that raise an alarm event (and again at each further multiple).`),
+    level_decay_s: span(60, 7 * 86_400)
+      .default(3600)
+      .describe('Each period this long after a lockout, with no new one, halves the next lockout again.'),
   };
 }
 
@@ -39,8 +46,12 @@ export const lockoutSchema = z
   })
   .prefault({})
   .superRefine((l, ctx) => {
-    for (const [path, p] of [[[], l], [['cards'], l.cards]] as const) {
-      if (p.max_duration_s < p.duration_s) ctx.addIssue({ code: 'custom', path: [...path, 'max_duration_s'], message: `must be at least duration_s (${p.duration_s})` });
+    for (const [path, p] of [
+      [[], l],
+      [['cards'], l.cards],
+    ] as const) {
+      if (p.max_duration_s < p.duration_s)
+        ctx.addIssue({ code: 'custom', path: [...path, 'max_duration_s'], message: `must be at least duration_s (${p.duration_s})` });
     }
   })
   .describe('Wrong-PIN lockout per door keypad, and card backoff per reader, on the monotonic clock.');

@@ -39,7 +39,12 @@ export interface SyncTimings {
 
 export function syncTimings(config: Config): SyncTimings {
   const sync = config.sync;
-  return { intervalMs: sync.interval_s * 1000, fullEveryMs: sync.full_every_h * 3_600_000, requestTimeoutMs: sync.timeout_s * 1000, maxAgeMs: sync.max_age_h * 3_600_000 };
+  return {
+    intervalMs: sync.interval_s * 1000,
+    fullEveryMs: sync.full_every_h * 3_600_000,
+    requestTimeoutMs: sync.timeout_s * 1000,
+    maxAgeMs: sync.max_age_h * 3_600_000,
+  };
 }
 
 /**

@@ -42,10 +42,19 @@ export function listSettings(schema: z.ZodType, path: string[] = [], description
     return [{ path, description: desc, textual: false, kind: 'list' }, ...fields.map((f) => ({ ...f, inList: true }))];
   }
   const kind =
-    d.type === 'enum' && d.entries ? Object.values(d.entries).join('|') : d.type === 'number' ? ((d as { format?: string }).format === 'safeint' ? 'integer' : 'number') : d.type === 'array' ? 'list' : d.type;
+    d.type === 'enum' && d.entries
+      ? Object.values(d.entries).join('|')
+      : d.type === 'number'
+        ? (d as { format?: string }).format === 'safeint'
+          ? 'integer'
+          : 'number'
+        : d.type === 'array'
+          ? 'list'
+          : d.type;
   const bounds = s as unknown as { minValue?: number | null; maxValue?: number | null };
   const range = d.type === 'number' ? { min: bounds.minValue ?? -Infinity, max: bounds.maxValue ?? Infinity } : undefined;
-  const ranged = range && Number.isSafeInteger(range.max) && Math.abs(range.max) < Number.MAX_SAFE_INTEGER ? `${kind} ${range.min}-${range.max}` : kind;
+  const ranged =
+    range && Number.isSafeInteger(range.max) && Math.abs(range.max) < Number.MAX_SAFE_INTEGER ? `${kind} ${range.min}-${range.max}` : kind;
   return [{ path, description: desc, textual: d.type === 'string' || d.type === 'enum', kind: ranged, ...(range ? { range } : {}) }];
 }
 

@@ -13,17 +13,12 @@ import { lockoutSchema } from './lockout-schema.js';
 /** The hostname, cut to what a topic level may safely hold. */
 const defaultNodeId = () => hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'keypadd';
 
-
 const sitePinPolicy = z
   .strictObject({
     min_length: pinLength().default(4).describe('Shortest PIN accepted, in digits (4-8).'),
     max_length: pinLength().default(8).describe('Longest PIN accepted, in digits (4-8).'),
-    generated_length: pinLength()
-      .default(6)
-      .describe('Length of a generated PIN when the request ("******") does not fit min/max length.'),
-    weak_pins: weakPins()
-      .default('warn')
-      .describe('What to do with a weak custom PIN (1234, 0000, years, common PINs): warn, or reject it.'),
+    generated_length: pinLength().default(6).describe('Length of a generated PIN when the request ("******") does not fit min/max length.'),
+    weak_pins: weakPins().default('warn').describe('What to do with a weak custom PIN (1234, 0000, years, common PINs): warn, or reject it.'),
     custom: z
       .enum(['allow', 'refuse'])
       .default('allow')
@@ -57,7 +52,9 @@ export const configSchema = z
       .min(1)
       .nullable()
       .default(null)
-      .describe('The PIN key when not run by systemd (the CLI): install.sh points it at /etc/keypadd/credentials/pin-key. Default: beside the database.'),
+      .describe(
+        'The PIN key when not run by systemd (the CLI): install.sh points it at /etc/keypadd/credentials/pin-key. Default: beside the database.',
+      ),
     data_dir: z
       .string()
       .min(1)
@@ -122,18 +119,28 @@ export const configSchema = z
         key_file: z.string().min(1).nullable().default(null).describe('Client private key (PEM).'),
         keepalive_s: z.int().min(5).max(3600).default(30).describe('MQTT keepalive.'),
         reconnect_max_s: seconds(1, 3600).default(30).describe('Longest wait between reconnect attempts (backoff doubles from 1 s, with jitter).'),
-        commands: z.boolean().default(false).describe('Accept commands on <base>/<node>/<door>/set (unlock, lock, lockout_reset, sync_now); off: not even subscribed.'),
+        commands: z
+          .boolean()
+          .default(false)
+          .describe('Accept commands on <base>/<node>/<door>/set (unlock, lock, lockout_reset, sync_now); off: not even subscribed.'),
         command_auth: z
           .enum(['none', 'hmac'])
           .default('none')
-          .describe('hmac: obey only commands signed with HMAC-SHA256 under the command key, with a fresh ts; none: the broker ACL alone decides who commands.'),
+          .describe(
+            'hmac: obey only commands signed with HMAC-SHA256 under the command key, with a fresh ts; none: the broker ACL alone decides who commands.',
+          ),
         command_key_file: z
           .string()
           .min(1)
           .nullable()
           .default(null)
           .describe('File holding the shared command key (else $CREDENTIALS_DIRECTORY/mqtt-command-key); at least 16 bytes.'),
-        command_max_age_s: z.int().min(1).max(300).default(30).describe('Largest difference between a signed command\'s ts and this controller\'s clock.'),
+        command_max_age_s: z
+          .int()
+          .min(1)
+          .max(300)
+          .default(30)
+          .describe("Largest difference between a signed command's ts and this controller's clock."),
         homeassistant: z.boolean().default(false).describe('Publish Home Assistant discovery.'),
         discovery_prefix: z
           .string()
@@ -160,8 +167,18 @@ export const configSchema = z
       .describe('The local management API.'),
     events: z
       .strictObject({
-        retention_days: z.int().min(1).max(3650).default(90).describe('Published events older than this are pruned (with MQTT off: all events older).'),
-        backlog_alarm: z.int().min(1).max(100_000_000).default(100_000).describe('Unpublished events past which outbox_backlog_alarm is raised (they are never pruned).'),
+        retention_days: z
+          .int()
+          .min(1)
+          .max(3650)
+          .default(90)
+          .describe('Published events older than this are pruned (with MQTT off: all events older).'),
+        backlog_alarm: z
+          .int()
+          .min(1)
+          .max(100_000_000)
+          .default(100_000)
+          .describe('Unpublished events past which outbox_backlog_alarm is raised (they are never pruned).'),
       })
       .prefault({})
       .describe('The event history and MQTT outbox.'),
@@ -174,7 +191,7 @@ export const configSchema = z
           .default(null)
           .describe(
             'Where the spool (events the database will not take yet) and, on a read-only data dir, the control socket go. ' +
-              'Default: $RUNTIME_DIRECTORY (the unit\'s RuntimeDirectory=, kept across restarts), else /run/keypadd if it exists, else a folder in the temp dir.',
+              "Default: $RUNTIME_DIRECTORY (the unit's RuntimeDirectory=, kept across restarts), else /run/keypadd if it exists, else a folder in the temp dir.",
           ),
         reserve_mb: z
           .number()
@@ -220,7 +237,8 @@ export const configSchema = z
       for (const { field, pin } of wiredLines(h)) {
         const where = `doors[${i}].hardware.${field}`;
         const other = pins.get(pin);
-        if (other) ctx.addIssue({ code: 'custom', path: ['doors', i, 'hardware', ...field.split('.')], message: `BCM ${pin} is already used by ${other}` });
+        if (other)
+          ctx.addIssue({ code: 'custom', path: ['doors', i, 'hardware', ...field.split('.')], message: `BCM ${pin} is already used by ${other}` });
         else pins.set(pin, where);
       }
     });
@@ -239,7 +257,11 @@ export const configSchema = z
       mapped.add(m.door);
     });
     if (c.sync.url !== null && c.sync.doors.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['sync', 'doors'], message: 'map at least one upstream channel, role or group to a door, or no synced person gets in' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sync', 'doors'],
+        message: 'map at least one upstream channel, role or group to a door, or no synced person gets in',
+      });
     }
   });
 

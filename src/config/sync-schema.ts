@@ -2,7 +2,11 @@
 import { z } from 'zod';
 import { parseSlot } from '../core/schedule.js';
 
-const id = () => z.int().min(1).max(2 ** 31 - 1);
+const id = () =>
+  z
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1);
 const ids = () => z.array(id()).default([]);
 
 const doorMapping = z.strictObject({
@@ -13,7 +17,7 @@ const doorMapping = z.strictObject({
 });
 
 const shift = z.strictObject({
-  id: id().describe('Upstream shift id (a role\'s shift_id).'),
+  id: id().describe("Upstream shift id (a role's shift_id)."),
   slots: z
     .array(z.string().refine((s) => parseSlot(s).ok, { error: (i) => `"${String(i.input)}": not a slot like "mon-fri 07:00-19:00"` }))
     .min(1)
@@ -33,9 +37,16 @@ export const syncSchema = z
       .min(1)
       .nullable()
       .default(null)
-      .describe('File holding the upstream bearer token, for the CLI ($CREDENTIALS_DIRECTORY/upstream-token wins under systemd). Never put the token in this file.'),
+      .describe(
+        'File holding the upstream bearer token, for the CLI ($CREDENTIALS_DIRECTORY/upstream-token wins under systemd). Never put the token in this file.',
+      ),
     interval_s: z.int().min(10).max(86_400).default(300).describe('Seconds between pulls (a failed pull is retried sooner, backing off up to this).'),
-    full_every_h: z.number().positive().max(720).default(24).describe('Hours between full reconciles; pulls in between ask only for people changed since (since_utc).'),
+    full_every_h: z
+      .number()
+      .positive()
+      .max(720)
+      .default(24)
+      .describe('Hours between full reconciles; pulls in between ask only for people changed since (since_utc).'),
     max_delete_fraction: z
       .number()
       .min(0)

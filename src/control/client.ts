@@ -11,7 +11,12 @@ export class DaemonNotRunningError extends Error {
  * Sends one request to the daemon of `dataDir`. Its socket is in the data dir, or, when the data dir is read-only, in
  * `runtimeDir` (storage/spool.ts runtimeDir): both are tried.
  */
-export async function controlRequest(dataDir: string, req: ControlRequest, timeoutMs = 5000, runtimeDir: string | null = null): Promise<ControlResponse> {
+export async function controlRequest(
+  dataDir: string,
+  req: ControlRequest,
+  timeoutMs = 5000,
+  runtimeDir: string | null = null,
+): Promise<ControlResponse> {
   try {
     return await requestAt(controlSocketPath(dataDir), dataDir, req, timeoutMs);
   } catch (err) {

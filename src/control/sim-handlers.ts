@@ -52,7 +52,10 @@ function drive(req: ControlRequest, hw: SimDoorHardware): string | null {
       hw.pressRex();
       return null;
     case 'sim_wiegand': {
-      const frames = String(req.bits).split(/[\s,]+/).filter(Boolean).map(parseBitString);
+      const frames = String(req.bits)
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map(parseBitString);
       if (frames.length === 0 || frames.some((f) => f === null)) return 'bits: frames of 0 and 1, at most 64 bits each, separated by spaces';
       const interval = Number(req.interval_ms ?? 1);
       if (!(interval >= 0.2 && interval <= 20)) return 'interval_ms: must be 0.2 to 20';

@@ -101,7 +101,9 @@ function readable(f: AccessFacts): boolean {
     time(f.person.validFromMs) &&
     time(f.person.validToMs) &&
     f.reservations.every((r) => Number.isFinite(r.startMs) && Number.isFinite(r.endMs)) &&
-    f.roles.every((r) => r.slots.every((s) => Number.isInteger(s.days) && s.days >= 1 && s.days <= 127 && minute(s.startMinute, 1439) && minute(s.endMinute, 1440)))
+    f.roles.every((r) =>
+      r.slots.every((s) => Number.isInteger(s.days) && s.days >= 1 && s.days <= 127 && minute(s.startMinute, 1439) && minute(s.endMinute, 1440)),
+    )
   );
 }
 

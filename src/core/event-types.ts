@@ -66,7 +66,10 @@ export type DoorEventType = { [K in EventType]: (typeof EVENT_TYPES)[K]['code'] 
 const entries = Object.entries(EVENT_TYPES) as [EventType, EventTypeInfo][];
 
 /** DoorFlow codes of the types with a fixed one. */
-export const DOOR_EVENT_CODES = Object.fromEntries(entries.filter(([, i]) => typeof i.code === 'number').map(([t, i]) => [t, i.code])) as Record<DoorEventType, number>;
+export const DOOR_EVENT_CODES = Object.fromEntries(entries.filter(([, i]) => typeof i.code === 'number').map(([t, i]) => [t, i.code])) as Record<
+  DoorEventType,
+  number
+>;
 
 /** The types that are alarms. */
 export const ALARM_EVENT_TYPES: ReadonlySet<EventType> = new Set(entries.filter(([, i]) => i.alarm).map(([t]) => t));

@@ -17,11 +17,7 @@ export interface KeyCollectorOptions {
 }
 
 export type KeyResult =
-  | { kind: 'digit'; count: number }
-  | { kind: 'submit'; pin: string }
-  | { kind: 'cleared' }
-  | { kind: 'overflow' }
-  | { kind: 'ignored' };
+  { kind: 'digit'; count: number } | { kind: 'submit'; pin: string } | { kind: 'cleared' } | { kind: 'overflow' } | { kind: 'ignored' };
 
 export class KeyCollector {
   private digits = '';

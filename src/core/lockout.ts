@@ -42,7 +42,14 @@ export interface LockoutState {
   lockedUntil: number | null;
 }
 
-export const initialLockout = (): LockoutState => ({ failures: [], sinceAlarm: [], level: 0, levelAtMs: 0, lockedAtMs: -Infinity, lockedUntil: null });
+export const initialLockout = (): LockoutState => ({
+  failures: [],
+  sinceAlarm: [],
+  level: 0,
+  levelAtMs: 0,
+  lockedAtMs: -Infinity,
+  lockedUntil: null,
+});
 
 export function isLockedOut(s: LockoutState, monoMs: number): boolean {
   return s.lockedUntil !== null && monoMs < s.lockedUntil;

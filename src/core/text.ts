@@ -20,5 +20,8 @@ const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 /** The text with each control character written out (`\n`, `\x1b`, `\u202e`), so one line stays one line. */
 export function escapeControl(value: string): string {
   if (!CONTROL.test(value)) return value;
-  return value.replace(CONTROL_ALL, (c) => NAMED[c] ?? (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`));
+  return value.replace(
+    CONTROL_ALL,
+    (c) => NAMED[c] ?? (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`),
+  );
 }

@@ -27,7 +27,8 @@ export function encodeCardNumber(format: CardFormat, number: bigint | string): n
 export function encodeCard(format: CardFormat, facility: number, card: number): number[] {
   const f = CARD_FORMATS[format];
   const cardBits = f.bits - 2 - f.facilityBits;
-  if (facility < 0 || facility >= 2 ** f.facilityBits || card < 0 || card >= 2 ** cardBits) throw new RangeError(`facility or card out of range for ${format}`);
+  if (facility < 0 || facility >= 2 ** f.facilityBits || card < 0 || card >= 2 ** cardBits)
+    throw new RangeError(`facility or card out of range for ${format}`);
   return encodeCardNumber(format, (BigInt(facility) << BigInt(cardBits)) | BigInt(card));
 }
 

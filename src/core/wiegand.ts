@@ -104,7 +104,8 @@ export function decodeBits(bits: readonly number[], opts: WiegandOptions = DEFAU
       hex,
     };
   }
-  if (opts.rawLengths.includes(n)) return { kind: 'card', format: 'raw', bits: n, number: toBigInt(bits).toString(), facility: null, card: null, hex };
+  if (opts.rawLengths.includes(n))
+    return { kind: 'card', format: 'raw', bits: n, number: toBigInt(bits).toString(), facility: null, card: null, hex };
   return { kind: 'error', reason: 'unknown_length', bits: n, hex };
 }
 

@@ -14,10 +14,51 @@ interface Pattern {
 }
 
 const PATTERNS: Record<Exclude<Signal, 'idle'>, Pattern> = {
-  granted: { led: [[true, 0]], buzzer: [[true, 150], [false, 0]] },
-  denied: { led: [[true, 150], [false, 150], [true, 150], [false, 150], [true, 150], [false, 0]], buzzer: [[true, 80], [false, 80], [true, 80], [false, 80], [true, 80], [false, 0]] },
-  locked_out: { led: [[true, 500], [false, 500]], buzzer: [[true, 1000], [false, 0]] },
-  awaiting_pin: { led: [[true, 100], [false, 400]], buzzer: [[true, 50], [false, 0]] },
+  granted: {
+    led: [[true, 0]],
+    buzzer: [
+      [true, 150],
+      [false, 0],
+    ],
+  },
+  denied: {
+    led: [
+      [true, 150],
+      [false, 150],
+      [true, 150],
+      [false, 150],
+      [true, 150],
+      [false, 0],
+    ],
+    buzzer: [
+      [true, 80],
+      [false, 80],
+      [true, 80],
+      [false, 80],
+      [true, 80],
+      [false, 0],
+    ],
+  },
+  locked_out: {
+    led: [
+      [true, 500],
+      [false, 500],
+    ],
+    buzzer: [
+      [true, 1000],
+      [false, 0],
+    ],
+  },
+  awaiting_pin: {
+    led: [
+      [true, 100],
+      [false, 400],
+    ],
+    buzzer: [
+      [true, 50],
+      [false, 0],
+    ],
+  },
 };
 
 class Player {

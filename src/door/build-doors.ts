@@ -44,7 +44,10 @@ export async function buildDoors(deps: DoorsDeps): Promise<Map<number, BuiltDoor
   const doors = new Map<number, BuiltDoor>();
   for (const door of config.doors) {
     const relay = deps.relays.get(door.id)!.line;
-    const hw = port === null || GpioDoorHardware === null ? new SimDoorHardware(relay as SimDoorHardware['relay']) : new GpioDoorHardware(port, door, door.hardware!, relay);
+    const hw =
+      port === null || GpioDoorHardware === null
+        ? new SimDoorHardware(relay as SimDoorHardware['relay'])
+        : new GpioDoorHardware(port, door, door.hardware!, relay);
     const controller = new DoorController({
       door,
       hw,

@@ -88,14 +88,34 @@ export class DoorController {
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly deps: DoorDeps) {
-    this.collector = new KeyCollector({ maxLength: deps.pinRules.max_length, timeoutMs: doorTimings(deps.door).entryTimeoutMs, submitOnLength: deps.door.keypad.submit_on_length });
+    this.collector = new KeyCollector({
+      maxLength: deps.pinRules.max_length,
+      timeoutMs: doorTimings(deps.door).entryTimeoutMs,
+      submitOnLength: deps.door.keypad.submit_on_length,
+    });
     this.relay = new DoorRelay(deps.hw.relay, { failSafe: deps.door.fail_safe, maxUnlockMs: deps.door.max_unlock_ms }, deps.clock, (ms) =>
       this.emit('relay_forced_lock', `${deps.door.name}: relay forced locked after ${Math.round(ms / 1000)} s unlocked`),
     );
     this.annunciator = new Annunciator(deps.hw.led, deps.hw.buzzer);
-    this.sensors = new DoorSensors(deps.hw, deps.door, this.relay, deps.clock, (type, label) => this.emit(type, label), () => this.relay.unlock(deps.door.unlock_ms));
+    this.sensors = new DoorSensors(
+      deps.hw,
+      deps.door,
+      this.relay,
+      deps.clock,
+      (type, label) => this.emit(type, label),
+      () => this.relay.unlock(deps.door.unlock_ms),
+    );
     const guard = (input: 'keypad' | 'reader', key: number, policy: LockoutPolicy, resumed: PersistedLockout | undefined) =>
-      new GuessGuard({ input, key, doorName: deps.door.name, policy, clock: deps.clock, sink: deps.events, emit: (t, l, x) => this.emit(t, l, { detail: x }), resumed });
+      new GuessGuard({
+        input,
+        key,
+        doorName: deps.door.name,
+        policy,
+        clock: deps.clock,
+        sink: deps.events,
+        emit: (t, l, x) => this.emit(t, l, { detail: x }),
+        resumed,
+      });
     this.keypadGuard = guard('keypad', deps.door.id, deps.lockoutPolicy, deps.resumedLockout);
     this.readerGuard = deps.cardPolicy ? guard('reader', readerKey(deps.door.id), deps.cardPolicy, deps.resumedCardBackoff) : null;
     this.relay.onChange = () => deps.onStateChange?.();
@@ -194,7 +214,11 @@ export class DoorController {
   }
 
   commandRefused(source: string, command: string | null, reason: string): void {
-    this.emit('command_refused', `${this.deps.door.name}: ${command ?? 'command'} from ${source} refused: ${reason}`, { source, reason, detail: { command } });
+    this.emit('command_refused', `${this.deps.door.name}: ${command ?? 'command'} from ${source} refused: ${reason}`, {
+      source,
+      reason,
+      detail: { command },
+    });
   }
 
   /** A driver callback must never take the daemon down: report and carry on. */
@@ -306,29 +330,43 @@ export class DoorController {
     // The relay first: the person at the door must not wait for anything else.
     this.relay.unlock(this.deps.door.unlock_ms);
     this.annunciator.show('granted', this.deps.door.unlock_ms);
-    this.deps.events.record(accessEvent('access_granted', grantCode(kind), {
-      door_id: this.deps.door.id,
-      event_label: grantLabel(facts.person.name, kind),
-      person_id: facts.person.id,
-      person_name: facts.person.name,
-      credential_id: facts.credential.id,
-      credential_type: kind,
-    }, this.moment()));
+    this.deps.events.record(
+      accessEvent(
+        'access_granted',
+        grantCode(kind),
+        {
+          door_id: this.deps.door.id,
+          event_label: grantLabel(facts.person.name, kind),
+          person_id: facts.person.id,
+          person_name: facts.person.name,
+          credential_id: facts.credential.id,
+          credential_type: kind,
+        },
+        this.moment(),
+      ),
+    );
     this.outcomes.emit({ credential_type: kind, granted: true, reason: null, person_name: facts.person.name });
   }
 
   /** Records the denial; shows it at once, or (a guess) once it is stored, so a crash cannot undo the count. */
   private deny(kind: CredentialKind, facts: AccessFacts | null, reason: DenyReason, detail?: Record<string, unknown>, guess = false): void {
-    this.deps.events.record(accessEvent('access_denied', denyCode(kind, reason), {
-      door_id: this.deps.door.id,
-      event_label: denyLabel(facts?.person.name ?? null, kind, reason),
-      person_id: facts?.person.id ?? null,
-      person_name: facts?.person.name ?? null,
-      credential_id: facts?.credential.id ?? null,
-      credential_type: kind,
-      reason,
-      detail: detail ?? null,
-    }, this.moment()));
+    this.deps.events.record(
+      accessEvent(
+        'access_denied',
+        denyCode(kind, reason),
+        {
+          door_id: this.deps.door.id,
+          event_label: denyLabel(facts?.person.name ?? null, kind, reason),
+          person_id: facts?.person.id ?? null,
+          person_name: facts?.person.name ?? null,
+          credential_id: facts?.credential.id ?? null,
+          credential_type: kind,
+          reason,
+          detail: detail ?? null,
+        },
+        this.moment(),
+      ),
+    );
     const show = () => {
       const lockedGuard = kind === 'PIN' ? this.keypadGuard : this.readerGuard;
       if (lockedGuard?.lockedOut) this.annunciator.show('locked_out', lockedGuard.remainingMs);

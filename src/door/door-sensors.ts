@@ -47,7 +47,10 @@ export class DoorSensors {
     if (authorised) this.emit('door_opened', `${name} opened`);
     else this.emit('door_forced_open', `${name} forced open: opened while locked, without a grant or REX`);
     clearTimeout(this.heldTimer);
-    this.heldTimer = setTimeout(() => this.emit('door_held_open', `${name} held open longer than ${this.door.held_open_s} s`), doorTimings(this.door).heldOpenMs);
+    this.heldTimer = setTimeout(
+      () => this.emit('door_held_open', `${name} held open longer than ${this.door.held_open_s} s`),
+      doorTimings(this.door).heldOpenMs,
+    );
   }
 
   private closed(): void {

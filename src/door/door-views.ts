@@ -36,7 +36,13 @@ export function doorState(s: DoorStatus, lastEvent: EventRow | undefined, lastAc
     lockout: { active: s.lockout.active, until: s.lockout.until },
     last_event_id: lastEvent?.id ?? null,
     last_access: lastAccess
-      ? { label: lastAccess.event_label, event_type: lastAccess.event_type, person_name: lastAccess.person_name, reason: lastAccess.reason, at: lastAccess.created_at }
+      ? {
+          label: lastAccess.event_label,
+          event_type: lastAccess.event_type,
+          person_name: lastAccess.person_name,
+          reason: lastAccess.reason,
+          at: lastAccess.created_at,
+        }
       : null,
   };
 }

@@ -62,7 +62,9 @@ export class GuessGuard {
     this.save();
     const e = EVENTS[this.options.input];
     if (r.alarm) {
-      this.options.emit(e.alarm, `${this.options.doorName}: ${this.options.policy.alarmAfter} ${e.guesses} within an hour`, { within_hour: this.options.policy.alarmAfter });
+      this.options.emit(e.alarm, `${this.options.doorName}: ${this.options.policy.alarmAfter} ${e.guesses} within an hour`, {
+        within_hour: this.options.policy.alarmAfter,
+      });
     }
     if (r.lockedNow) {
       const s = Math.ceil(r.durationMs / 1000);

@@ -66,7 +66,13 @@ export function describeWiring(door: DoorConfig, sim: boolean): string {
   const parts = [`relay BCM ${wires.relay.pin}${wires.relay.active_low ? ' active-low' : ''}${door.fail_safe ? ' fail-safe' : ''}`];
   if (wires.wiegand) parts.push(`Wiegand D0 ${wires.wiegand.d0} D1 ${wires.wiegand.d1}`);
   if (wires.serial) parts.push(`serial ${wires.serial.path} (${wires.serial.protocol})`);
-  for (const [name, line] of [['contact', wires.contact], ['REX', wires.rex], ['tamper', wires.tamper], ['LED', wires.led], ['buzzer', wires.buzzer]] as const) {
+  for (const [name, line] of [
+    ['contact', wires.contact],
+    ['REX', wires.rex],
+    ['tamper', wires.tamper],
+    ['LED', wires.led],
+    ['buzzer', wires.buzzer],
+  ] as const) {
     if (line) parts.push(`${name} BCM ${line.pin}`);
   }
   return `door ${door.id} (${door.name}) ${parts.join(', ')}`;

@@ -108,7 +108,12 @@ export class MqttBridge implements Service {
   /** Republishes clock trust and sync health (also called when a pull ends). */
   publishStatus(): void {
     const sync = this.deps.sync?.summary() ?? null;
-    this.publisher?.status({ clock_trusted: this.deps.clockTrusted(), storage_problem: this.deps.storageProblem?.() ?? null, last_sync: sync?.last_success_at ?? null, sync });
+    this.publisher?.status({
+      clock_trusted: this.deps.clockTrusted(),
+      storage_problem: this.deps.storageProblem?.() ?? null,
+      last_sync: sync?.last_success_at ?? null,
+      sync,
+    });
   }
 
   get enabled(): boolean {
@@ -159,7 +164,11 @@ export class MqttBridge implements Service {
     }
     const op = ({ unlock: 'admit', lock: 'lock', lockout_reset: 'lockout_reset' } as const)[command.command];
     // Door commands answer at once (only sync_now, handled above, waits on anything).
-    const outcome = runCommand(this.deps.commands, { op, door: doorId, ...(command.durationMs !== undefined ? { durationMs: command.durationMs } : {}) }, 'mqtt') as CommandOutcome;
+    const outcome = runCommand(
+      this.deps.commands,
+      { op, door: doorId, ...(command.durationMs !== undefined ? { durationMs: command.durationMs } : {}) },
+      'mqtt',
+    ) as CommandOutcome;
     if (!outcome.ok) return refuse(outcome.reason);
     return { command: name, accepted: true };
   }
@@ -170,14 +179,26 @@ export class MqttBridge implements Service {
     if (!door) return;
     const [reason] = Object.entries(s.reasons).sort((a, b) => b[1] - a[1])[0] ?? ['refused'];
     const what = s.count === 1 ? 'a command' : `${s.count} commands`;
-    this.deps.log.warn(`door ${door.id}: ${what} from mqtt refused: ${Object.entries(s.reasons).map(([r, n]) => `${r} (${n})`).join('; ')}`);
+    this.deps.log.warn(
+      `door ${door.id}: ${what} from mqtt refused: ${Object.entries(s.reasons)
+        .map(([r, n]) => `${r} (${n})`)
+        .join('; ')}`,
+    );
     const label = `${door.name}: ${what} from mqtt refused: ${reason}${Object.keys(s.reasons).length > 1 ? ' (and others)' : ''}`;
     const detail = { count: s.count, reasons: s.reasons, commands: s.commands };
-    this.deps.events.record(newEvent('command_refused', { door_id: door.id, event_label: label, source: 'mqtt', reason, detail }, now(this.deps.clockTrusted())));
+    this.deps.events.record(
+      newEvent('command_refused', { door_id: door.id, event_label: label, source: 'mqtt', reason, detail }, now(this.deps.clockTrusted())),
+    );
   }
 
   private backlogAlarm(backlog: number): void {
     this.deps.log.error(`${backlog} events are waiting to be published (alarm at ${this.deps.config.events.backlog_alarm}); none will be pruned`);
-    this.deps.events.record(newEvent('outbox_backlog_alarm', { door_id: null, event_label: `${backlog} events waiting to be published over MQTT`, detail: { backlog } }, now()));
+    this.deps.events.record(
+      newEvent(
+        'outbox_backlog_alarm',
+        { door_id: null, event_label: `${backlog} events waiting to be published over MQTT`, detail: { backlog } },
+        now(),
+      ),
+    );
   }
 }

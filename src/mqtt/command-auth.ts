@@ -25,7 +25,9 @@ export function signedText(topic: string, command: string, durationMs: number | 
 }
 
 export function signCommand(key: Buffer, topic: string, command: string, durationMs: number | undefined, ts: number): string {
-  return createHmac('sha256', key).update(signedText(topic, command, durationMs, ts)).digest('hex');
+  return createHmac('sha256', key)
+    .update(signedText(topic, command, durationMs, ts))
+    .digest('hex');
 }
 
 /** Why a command's signature fails, or null when it is good, fresh and new (then it is remembered). */
@@ -36,7 +38,8 @@ export function signatureProblem(fields: { command: string; duration_ms?: number
   if (typeof hmac !== 'string' || !/^[0-9a-f]{64}$/i.test(hmac)) return 'hmac: must be 64 hex digits (HMAC-SHA256)';
   const expected = Buffer.from(signCommand(auth.key, auth.topic, fields.command, fields.duration_ms, ts), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(hmac, 'hex'))) return 'hmac: wrong signature (key, topic or fields differ)';
-  if (Math.abs(auth.nowMs - ts) > auth.maxAgeMs) return `ts: stale: ${Math.round((auth.nowMs - ts) / 1000)} s from this controller's clock (at most ${auth.maxAgeMs / 1000} s)`;
+  if (Math.abs(auth.nowMs - ts) > auth.maxAgeMs)
+    return `ts: stale: ${Math.round((auth.nowMs - ts) / 1000)} s from this controller's clock (at most ${auth.maxAgeMs / 1000} s)`;
   if (!auth.replays.remember(hmac.toLowerCase(), auth.monoMs)) return 'hmac: replayed: this signed command was already received';
   return null;
 }

@@ -55,7 +55,10 @@ export class CommandIntake {
       this.refuse(doorId, null, "ts: this controller's clock is not trusted yet, so a signed command's time cannot be checked", now);
       return true;
     }
-    const parsed = parseCommand(payload, auth && this.replays ? { ...auth, topic, nowMs: this.wallMs(), replays: this.replays, monoMs: now } : undefined);
+    const parsed = parseCommand(
+      payload,
+      auth && this.replays ? { ...auth, topic, nowMs: this.wallMs(), replays: this.replays, monoMs: now } : undefined,
+    );
     if (!parsed.ok) this.refuse(doorId, parsed.command ?? null, parsed.reason, now);
     else if (!this.gate.admit(doorId, now)) this.refuse(doorId, parsed.value.command, 'rate: more than 5 commands a second for this door', now);
     else this.deps.execute(doorId, parsed.value);

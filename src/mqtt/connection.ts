@@ -73,9 +73,15 @@ export function connectionSettings(config: Config, env: NodeJS.ProcessEnv = proc
 /** The command key: mqtt.command_key_file, else the systemd credential `mqtt-command-key`; missing or short is an error. */
 function commandKey(file: string | null, env: NodeJS.ProcessEnv): Buffer {
   const path = file ?? (env.CREDENTIALS_DIRECTORY ? join(env.CREDENTIALS_DIRECTORY, 'mqtt-command-key') : null);
-  if (path === null) throw new MqttSettingsError('mqtt.command_key_file: signed commands (command_auth: hmac) need a key: set command_key_file, or the mqtt-command-key credential');
+  if (path === null)
+    throw new MqttSettingsError(
+      'mqtt.command_key_file: signed commands (command_auth: hmac) need a key: set command_key_file, or the mqtt-command-key credential',
+    );
   const key = stripNewline(read('command_key_file', path));
-  if (key.length < MIN_COMMAND_KEY_BYTES) throw new MqttSettingsError(`mqtt.command_key_file: ${path} holds ${key.length} bytes; a key needs at least ${MIN_COMMAND_KEY_BYTES} (openssl rand -hex 32)`);
+  if (key.length < MIN_COMMAND_KEY_BYTES)
+    throw new MqttSettingsError(
+      `mqtt.command_key_file: ${path} holds ${key.length} bytes; a key needs at least ${MIN_COMMAND_KEY_BYTES} (openssl rand -hex 32)`,
+    );
   return key;
 }
 

@@ -29,7 +29,13 @@ export interface DiscoveryMessage {
 }
 
 export function discoveryMessages(input: DiscoveryInput): DiscoveryMessage[] {
-  const device = { identifiers: [`keypadd_${input.node}`], name: `keypadd ${input.node}`, manufacturer: 'keypadd', model: 'Door controller', sw_version: input.version };
+  const device = {
+    identifiers: [`keypadd_${input.node}`],
+    name: `keypadd ${input.node}`,
+    manufacturer: 'keypadd',
+    model: 'Door controller',
+    sw_version: input.version,
+  };
   const common = {
     availability_topic: input.topics.availability,
     payload_available: 'online',
@@ -59,19 +65,21 @@ export function discoveryMessages(input: DiscoveryInput): DiscoveryMessage[] {
     });
     out.push({
       topic: topic('lock', o),
-      payload: !input.commands ? null : {
-        ...common,
-        name: door.name,
-        unique_id: id(`${o}_lock`),
-        state_topic: input.topics.state(door.id),
-        value_template: '{{ value_json.lock }}',
-        state_locked: 'locked',
-        state_unlocked: 'unlocked',
-        command_topic: input.topics.set(door.id),
-        payload_unlock: '{"command":"unlock"}',
-        payload_lock: '{"command":"lock"}',
-        optimistic: false,
-      },
+      payload: !input.commands
+        ? null
+        : {
+            ...common,
+            name: door.name,
+            unique_id: id(`${o}_lock`),
+            state_topic: input.topics.state(door.id),
+            value_template: '{{ value_json.lock }}',
+            state_locked: 'locked',
+            state_unlocked: 'unlocked',
+            command_topic: input.topics.set(door.id),
+            payload_unlock: '{"command":"unlock"}',
+            payload_lock: '{"command":"lock"}',
+            optimistic: false,
+          },
     });
     out.push({
       topic: topic('event', `${o}_access`),

@@ -38,7 +38,6 @@ export interface PublisherData {
   readonly: boolean;
 }
 
-
 lowerThreadPriority(10);
 const data = workerData as PublisherData;
 const port = parentPort!;
@@ -68,7 +67,11 @@ function openOutbox(): OutboxDrain | null {
   }
   return outbox;
 }
-const t = topics(data.baseTopic, data.nodeId, data.doors.map((d) => d.id));
+const t = topics(
+  data.baseTopic,
+  data.nodeId,
+  data.doors.map((d) => d.id),
+);
 const startedAt = Date.now();
 const WINDOW = 256;
 openOutbox();
@@ -139,7 +142,11 @@ client.on('connect', () => {
   log('info', `connected to ${s.url}; ${openOutbox()?.backlog() ?? 'unknown (outbox not open)'} events to publish`);
   publish(t.availability, 'online', { qos: 1, retain: true });
   // No command subscription while commands are off: a flood on the set topics then costs nothing at all.
-  const subscriptions = [t.stateWildcard, ...(data.commands ? [t.setWildcard] : []), ...(data.homeassistant ? [`${data.discoveryPrefix}/status`] : [])];
+  const subscriptions = [
+    t.stateWildcard,
+    ...(data.commands ? [t.setWildcard] : []),
+    ...(data.homeassistant ? [`${data.discoveryPrefix}/status`] : []),
+  ];
   client.subscribe(subscriptions, { qos: 1 });
   if (data.homeassistant) publishDiscovery();
   publishedStates.clear();
@@ -262,7 +269,14 @@ function publishStatus(): void {
 function publishDiscovery(): void {
   // Home Assistant cannot sign commands: with signed commands on, a door shows as a read-only lock sensor.
   const operable = data.commands && data.commandAuth === null;
-  const msgs = discoveryMessages({ prefix: data.discoveryPrefix, node: data.nodeId, version: data.version, doors: data.doors, topics: t, commands: operable });
+  const msgs = discoveryMessages({
+    prefix: data.discoveryPrefix,
+    node: data.nodeId,
+    version: data.version,
+    doors: data.doors,
+    topics: t,
+    commands: operable,
+  });
   for (const m of msgs) publish(m.topic, m.payload === null ? '' : JSON.stringify(m.payload), { qos: 1, retain: true });
 }
 
@@ -284,7 +298,8 @@ port.on('message', (m: ToPublisher) => {
       return publishState(m.doorId);
     case 'status': {
       // Sent every 2 s; published at once only when the sync's state moved (a pull ended), else every 10 s.
-      const key = (x: StatusExtras) => JSON.stringify([x.clock_trusted, x.storage_problem, x.sync?.status, x.sync?.last_success_at, x.sync?.last_error]);
+      const key = (x: StatusExtras) =>
+        JSON.stringify([x.clock_trusted, x.storage_problem, x.sync?.status, x.sync?.last_success_at, x.sync?.last_error]);
       const moved = key(m.status) !== key(status);
       status = m.status;
       if (moved && connected) publishStatus();

@@ -27,7 +27,14 @@ export class MqttPublisher {
     private readonly onRefused: (summary: RefusalSummary) => void,
   ) {
     // The outbox is in the database: a restarted worker resumes from the saved cursor.
-    this.worker = new SupervisedWorker({ url: WORKER, name: 'publisher', workerData: data, onMessage: (m: FromPublisher) => this.onMessage(m), log, restartMs: 1000 });
+    this.worker = new SupervisedWorker({
+      url: WORKER,
+      name: 'publisher',
+      workerData: data,
+      onMessage: (m: FromPublisher) => this.onMessage(m),
+      log,
+      restartMs: 1000,
+    });
   }
 
   start(): Promise<void> {

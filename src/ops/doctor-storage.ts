@@ -55,14 +55,24 @@ export function storageChecks(config: Config, env: NodeJS.ProcessEnv): Check[] {
         pass('PIN key', `${store.keyPath} is private and matches the database`),
         dense.length === 0
           ? pass('PIN density', 'every PIN length keeps at least 1000 possible codes per issued code')
-          : warn('PIN density', `too many active PINs of ${dense.join(', ')} digits for their space (1/1000 rule)`, 'issue longer PINs (pin_policy.generated_length) and retire short ones'),
+          : warn(
+              'PIN density',
+              `too many active PINs of ${dense.join(', ')} digits for their space (1/1000 rule)`,
+              'issue longer PINs (pin_policy.generated_length) and retire short ones',
+            ),
       ];
     });
   } catch (err) {
     const msg = (err as Error).message;
     if (/no database in .* yet/.test(msg)) return [pass('database', `${msg} (nothing to check yet)`)];
     const key = /PIN key/.test(msg);
-    return [fail(key ? 'PIN key' : 'database', msg, key ? 'see the message: restore the key or fix its mode (chmod 600)' : 'restore a backup or move the damaged file aside')];
+    return [
+      fail(
+        key ? 'PIN key' : 'database',
+        msg,
+        key ? 'see the message: restore the key or fix its mode (chmod 600)' : 'restore a backup or move the damaged file aside',
+      ),
+    ];
   }
 }
 
@@ -120,7 +130,11 @@ export function modeChecks(config: Config): Check[] {
   out.push(
     open.length === 0
       ? pass('database mode', `the database files are readable by the service user and its group only`)
-      : fail('database mode', `${open.join(', ')} can be read or written by others`, `chmod 640 ${config.data_dir}/${DATABASE_FILE}*  (keypadd narrows them itself at its next start)`),
+      : fail(
+          'database mode',
+          `${open.join(', ')} can be read or written by others`,
+          `chmod 640 ${config.data_dir}/${DATABASE_FILE}*  (keypadd narrows them itself at its next start)`,
+        ),
   );
   return out;
 }
@@ -129,8 +143,10 @@ export function freeSpaceCheck(config: Config): Check {
   const free = freeBytes(config.data_dir);
   if (free === null) return fail('free space', `cannot read ${config.data_dir}`, 'create the data directory (systemd does: StateDirectory=keypadd)');
   const mb = Math.floor(free / 1_048_576);
-  const reserve = reserveSize(config.data_dir) > 0 ? '' : `; the ${config.storage.reserve_mb} MB reserve is not there (made again once there is room)`;
-  if (mb < 20) return fail('free space', `${mb} MB free on ${config.data_dir}${reserve}`, 'free space: events wait in the spool while the disk is full');
+  const reserve =
+    reserveSize(config.data_dir) > 0 ? '' : `; the ${config.storage.reserve_mb} MB reserve is not there (made again once there is room)`;
+  if (mb < 20)
+    return fail('free space', `${mb} MB free on ${config.data_dir}${reserve}`, 'free space: events wait in the spool while the disk is full');
   if (mb < 200) return warn('free space', `${mb} MB free on ${config.data_dir}${reserve}`, 'free some space or lower events.retention_days');
   return pass('free space', `${mb} MB free on ${config.data_dir}${reserve}`);
 }

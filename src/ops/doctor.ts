@@ -86,7 +86,10 @@ export function serialModules(config: Config, file = MODULES_LOAD_FILE): Check {
   if (!config.doors.some((d) => d.hardware?.serial)) return pass(name, 'no serial keypad configured');
   let listed: string[] = [];
   try {
-    listed = readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+    listed = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter(Boolean);
   } catch {
     // Missing: every module is missing.
   }
@@ -103,7 +106,11 @@ function clock(config: Config): Check {
   const trust = config.clock.trust ?? 'timesyncd';
   if (trust !== 'timesyncd') return pass('clock', `trusted by configuration (clock.trust: ${trust})`);
   if (existsSync(config.clock.timesync_flag)) return pass('clock', 'synchronised by systemd-timesyncd since boot');
-  return warn('clock', 'not synchronised since boot: visitors and time-limited roles are refused (clock_untrusted)', 'check network time (timedatectl), or fit an RTC and set clock.trust: rtc');
+  return warn(
+    'clock',
+    'not synchronised since boot: visitors and time-limited roles are refused (clock_untrusted)',
+    'check network time (timedatectl), or fit an RTC and set clock.trust: rtc',
+  );
 }
 
 async function broker(config: Config, env: NodeJS.ProcessEnv): Promise<Check> {
@@ -156,16 +163,19 @@ async function upstream(config: Config, env: NodeJS.ProcessEnv): Promise<Check[]
   } catch (err) {
     const kind = err instanceof UpstreamError ? err.kind : 'error';
     const fix =
-      kind === 'no_token' ? 'put the token in sync.token_file, or in /etc/keypadd/credentials/upstream-token (install.sh)'
-      : kind === 'token_rejected' ? 'issue a new token upstream (scopes: account.person.readonly, account.reservation.readonly, account.role.readonly)'
-      : 'check sync.url, DNS and the firewall; doors keep deciding from the cache meanwhile';
+      kind === 'no_token'
+        ? 'put the token in sync.token_file, or in /etc/keypadd/credentials/upstream-token (install.sh)'
+        : kind === 'token_rejected'
+          ? 'issue a new token upstream (scopes: account.person.readonly, account.reservation.readonly, account.role.readonly)'
+          : 'check sync.url, DNS and the firewall; doors keep deciding from the cache meanwhile';
     checks.push(fail('upstream', (err as Error).message, fix));
   }
   try {
     const s = withReadOnlyStore(config, env, (store) => readSyncState(store.db));
     const age = s.last_success_at ? (Date.now() - Date.parse(s.last_success_at)) / 3_600_000 : null;
     if (age === null) checks.push(warn('sync', 'no pull has succeeded yet', 'run `keypadd sync run` and read its answer'));
-    else if (age > config.sync.max_age_h) checks.push(warn('sync', `last success ${age.toFixed(1)} h ago (over sync.max_age_h)`, 'see `keypadd sync status` for the last error'));
+    else if (age > config.sync.max_age_h)
+      checks.push(warn('sync', `last success ${age.toFixed(1)} h ago (over sync.max_age_h)`, 'see `keypadd sync status` for the last error'));
     else checks.push(pass('sync', `last success ${s.last_success_at}${s.status === 'failing' ? `; failing since: ${s.last_error}` : ''}`));
   } catch (err) {
     checks.push(fail('sync', `cannot read the sync state: ${(err as Error).message}`, 'see the storage check'));

@@ -41,18 +41,29 @@ export class StorageWatch implements Service {
 
   start(): void {
     const { writer, opened, bus } = this.deps;
-    const freed = (bytes: number) => this.alarm('disk_full', `The disk is full: freed the ${Math.round(bytes / 1024)} KiB reserve so that events can be stored; free some space`, { reserve_bytes: bytes });
+    const freed = (bytes: number) =>
+      this.alarm('disk_full', `The disk is full: freed the ${Math.round(bytes / 1024)} KiB reserve so that events can be stored; free some space`, {
+        reserve_bytes: bytes,
+      });
     if (opened.reserveFreed > 0) freed(opened.reserveFreed);
     writer.reserveReleased = freed;
     writer.onStorage((s) => {
-      if (s.failingSince !== null) this.alarm('events_spooled', `Events cannot be stored (${s.reason}): they are kept in the spool until they can`, { reason: s.reason });
+      if (s.failingSince !== null)
+        this.alarm('events_spooled', `Events cannot be stored (${s.reason}): they are kept in the spool until they can`, { reason: s.reason });
       bus.emit('storage.changed', s);
     });
-    if (opened.reason) this.alarm('events_spooled', `Events cannot be stored (${opened.reason}): they are kept in the spool until they can`, { reason: opened.reason });
+    if (opened.reason)
+      this.alarm('events_spooled', `Events cannot be stored (${opened.reason}): they are kept in the spool until they can`, {
+        reason: opened.reason,
+      });
     writer.pruneLimited = (due, pruned) => {
       if (Date.now() - this.lastPruneAlarm < 86_400_000) return;
       this.lastPruneAlarm = Date.now();
-      this.alarm('events_prune_limited', `${due} events are past the retention period, more than one run may prune (${pruned} pruned): check the clock, or the retention change`, { due, pruned });
+      this.alarm(
+        'events_prune_limited',
+        `${due} events are past the retention period, more than one run may prune (${pruned} pruned): check the clock, or the retention change`,
+        { due, pruned },
+      );
     };
     this.schedulePrune();
     if (opened.mode === 'snapshot') this.reopenWhenPossible();

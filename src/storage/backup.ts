@@ -47,7 +47,8 @@ export async function backupDatabase(dataDir: string, target: string): Promise<B
       // link() refuses an existing name atomically: a file that appeared meanwhile is not overwritten either.
       linkSync(tmp, file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BackupTargetError(`${file} already exists: keypadd backup never overwrites a file; give a new name`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new BackupTargetError(`${file} already exists: keypadd backup never overwrites a file; give a new name`);
       throw err;
     }
     syncDirectory(dirname(file));
@@ -67,7 +68,9 @@ function createPrivate(path: string): void {
     const dir = dirname(path);
     if (e.code === 'ENOENT') throw new BackupTargetError(`the directory ${dir} does not exist`);
     if (e.code === 'EACCES' || e.code === 'EPERM') {
-      throw new BackupTargetError(`cannot write in ${dir} (permission denied for uid ${process.getuid?.() ?? '?'}): choose a directory this user may write`);
+      throw new BackupTargetError(
+        `cannot write in ${dir} (permission denied for uid ${process.getuid?.() ?? '?'}): choose a directory this user may write`,
+      );
     }
     throw new BackupTargetError(`cannot write in ${dir}: ${e.message}`);
   }

@@ -38,15 +38,12 @@ export class CredentialRepo {
   }
 
   byDigest(typeId: CredentialTypeId, digest: string): CredentialRow | undefined {
-    return this.db.prepare(`SELECT * FROM credentials WHERE credential_type_id = ? AND digest = ?`).get(typeId, digest) as
-      | CredentialRow
-      | undefined;
+    return this.db.prepare(`SELECT * FROM credentials WHERE credential_type_id = ? AND digest = ?`).get(typeId, digest) as CredentialRow | undefined;
   }
 
   forPerson(personId: number, typeId: CredentialTypeId): CredentialRow | undefined {
     return this.db.prepare(`SELECT * FROM credentials WHERE person_id = ? AND credential_type_id = ?`).get(personId, typeId) as
-      | CredentialRow
-      | undefined;
+      CredentialRow | undefined;
   }
 
   list(filter: { personId?: number | undefined; limit: number; offset: number }): CredentialRow[] {

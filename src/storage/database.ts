@@ -95,7 +95,10 @@ export function dataDirWritable(dataDir: string): { writable: boolean; why: stri
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { writable: true, why: null }; // not made yet: the open makes it
-    return { writable: false, why: code === 'EROFS' ? 'the data dir is on a read-only file system' : `the data dir does not take writes (${code ?? (err as Error).message})` };
+    return {
+      writable: false,
+      why: code === 'EROFS' ? 'the data dir is on a read-only file system' : `the data dir does not take writes (${code ?? (err as Error).message})`,
+    };
   }
 }
 
@@ -183,7 +186,9 @@ function openReadOnly(file: string, opts: OpenOptions): Db {
       checkIntegrity(db, file);
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version !== MIGRATIONS.length) {
-        throw new StorageError(`database ${file} has schema version ${version} and this keypadd needs ${MIGRATIONS.length}; it cannot be migrated while read-only`);
+        throw new StorageError(
+          `database ${file} has schema version ${version} and this keypadd needs ${MIGRATIONS.length}; it cannot be migrated while read-only`,
+        );
       }
     }
     return db;

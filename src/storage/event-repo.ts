@@ -36,48 +36,52 @@ export class EventRepo {
   constructor(private readonly db: Db) {}
 
   append(e: NewEvent): EventRow {
-    return this.db.transaction(() => {
-      if (e.uid) {
-        const existing = this.db.prepare(`SELECT * FROM events WHERE uid = ?`).get(e.uid) as EventRow | undefined;
-        if (existing) return existing;
-      }
-      const seq =
-        e.door_id === null
-          ? null
-          : (this.db.prepare(`SELECT coalesce(max(door_seq), 0) + 1 AS n FROM events WHERE door_id = ?`).get(e.door_id) as { n: number }).n;
-      const row = {
-        door_id: e.door_id,
-        door_seq: seq,
-        event_code: e.event_code,
-        event_type: e.event_type,
-        event_label: e.event_label,
-        person_id: e.person_id ?? null,
-        person_name: e.person_name ?? null,
-        credential_id: e.credential_id ?? null,
-        credential_type: e.credential_type ?? null,
-        reason: e.reason ?? null,
-        source: e.source ?? null,
-        detail: e.detail ? JSON.stringify(e.detail) : null,
-        time_trusted: e.time_trusted === undefined || e.time_trusted === null ? null : e.time_trusted ? (1 as const) : (0 as const),
-        uid: e.uid ?? null,
-        created_at: e.created_at,
-      };
-      const info = this.db
-        .prepare(
-          `INSERT INTO events (door_id, door_seq, event_code, event_type, event_label, person_id, person_name, credential_id,
+    return this.db
+      .transaction(() => {
+        if (e.uid) {
+          const existing = this.db.prepare(`SELECT * FROM events WHERE uid = ?`).get(e.uid) as EventRow | undefined;
+          if (existing) return existing;
+        }
+        const seq =
+          e.door_id === null
+            ? null
+            : (this.db.prepare(`SELECT coalesce(max(door_seq), 0) + 1 AS n FROM events WHERE door_id = ?`).get(e.door_id) as { n: number }).n;
+        const row = {
+          door_id: e.door_id,
+          door_seq: seq,
+          event_code: e.event_code,
+          event_type: e.event_type,
+          event_label: e.event_label,
+          person_id: e.person_id ?? null,
+          person_name: e.person_name ?? null,
+          credential_id: e.credential_id ?? null,
+          credential_type: e.credential_type ?? null,
+          reason: e.reason ?? null,
+          source: e.source ?? null,
+          detail: e.detail ? JSON.stringify(e.detail) : null,
+          time_trusted: e.time_trusted === undefined || e.time_trusted === null ? null : e.time_trusted ? (1 as const) : (0 as const),
+          uid: e.uid ?? null,
+          created_at: e.created_at,
+        };
+        const info = this.db
+          .prepare(
+            `INSERT INTO events (door_id, door_seq, event_code, event_type, event_label, person_id, person_name, credential_id,
              credential_type, reason, source, detail, time_trusted, uid, created_at)
            VALUES (@door_id, @door_seq, @event_code, @event_type, @event_label, @person_id, @person_name, @credential_id,
              @credential_type, @reason, @source, @detail, @time_trusted, @uid, @created_at)`,
-        )
-        .run(row);
-      return { id: Number(info.lastInsertRowid), ...row };
-    }).immediate();
+          )
+          .run(row);
+        return { id: Number(info.lastInsertRowid), ...row };
+      })
+      .immediate();
   }
 
   /** Newest first, as an admin reads a log; `since` and `until` bound created_at. */
   list(filter: EventFilter & { limit: number; offset?: number }): EventRow[] {
     const w = eventWhere(filter);
-    return this.db.prepare(`SELECT * FROM events ${w.sql} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...w.params, filter.limit, filter.offset ?? 0) as EventRow[];
+    return this.db
+      .prepare(`SELECT * FROM events ${w.sql} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .all(...w.params, filter.limit, filter.offset ?? 0) as EventRow[];
   }
 
   count(filter: EventFilter): number {

@@ -99,9 +99,11 @@ function apply(m: ToWorker, out: FromWorker[], rows: { ref: number; row: EventRo
 function store(batch: ToWorker[]): void {
   const out: FromWorker[] = [];
   const rows: { ref: number; row: EventRow }[] = [];
-  db!.transaction(() => {
-    for (const m of batch) apply(m, out, rows);
-  }).immediate();
+  db!
+    .transaction(() => {
+      for (const m of batch) apply(m, out, rows);
+    })
+    .immediate();
   report(rows, out);
 }
 
@@ -189,12 +191,15 @@ function replay(): boolean {
   const contents = readSpool(data.spoolDir);
   const rows: { ref: number; row: EventRow }[] = [];
   try {
-    db!.transaction(() => {
-      for (const e of contents.events) rows.push({ ref: -1, row: repos!.events.append(e) });
-      for (const [key, l] of contents.lockouts) repos!.lockouts.save(key, l.state, l.now);
-      // With nothing spooled, a write still proves the database takes them.
-      if (contents.files.length === 0) db!.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('writer_probe', ?)`).run(new Date().toISOString());
-    }).immediate();
+    db!
+      .transaction(() => {
+        for (const e of contents.events) rows.push({ ref: -1, row: repos!.events.append(e) });
+        for (const [key, l] of contents.lockouts) repos!.lockouts.save(key, l.state, l.now);
+        // With nothing spooled, a write still proves the database takes them.
+        if (contents.files.length === 0)
+          db!.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('writer_probe', ?)`).run(new Date().toISOString());
+      })
+      .immediate();
   } catch (err) {
     // A full disk: the reserve makes the room, and the next try (at once) has it.
     if (isDiskFull(err) && freeReserve()) return replay();
@@ -246,7 +251,15 @@ function close(budgetMs: number): void {
   let spooled = 0;
   if (pending.length > 0) {
     try {
-      spool.append(pending.flatMap((m): SpoolEntry[] => (m.type === 'event' ? [{ type: 'event', event: m.event }] : m.type === 'lockout' ? [{ type: 'lockout', key: m.doorId, state: m.state, now: m.now }] : [])));
+      spool.append(
+        pending.flatMap((m): SpoolEntry[] =>
+          m.type === 'event'
+            ? [{ type: 'event', event: m.event }]
+            : m.type === 'lockout'
+              ? [{ type: 'lockout', key: m.doorId, state: m.state, now: m.now }]
+              : [],
+        ),
+      );
       spooled = rest;
     } catch {
       // The daemon still holds them, and writes its own spool file last (EventWriter.stop).

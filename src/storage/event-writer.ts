@@ -120,7 +120,8 @@ export class EventWriter implements EventSink {
   record(event: NewEvent): void {
     if (this.pending.size >= MAX_PENDING) {
       // Neither the database nor the spool takes events, for a long time: keep the oldest (they are in order) and count.
-      if (this.droppedInMemory++ % 1000 === 0) this.log.error(`${this.pending.size} events wait in memory; dropping new ones (${this.droppedInMemory} so far)`);
+      if (this.droppedInMemory++ % 1000 === 0)
+        this.log.error(`${this.pending.size} events wait in memory; dropping new ones (${this.droppedInMemory} so far)`);
       return;
     }
     const ref = this.nextRef++;
@@ -179,7 +180,8 @@ export class EventWriter implements EventSink {
     }
     const stored = c?.stored ?? 0;
     const spooled = (c?.spooled ?? 0) + spooledHere;
-    if (stored > 0 || spooled > 0) this.log.info(`stopping: ${stored} events stored, ${spooled} spooled to ${this.data.spoolDir} (stored at the next start)`);
+    if (stored > 0 || spooled > 0)
+      this.log.info(`stopping: ${stored} events stored, ${spooled} spooled to ${this.data.spoolDir} (stored at the next start)`);
   }
 
   /** Sends to the worker once it is ready; before that, what is pending is sent when it is (resend). */
@@ -219,12 +221,15 @@ export class EventWriter implements EventSink {
       case 'storage':
         this.storage.failingSince = m.failing ? (this.storage.failingSince ?? Date.now()) : null;
         this.storage.reason = m.reason;
-        if (m.failing) this.log.error(`storing events failed: ${m.reason}; they go to the spool (${this.data.spoolDir}) until the database takes them`);
+        if (m.failing)
+          this.log.error(`storing events failed: ${m.reason}; they go to the spool (${this.data.spoolDir}) until the database takes them`);
         else this.log.warn('the database takes writes again: the spool is stored');
         for (const l of this.storageListeners) l(this.storage);
         return;
       case 'replayed':
-        this.log.info(`stored ${m.events} events and ${m.lockouts} lockout states from the spool${m.damaged ? ` (${m.damaged} damaged lines skipped)` : ''}`);
+        this.log.info(
+          `stored ${m.events} events and ${m.lockouts} lockout states from the spool${m.damaged ? ` (${m.damaged} damaged lines skipped)` : ''}`,
+        );
         return;
       case 'reserve_released':
         this.log.error(`the disk is full: freed the ${Math.round(m.bytes / 1024)} KiB reserve so that events can still be stored`);

@@ -16,7 +16,13 @@ export class LockoutRepo {
   constructor(private readonly db: Db) {}
 
   all(): Map<number, PersistedLockout & { updated_at: string }> {
-    const rows = this.db.prepare(`SELECT * FROM lockouts`).all() as { door_id: number; level: number; remaining_ms: number; windows: string; updated_at: string }[];
+    const rows = this.db.prepare(`SELECT * FROM lockouts`).all() as {
+      door_id: number;
+      level: number;
+      remaining_ms: number;
+      windows: string;
+      updated_at: string;
+    }[];
     return new Map(rows.map((r) => [r.door_id, { ...fromRow(r), updated_at: r.updated_at }]));
   }
 

@@ -29,7 +29,8 @@ export function reserveBytes(config: Config): number {
 
 export function openStorage(config: Config, env: NodeJS.ProcessEnv, allowNewDatabase: boolean, log: Logger): OpenedStorage {
   const dir = config.data_dir;
-  const open = (o: { readonly?: boolean; snapshot?: boolean }) => openStore(dir, env, config.pin_key_file, { ...o, allowNewDatabase, pinStorage: config.pin_policy.storage });
+  const open = (o: { readonly?: boolean; snapshot?: boolean }) =>
+    openStore(dir, env, config.pin_key_file, { ...o, allowNewDatabase, pinStorage: config.pin_policy.storage });
   const probe = dataDirWritable(dir);
   if (!probe.writable) {
     try {
@@ -68,5 +69,8 @@ export function openStorage(config: Config, env: NodeJS.ProcessEnv, allowNewData
 
 /** Errors a full or failing disk gives (SQLite cannot grow its -shm or -wal). */
 function diskTrouble(err: unknown): boolean {
-  return isDiskFull(err) || /SQLITE_IOERR|disk I\/O error|SQLITE_CANTOPEN|unable to open database/.test(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`);
+  return (
+    isDiskFull(err) ||
+    /SQLITE_IOERR|disk I\/O error|SQLITE_CANTOPEN|unable to open database/.test(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`)
+  );
 }

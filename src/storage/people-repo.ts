@@ -76,7 +76,7 @@ export class PeopleRepo {
 
   /** The upstream ids of every synced person, one by one (a delta pull keeps 100,000 of them as numbers, not rows). */
   *upstreamIds(): Generator<number> {
-    for (const row of this.db.prepare(`SELECT upstream_id FROM people WHERE upstream_id IS NOT NULL`).iterate() as Iterable<{ upstream_id: number }>) yield row.upstream_id;
+    for (const row of this.db.prepare(`SELECT upstream_id FROM people WHERE upstream_id IS NOT NULL`).iterate() as Iterable<{ upstream_id: number }>)
+      yield row.upstream_id;
   }
-
 }

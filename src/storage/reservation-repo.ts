@@ -52,8 +52,8 @@ export class ReservationRepo {
   }
 
   private doorIds(id: number): number[] {
-    return (
-      this.db.prepare(`SELECT door_id FROM reservation_doors WHERE reservation_id = ? ORDER BY door_id`).all(id) as { door_id: number }[]
-    ).map((r) => r.door_id);
+    return (this.db.prepare(`SELECT door_id FROM reservation_doors WHERE reservation_id = ? ORDER BY door_id`).all(id) as { door_id: number }[]).map(
+      (r) => r.door_id,
+    );
   }
 }

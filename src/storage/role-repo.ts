@@ -26,12 +26,13 @@ export class RoleRepo {
   insert(r: Omit<RoleRow, 'id' | 'builtin'>): RoleRow {
     return this.db.transaction(() => {
       const id = Number(
-        this.db.prepare(`INSERT INTO roles (name, created_at, updated_at) VALUES (?, ?, ?)`).run(r.name, r.created_at, r.updated_at)
-          .lastInsertRowid,
+        this.db.prepare(`INSERT INTO roles (name, created_at, updated_at) VALUES (?, ?, ?)`).run(r.name, r.created_at, r.updated_at).lastInsertRowid,
       );
       for (const d of r.doors) this.db.prepare(`INSERT INTO role_doors (role_id, door_id) VALUES (?, ?)`).run(id, d);
       for (const s of r.slots) {
-        this.db.prepare(`INSERT INTO role_slots (role_id, days, start_minute, end_minute) VALUES (?, ?, ?, ?)`).run(id, s.days, s.startMinute, s.endMinute);
+        this.db
+          .prepare(`INSERT INTO role_slots (role_id, days, start_minute, end_minute) VALUES (?, ?, ?, ?)`)
+          .run(id, s.days, s.startMinute, s.endMinute);
       }
       return { id, builtin: 0 as const, ...r };
     })();
@@ -59,9 +60,9 @@ export class RoleRepo {
     const doors = (this.db.prepare(`SELECT door_id FROM role_doors WHERE role_id = ? ORDER BY door_id`).all(row.id) as { door_id: number }[]).map(
       (d) => d.door_id,
     );
-    const slots = (this.db.prepare(`SELECT days, start_minute, end_minute FROM role_slots WHERE role_id = ? ORDER BY id`).all(row.id) as SlotRow[]).map(
-      (s) => ({ days: s.days, startMinute: s.start_minute, endMinute: s.end_minute }),
-    );
+    const slots = (
+      this.db.prepare(`SELECT days, start_minute, end_minute FROM role_slots WHERE role_id = ? ORDER BY id`).all(row.id) as SlotRow[]
+    ).map((s) => ({ days: s.days, startMinute: s.start_minute, endMinute: s.end_minute }));
     return { ...row, doors, slots };
   }
 }

@@ -59,7 +59,8 @@ export class SpoolFile {
     if (entries.length === 0) return;
     const text = entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
     if (this.size < 0) this.size = fileSize(this.path);
-    if (this.size + text.length > MAX_SPOOL_BYTES) throw Object.assign(new Error(`spool ${this.path} is full (${MAX_SPOOL_BYTES} bytes)`), { code: 'ENOSPC' });
+    if (this.size + text.length > MAX_SPOOL_BYTES)
+      throw Object.assign(new Error(`spool ${this.path} is full (${MAX_SPOOL_BYTES} bytes)`), { code: 'ENOSPC' });
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     appendFileSync(this.path, text, { mode: 0o600 });
     this.size += Buffer.byteLength(text);

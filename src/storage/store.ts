@@ -92,7 +92,9 @@ function refuseIfLost(dataDir: string, readonly: boolean): void {
   }
   const file = databasePath(dataDir);
   const what = existsSync(file) ? 'is empty (zero bytes)' : 'is missing';
-  const evidence = marker ? `${join(dataDir, DATABASE_MARKER)} says this data dir held one` : `the PIN key it was made with is still beside it (${join(dataDir, PIN_KEY_FILE)})`;
+  const evidence = marker
+    ? `${join(dataDir, DATABASE_MARKER)} says this data dir held one`
+    : `the PIN key it was made with is still beside it (${join(dataDir, PIN_KEY_FILE)})`;
   throw new DatabaseLostError(
     `${file} ${what}, but ${evidence}: the database was lost, and starting empty would drop every person, PIN and ` +
       `event. Restore it from a backup (README, Backup and restore), or, to start again with no data, run ` +
@@ -106,12 +108,14 @@ function refuseIfLost(dataDir: string, readonly: boolean): void {
  * old pages until a TRUNCATE checkpoint.
  */
 function forgetPlaintextPins(db: Db): void {
-  const removed = db.transaction(() => {
-    const n = db.prepare(`UPDATE credentials SET value = NULL WHERE credential_type_id = 6 AND value IS NOT NULL`).run().changes;
-    const label = `${n} readable PIN value${n === 1 ? '' : 's'} removed: pin_policy.storage is digest (the PINs still work)`;
-    if (n > 0) new EventRepo(db).append(newEvent('pin_values_removed', { door_id: null, event_label: label, detail: { count: n } }, now()));
-    return n;
-  }).immediate();
+  const removed = db
+    .transaction(() => {
+      const n = db.prepare(`UPDATE credentials SET value = NULL WHERE credential_type_id = 6 AND value IS NOT NULL`).run().changes;
+      const label = `${n} readable PIN value${n === 1 ? '' : 's'} removed: pin_policy.storage is digest (the PINs still work)`;
+      if (n > 0) new EventRepo(db).append(newEvent('pin_values_removed', { door_id: null, event_label: label, detail: { count: n } }, now()));
+      return n;
+    })
+    .immediate();
   if (removed > 0) truncateWal(db);
 }
 
@@ -133,7 +137,11 @@ export function truncateWal(db: Db, waitMs = 250): void {
 
 function markDatabase(dataDir: string): void {
   try {
-    writeFileSync(join(dataDir, DATABASE_MARKER), `${DATABASE_FILE} was made here at ${new Date().toISOString()}; if it goes missing it was lost, not never made.\n`, { mode: 0o640 });
+    writeFileSync(
+      join(dataDir, DATABASE_MARKER),
+      `${DATABASE_FILE} was made here at ${new Date().toISOString()}; if it goes missing it was lost, not never made.\n`,
+      { mode: 0o640 },
+    );
   } catch {
     // A data dir that will not take the marker will not take the database either; that error is reported there.
   }

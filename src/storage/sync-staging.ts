@@ -101,7 +101,8 @@ export class Staging {
       run();
       return null;
     } catch (err) {
-      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE' && (err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE' && (err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY')
+        throw err;
       const msg = (err as Error).message;
       for (const [column, reason] of Object.entries(reasons)) if (msg.includes(column)) return reason;
       return 'a duplicate';

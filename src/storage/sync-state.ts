@@ -68,7 +68,10 @@ export function writeSyncState(db: Db, s: SyncState): void {
 }
 
 /** The status view: `keypadd sync status`, the MQTT status topic and STATUS=. */
-export function syncSummary(s: SyncState, nowMs: number): { status: SyncState['status']; last_success_at: string | null; age_s: number | null; last_error: string | null } {
+export function syncSummary(
+  s: SyncState,
+  nowMs: number,
+): { status: SyncState['status']; last_success_at: string | null; age_s: number | null; last_error: string | null } {
   return {
     status: s.status,
     last_success_at: s.last_success_at,

@@ -30,14 +30,18 @@ export class TokenRepo {
   /** The live token with this value, or undefined. */
   find(token: string): TokenRow | undefined {
     const r = this.db.prepare(`SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`).get(hashToken(token)) as
-      | (Omit<TokenRow, 'scopes'> & { scopes: string })
-      | undefined;
+      (Omit<TokenRow, 'scopes'> & { scopes: string }) | undefined;
     return r && { ...r, scopes: JSON.parse(r.scopes) as string[] };
   }
 
   list(): TokenRow[] {
     // Named columns: the hash stays in the database (`token list --json` printed it).
-    return (this.db.prepare(`SELECT id, name, scopes, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id`).all() as (Omit<TokenRow, 'scopes'> & { scopes: string })[]).map((r) => ({
+    return (
+      this.db.prepare(`SELECT id, name, scopes, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id`).all() as (Omit<
+        TokenRow,
+        'scopes'
+      > & { scopes: string })[]
+    ).map((r) => ({
       ...r,
       scopes: JSON.parse(r.scopes) as string[],
     }));

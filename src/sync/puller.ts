@@ -65,7 +65,10 @@ export class Puller {
     const s = this.deps.config.sync;
     const fullDue = !before.last_full_at || started - Date.parse(before.last_full_at) >= syncTimings(this.deps.config).fullEveryMs;
     // A changed door mapping changes whose roles mean what: only a full pull re-reads everyone.
-    const mapping = createHash('sha256').update(JSON.stringify([s.doors, s.shifts])).digest('base64url').slice(0, 16);
+    const mapping = createHash('sha256')
+      .update(JSON.stringify([s.doors, s.shifts]))
+      .digest('base64url')
+      .slice(0, 16);
     const full = opts.full === true || opts.force === true || fullDue || before.since_base === null || before.mapping !== mapping;
     writeSyncState(db, { ...before, status: 'syncing', last_attempt_at: toIsoSeconds(started) });
     const staging = new Staging(db);
@@ -81,7 +84,13 @@ export class Puller {
       const applyStart = performance.now();
       const applied = applyStaged(db, { full, now: toIsoSeconds(this.now()), maxDeleteFraction: s.max_delete_fraction, force: opts.force === true });
       const applyMs = Math.round(performance.now() - applyStart);
-      Object.assign(counts, { people: applied.people, credentials: applied.credentials, reservations: applied.reservations, roles: applied.roles, clashes: applied.clashes.length });
+      Object.assign(counts, {
+        people: applied.people,
+        credentials: applied.credentials,
+        reservations: applied.reservations,
+        roles: applied.roles,
+        clashes: applied.clashes.length,
+      });
       const after: SyncState = {
         ...before,
         status: 'complete',
@@ -103,11 +112,19 @@ export class Puller {
     } catch (err) {
       const kind = err instanceof UpstreamError ? err.kind : err instanceof DeleteRefusedError ? 'delete_refused' : 'error';
       const message = err instanceof Error ? err.message : String(err);
-      writeSyncState(db, { ...readSyncState(db), status: 'failing', last_error: message, last_error_kind: kind, consecutive_failures: before.consecutive_failures + 1 });
+      writeSyncState(db, {
+        ...readSyncState(db),
+        status: 'failing',
+        last_error: message,
+        last_error_kind: kind,
+        consecutive_failures: before.consecutive_failures + 1,
+      });
       this.deps.log.error(`sync failed (${kind}): ${message}; the cache is unchanged`);
       if (kind === 'error') this.deps.log.debug((err as Error).stack ?? '');
       const type = kind === 'token_rejected' ? 'sync_token_rejected' : kind === 'delete_refused' ? 'sync_delete_refused' : 'sync_failed';
-      this.deps.emit(syncEvent(type, this.now(), `Sync from ${this.host()} failed: ${message}`, { kind, consecutive_failures: before.consecutive_failures + 1 }));
+      this.deps.emit(
+        syncEvent(type, this.now(), `Sync from ${this.host()} failed: ${message}`, { kind, consecutive_failures: before.consecutive_failures + 1 }),
+      );
       return { ok: false, kind, error: message, retryAfterMs: err instanceof UpstreamError ? err.retryAfterMs : null };
     } finally {
       staging.drop();
@@ -116,11 +133,21 @@ export class Puller {
 
   private async fetchInto(upstream: Upstream, staging: Staging, since: string | null): Promise<SyncCounts> {
     const { config } = this.deps;
-    const counts: SyncCounts = { people: zero(), credentials: zero(), reservations: zero(), roles: zero(), skipped: 0, skipped_reasons: {}, ignored: 0, clashes: 0 };
+    const counts: SyncCounts = {
+      people: zero(),
+      credentials: zero(),
+      reservations: zero(),
+      roles: zero(),
+      skipped: 0,
+      skipped_reasons: {},
+      ignored: 0,
+      clashes: 0,
+    };
     const skip = (kind: string, id: unknown, c: { field: string; reason: string } | string) => {
       const key = typeof c === 'string' ? `${kind}: ${c}` : `${kind}.${c.field}: ${c.reason}`;
       counts.skipped++;
-      if (Object.keys(counts.skipped_reasons).length < 50 || key in counts.skipped_reasons) counts.skipped_reasons[key] = (counts.skipped_reasons[key] ?? 0) + 1;
+      if (Object.keys(counts.skipped_reasons).length < 50 || key in counts.skipped_reasons)
+        counts.skipped_reasons[key] = (counts.skipped_reasons[key] ?? 0) + 1;
       if (counts.skipped <= LOG_SKIPPED) this.deps.log.warn(`sync: skipped upstream ${kind} ${safeId(id)}: ${key.slice(kind.length + 1)}`);
     };
 
@@ -142,12 +169,18 @@ export class Puller {
       }
       const doors = doorsOf.get(r.row.upstream_id);
       if (!doors) continue; // a role no door here is mapped to gives nothing here
-      staging.role(r.row, [...doors].sort((a, b) => a - b));
+      staging.role(
+        r.row,
+        [...doors].sort((a, b) => a - b),
+      );
       mapped.add(r.row.upstream_id);
     }
     for (const [key, doors] of doorsOf) {
       if (!key.startsWith('group:')) continue;
-      staging.role({ upstream_id: key, name: `Group ${key.slice(6)}`, slots: [] }, [...doors].sort((a, b) => a - b));
+      staging.role(
+        { upstream_id: key, name: `Group ${key.slice(6)}`, slots: [] },
+        [...doors].sort((a, b) => a - b),
+      );
       mapped.add(key);
     }
 
@@ -156,7 +189,14 @@ export class Puller {
       for (const id of new PeopleRepo(this.deps.store.db).upstreamIds()) known.add(id);
     }
     await this.pages(upstream, '/api/3/people', since ? { since_utc: since } : {}, (raw) => {
-      this.stage('person', raw, checkPerson(raw), (row) => staging.person(row, mapped), skip, () => known.add((raw as { id: number }).id));
+      this.stage(
+        'person',
+        raw,
+        checkPerson(raw),
+        (row) => staging.person(row, mapped),
+        skip,
+        () => known.add((raw as { id: number }).id),
+      );
     });
 
     const rules = {
@@ -199,14 +239,19 @@ export class Puller {
     let firstIds = '';
     for (let page = 1; page <= MAX_PAGES; page++) {
       const { items, total } = await upstream.list(path, { ...query, page, per_page: perPage });
-      const ids = items.slice(0, 3).map((i) => JSON.stringify((i as { id?: unknown } | null)?.id)).join();
-      if (page > 1 && items.length > 0 && ids === firstIds) throw new UpstreamError('bad_body', `${path}: page ${page} repeats page 1 (the upstream ignores page=)`);
+      const ids = items
+        .slice(0, 3)
+        .map((i) => JSON.stringify((i as { id?: unknown } | null)?.id))
+        .join();
+      if (page > 1 && items.length > 0 && ids === firstIds)
+        throw new UpstreamError('bad_body', `${path}: page ${page} repeats page 1 (the upstream ignores page=)`);
       if (page === 1) firstIds = ids;
       for (const raw of items) each(raw);
       seen += items.length;
       // A short page (or one longer than asked: no paging at all) is the last.
       if (items.length !== perPage || (total !== null && seen >= total)) {
-        if (total !== null && seen < total) throw new UpstreamError('bad_body', `${path}: the upstream said Total ${total} but gave ${seen} (changed mid-pull?)`);
+        if (total !== null && seen < total)
+          throw new UpstreamError('bad_body', `${path}: the upstream said Total ${total} but gave ${seen} (changed mid-pull?)`);
         return;
       }
     }
@@ -219,16 +264,24 @@ export class Puller {
     this.deps.log.info(`sync (${full ? 'full' : 'incremental'}) from ${this.host()}: ${line}; applied in ${applyMs} ms`);
     for (const clash of applied.clashes.slice(0, 20)) {
       this.deps.emit(
-        syncEvent('sync_credential_clash', this.now(), `A local ${clash.credential_type_id === 6 ? 'PIN' : 'card'} had the value of an upstream credential: the local one was removed`, clash, {
-          person_id: clash.local_person_id,
-          credential_id: clash.local_credential_id,
-        }),
+        syncEvent(
+          'sync_credential_clash',
+          this.now(),
+          `A local ${clash.credential_type_id === 6 ? 'PIN' : 'card'} had the value of an upstream credential: the local one was removed`,
+          clash,
+          {
+            person_id: clash.local_person_id,
+            credential_id: clash.local_credential_id,
+          },
+        ),
       );
     }
     const changed = [c.people, c.credentials, c.reservations, c.roles].some((x) => x.added + x.changed + x.removed > 0);
     // Quiet when nothing changed: a pull every 5 minutes would otherwise fill the history.
     if (changed || full || before.status !== 'complete') {
-      this.deps.emit(syncEvent('sync_completed', this.now(), `Sync from ${this.host()} completed: ${line}`, { mode: full ? 'full' : 'incremental', ...c }));
+      this.deps.emit(
+        syncEvent('sync_completed', this.now(), `Sync from ${this.host()} completed: ${line}`, { mode: full ? 'full' : 'incremental', ...c }),
+      );
     }
   }
 

@@ -18,7 +18,11 @@ const id = z.int().min(1);
 const time = z.union([z.string(), z.null()]).optional();
 
 /** Text an upstream sends reaches log lines and terminals here: refused with a control character in it. */
-const text = (max: number) => z.string().max(max).refine((v) => controlCharProblem(v) === null, { error: () => controlCharProblem('\n')! });
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => controlCharProblem(v) === null, { error: () => controlCharProblem('\n')! });
 
 const person = z.looseObject({
   id,
@@ -112,7 +116,8 @@ export function checkCredential(raw: unknown, rules: CredentialRules): Checked<S
   if (!r.success) return problem(r.error);
   const c = r.data;
   const type = c.credential_type_id;
-  if (type !== PIN_TYPE_ID && type !== CARD_TYPE_ID) return { ok: false, field: 'credential_type_id', reason: `type ${type} is not a PIN (6) or card (5)` };
+  if (type !== PIN_TYPE_ID && type !== CARD_TYPE_ID)
+    return { ok: false, field: 'credential_type_id', reason: `type ${type} is not a PIN (6) or card (5)` };
   const value = c.value ?? '';
   const enabled = c.enabled === false || c.status === 'revoked' || c.status === 'revoking' ? 0 : 1;
   const base = { upstream_id: String(c.id), person_upstream: c.person_id, credential_type_id: type, enabled } as const;
@@ -121,7 +126,8 @@ export function checkCredential(raw: unknown, rules: CredentialRules): Checked<S
     if (!card.ok) return { ok: false, field: 'value', reason: `card number ${card.message}` };
     return { ok: true, row: { ...base, value: card.number, digest: rules.digest(card.number), pin_length: null } };
   }
-  if (value === '' || isGenerateRequest(value)) return { ok: false, field: 'value', reason: 'the upstream does not disclose this PIN (masked or empty)' };
+  if (value === '' || isGenerateRequest(value))
+    return { ok: false, field: 'value', reason: 'the upstream does not disclose this PIN (masked or empty)' };
   const bad = pinFormatError(value, rules.pin);
   if (bad) return { ok: false, field: 'value', reason: `PIN ${bad}` };
   if (rules.pin.weak_pins === 'reject') {

@@ -7,7 +7,12 @@ import { backoffMs } from '../core/backoff.js';
 
 export const FIRST_RETRY_MS = 15_000;
 
-export function retryDelayMs(consecutiveFailures: number, intervalMs: number, retryAfterMs: number | null, random: () => number = Math.random): number {
+export function retryDelayMs(
+  consecutiveFailures: number,
+  intervalMs: number,
+  retryAfterMs: number | null,
+  random: () => number = Math.random,
+): number {
   const wait = backoffMs(consecutiveFailures, { firstMs: FIRST_RETRY_MS, maxMs: intervalMs, jitter: 0.25 }, random);
   return Math.max(wait, retryAfterMs ?? 0);
 }

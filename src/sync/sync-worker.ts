@@ -24,10 +24,15 @@ const timings = syncTimings(config);
 const port = parentPort!;
 const send = (m: FromSync) => port.postMessage(m);
 // Lines go to the daemon's logger, which owns the level (SIGUSR2) and the journald prefixes.
-const log = createLogger('sync', 'debug', (line) => {
-  const [level, ...rest] = line.split(' ');
-  send({ type: 'log', level: level as Level, message: rest.join(' ').replace(/^sync: /, '') });
-}, false);
+const log = createLogger(
+  'sync',
+  'debug',
+  (line) => {
+    const [level, ...rest] = line.split(' ');
+    send({ type: 'log', level: level as Level, message: rest.join(' ').replace(/^sync: /, '') });
+  },
+  false,
+);
 
 const store = openStore(config.data_dir, process.env, config.pin_key_file, { alreadyChecked: true });
 const stopping = new AbortController();
@@ -82,7 +87,13 @@ function checkStale(): void {
   writeSyncState(store.db, { ...s, stale_since: new Date().toISOString() });
   const what = s.last_success_at ? `the last successful sync was ${ageH.toFixed(1)} h ago` : `no sync has succeeded in ${ageH.toFixed(1)} h`;
   log.error(`sync is stale: ${what}; doors decide from the cache they have`);
-  send({ type: 'event', event: syncEvent('sync_stale', Date.now(), `Credential cache is stale: ${what}`, { age_h: Math.round(ageH * 10) / 10, last_success_at: s.last_success_at }) });
+  send({
+    type: 'event',
+    event: syncEvent('sync_stale', Date.now(), `Credential cache is stale: ${what}`, {
+      age_h: Math.round(ageH * 10) / 10,
+      last_success_at: s.last_success_at,
+    }),
+  });
 }
 
 port.on('message', (m: ToSync) => {
@@ -104,7 +115,13 @@ port.on('message', (m: ToSync) => {
 const staleTimer = setInterval(checkStale, 60_000);
 // A pull cut short by a stop or a crash left "syncing" behind; it applied nothing (one transaction), so say so.
 const found = readSyncState(store.db);
-if (found.status === 'syncing') writeSyncState(store.db, { ...found, status: found.last_success_at ? 'failing' : 'pending', last_error: 'the last pull was interrupted (keypadd stopped); nothing of it was applied', last_error_kind: 'interrupted' });
+if (found.status === 'syncing')
+  writeSyncState(store.db, {
+    ...found,
+    status: found.last_success_at ? 'failing' : 'pending',
+    last_error: 'the last pull was interrupted (keypadd stopped); nothing of it was applied',
+    last_error_kind: 'interrupted',
+  });
 send({ type: 'state', state: readSyncState(store.db) });
 // First pull: at once when the cache is due, else when the interval since the last success runs out.
 const last = readSyncState(store.db).last_success_at;

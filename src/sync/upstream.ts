@@ -85,7 +85,10 @@ export class Upstream {
     let res: Response;
     let text: string;
     try {
-      res = await (this.options.fetch ?? fetch)(url, { headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json' }, signal });
+      res = await (this.options.fetch ?? fetch)(url, {
+        headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json' },
+        signal,
+      });
       text = await res.text();
     } catch (err) {
       if (this.options.signal?.aborted) throw new UpstreamError('refused', 'sync stopped');
@@ -101,7 +104,11 @@ export class Upstream {
     }
     if (res.status === 429) {
       const wait = retryAfter(res.headers, text);
-      throw new UpstreamError('rate_limited', `${where}: rate limited (HTTP 429${wait === null ? '' : `, retry in ${Math.ceil(wait / 1000)} s`})`, wait);
+      throw new UpstreamError(
+        'rate_limited',
+        `${where}: rate limited (HTTP 429${wait === null ? '' : `, retry in ${Math.ceil(wait / 1000)} s`})`,
+        wait,
+      );
     }
     if (res.status >= 500) throw new UpstreamError('server', `${where}: HTTP ${res.status}${errorText(text)}`);
     if (res.status !== 200) throw new UpstreamError('refused', `${where}: HTTP ${res.status}${errorText(text)}`);
@@ -110,7 +117,10 @@ export class Upstream {
     } catch {
       const declared = res.headers.get('content-length');
       const cut = declared !== null && Number(declared) !== Buffer.byteLength(text);
-      throw new UpstreamError('bad_body', `${where}: ${cut ? 'body cut off' : 'body is not JSON'} (${Buffer.byteLength(text)} bytes${cut ? ` of ${declared}` : ''})`);
+      throw new UpstreamError(
+        'bad_body',
+        `${where}: ${cut ? 'body cut off' : 'body is not JSON'} (${Buffer.byteLength(text)} bytes${cut ? ` of ${declared}` : ''})`,
+      );
     }
   }
 }

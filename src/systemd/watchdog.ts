@@ -46,7 +46,8 @@ export class Watchdog {
     const trouble = this.health.storageTrouble();
     let reason: string | null = null;
     if (lagMs > this.maxLagMs) reason = `event loop was blocked for ${Math.round(lagMs)} ms`;
-    else if (trouble !== null && Date.now() - trouble.since > this.intervalMs * 2) reason = `${trouble.what} (failing for ${Math.round((Date.now() - trouble.since) / 1000)} s)`;
+    else if (trouble !== null && Date.now() - trouble.since > this.intervalMs * 2)
+      reason = `${trouble.what} (failing for ${Math.round((Date.now() - trouble.since) / 1000)} s)`;
     this.last = { ok: reason === null, lagMs, reason };
     if (reason === null) this.ping();
   }

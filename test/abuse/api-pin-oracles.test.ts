@@ -52,7 +52,12 @@ describe('API PIN oracles', () => {
     // Another token is not held up by this one; a generated PIN never compares a value, so it still works.
     expect((await api.post(`/api/3/people/${target}/credentials`, pinBody('******'), prober)).status).toBe(201);
     const events = await eventually(
-      async () => ((await api.get('/api/3/events?event_codes=80,81')).body as { events: { event_type: string; source: string; event_label: string; detail: unknown }[] }).events,
+      async () =>
+        (
+          (await api.get('/api/3/events?event_codes=80,81')).body as {
+            events: { event_type: string; source: string; event_label: string; detail: unknown }[];
+          }
+        ).events,
       (e) => e.length >= 11,
     );
     expect(events.filter((e) => e.event_type === 'api_pin_in_use')).toHaveLength(10);

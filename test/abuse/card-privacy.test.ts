@@ -36,7 +36,11 @@ describe.skipIf(!HAVE)('card numbers in events', () => {
     m.d.cli.json('card', 'add', '--person', String(expired), '--number', '7340034');
     for (const card of ['7340033', '7340034', '9999999']) m.d.cli.json('sim', 'card', card);
     const published = await eventually(
-      () => m.consumer.on('/1/event').map((x) => JSON.parse(x.payload) as Published).filter((e) => e.event_type === 'access_denied'),
+      () =>
+        m.consumer
+          .on('/1/event')
+          .map((x) => JSON.parse(x.payload) as Published)
+          .filter((e) => e.event_type === 'access_denied'),
       (e) => e.length >= 3,
       10_000,
     );

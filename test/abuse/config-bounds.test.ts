@@ -79,8 +79,14 @@ describe('configuration that cannot disable protection by accident', () => {
     const api = (JSON.parse(doctor.stdout) as { name: string; verdict: string; detail: string }[]).find((c) => c.name === 'API');
     expect(api).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('over plain HTTP') });
     await d.start();
-    await eventually(() => d.stderr, (s) => s.includes('API listening'));
-    await eventually(() => d.stderr, (s) => /warn keypadd.api: the API listens on 0\.0\.0\.0:\d+, beyond this machine, over plain HTTP/.test(s));
+    await eventually(
+      () => d.stderr,
+      (s) => s.includes('API listening'),
+    );
+    await eventually(
+      () => d.stderr,
+      (s) => /warn keypadd.api: the API listens on 0\.0\.0\.0:\d+, beyond this machine, over plain HTTP/.test(s),
+    );
     expect(d.stderr).toMatch(/warn keypadd.api: the API listens on 0\.0\.0\.0/);
   });
 });

@@ -61,7 +61,10 @@ describe('control characters in names, notes and labels', () => {
     db.prepare('UPDATE people SET first_name = ?, last_name = ? WHERE id = 1').run(FORGED, ESC);
     db.close();
     d.key(`${d.demoPin()}#`);
-    await eventually(() => d.stderr, (s) => s.includes('access_granted'));
+    await eventually(
+      () => d.stderr,
+      (s) => s.includes('access_granted'),
+    );
     const lines = d.stderr.split('\n');
     expect(lines.some((l) => l.startsWith('<3>'))).toBe(false);
     expect(d.stderr).toContain('Eve\\n<3>error keypadd: door 1 forced open Mallory\\x1b[2J\\x1b[31m');

@@ -52,24 +52,36 @@ describe.skipIf(!HAVE)('who may command a door over MQTT', () => {
     ]) {
       await m.consumer.publish(TOPIC, payload);
     }
-    const results = await eventually(() => m.consumer.on('/1/set/result').map((r) => JSON.parse(r.payload) as { accepted: boolean; reason?: string }), (r) => r.length >= 6);
+    const results = await eventually(
+      () => m.consumer.on('/1/set/result').map((r) => JSON.parse(r.payload) as { accepted: boolean; reason?: string }),
+      (r) => r.length >= 6,
+    );
     // An accepted command is answered after the door acted, so it may come after a later refusal.
-    expect(results.map((r) => r.reason ?? 'accepted').sort()).toEqual([
-      'hmac: commands must be signed here (mqtt.command_auth: hmac): send ts and hmac',
-      "ts: stale: 120 s from this controller's clock (at most 30 s)",
-      'hmac: wrong signature (key, topic or fields differ)',
-      'hmac: wrong signature (key, topic or fields differ)',
-      'accepted',
-      'hmac: replayed: this signed command was already received',
-    ].sort());
+    expect(results.map((r) => r.reason ?? 'accepted').sort()).toEqual(
+      [
+        'hmac: commands must be signed here (mqtt.command_auth: hmac): send ts and hmac',
+        "ts: stale: 120 s from this controller's clock (at most 30 s)",
+        'hmac: wrong signature (key, topic or fields differ)',
+        'hmac: wrong signature (key, topic or fields differ)',
+        'accepted',
+        'hmac: replayed: this signed command was already received',
+      ].sort(),
+    );
     expect(m.d.status()).toMatchObject({ relay: 'locked', unlock_count: 0 });
     // The README's shell recipe signs as keypadd checks.
     const recipe = readmeBlock('Signed\nfrom a shell:')
       .replace('/etc/keypadd/credentials/mqtt-command-key', keyFile)
       .replace('mosquitto_pub ', `mosquitto_pub -h 127.0.0.1 -p ${m.broker.port} `);
     execFileSync('bash', ['-c', recipe]);
-    await eventually(() => m.d.status().unlock_count, (n) => n === 1, 10_000);
-    const refused = await eventually(() => storedEvents(m.d).filter((e) => e.event_type === 'command_refused'), (e) => e.reduce((n, x) => n + (x.detail!.count as number), 0) >= 5);
+    await eventually(
+      () => m.d.status().unlock_count,
+      (n) => n === 1,
+      10_000,
+    );
+    const refused = await eventually(
+      () => storedEvents(m.d).filter((e) => e.event_type === 'command_refused'),
+      (e) => e.reduce((n, x) => n + (x.detail!.count as number), 0) >= 5,
+    );
     expect(refused.reduce((n, x) => n + (x.detail!.count as number), 0)).toBe(5);
   });
 
@@ -82,7 +94,10 @@ describe.skipIf(!HAVE)('who may command a door over MQTT', () => {
       }
       return `password_file ${dir}/passwd\nacl_file ${dir}/keypadd.acl\n`;
     };
-    const m = await mqttDoor(cleanups, '  commands: true\n  username: keypadd-door-ctl\n  password_file: PWFILE\n', { allowAnonymous: false, extra: brokerFiles });
+    const m = await mqttDoor(cleanups, '  commands: true\n  username: keypadd-door-ctl\n  password_file: PWFILE\n', {
+      allowAnonymous: false,
+      extra: brokerFiles,
+    });
     const pwFile = join(m.d.cli.dataDir, 'mqtt-password');
     writeFileSync(pwFile, 'keypadd-door-ctl-pw\n');
     writeFileSync(m.d.cli.configFile, readFileSync(m.d.cli.configFile, 'utf8').replace('PWFILE', pwFile));
@@ -90,17 +105,29 @@ describe.skipIf(!HAVE)('who may command a door over MQTT', () => {
     await watcher.start();
     cleanups.push(() => watcher.stop());
     await m.d.start();
-    await eventually(() => watcher.on('/status'), (s) => s.length > 0, 10_000);
+    await eventually(
+      () => watcher.on('/status'),
+      (s) => s.length > 0,
+      10_000,
+    );
     await watcher.publish(TOPIC, '{"command":"unlock"}');
     await watcher.publish('keypadd/door-ctl/1/state', '{"lock":"unlocked","door":"open"}');
     m.d.key('111190#');
-    await eventually(() => watcher.on('/1/event'), (e) => e.length > 0, 10_000);
+    await eventually(
+      () => watcher.on('/1/event'),
+      (e) => e.length > 0,
+      10_000,
+    );
     expect(m.d.status()).toMatchObject({ relay: 'locked', unlock_count: 0 });
     expect(watcher.on('/1/state').some((s) => s.payload.includes('"door":"open"'))).toBe(false);
     const ha = new Consumer(m.broker.url, ['keypadd/door-ctl/1/set/result'], { username: 'homeassistant', password: 'homeassistant-pw' });
     await ha.start();
     cleanups.push(() => ha.stop());
     await ha.publish(TOPIC, '{"command":"unlock"}');
-    await eventually(() => m.d.status().unlock_count, (n) => n === 1, 10_000);
+    await eventually(
+      () => m.d.status().unlock_count,
+      (n) => n === 1,
+      10_000,
+    );
   }, 60_000);
 });

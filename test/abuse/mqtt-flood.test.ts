@@ -19,7 +19,9 @@ const FLOOD = 5000;
 
 /** `count` messages on door 1's set topic in one burst (mosquitto_pub -l: one message per line, QoS 0). */
 function flood(m: MqttDoor, payload: string, count = FLOOD): void {
-  const r = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(m.broker.port), '-t', 'keypadd/door-ctl/1/set', '-l'], { input: `${payload}\n`.repeat(count) });
+  const r = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(m.broker.port), '-t', 'keypadd/door-ctl/1/set', '-l'], {
+    input: `${payload}\n`.repeat(count),
+  });
   expect(r.status).toBe(0);
 }
 

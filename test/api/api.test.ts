@@ -20,7 +20,10 @@ beforeAll(async () => {
   const port = await freePort();
   d = simDoor(`api: { enabled: true, listen: 127.0.0.1:${port} }\n`, cleanups);
   await d.start();
-  await eventually(() => d.stderr, (s) => s.includes('API listening'));
+  await eventually(
+    () => d.stderr,
+    (s) => s.includes('API listening'),
+  );
   base = `http://127.0.0.1:${port}`;
   const scopes = ['account.person', 'account.reservation', 'account.event.access.readonly', 'account.channel.readonly', 'account.channel.admit'];
   full = d.cli.json<{ token: string }>('token', 'add', '--name', 'hr-script', ...scopes.flatMap((s) => ['--scope', s])).token;
@@ -49,7 +52,10 @@ async function api(method: string, path: string, body?: unknown, token = full, r
 function snapshot(): Record<string, string> {
   const db = new Database(join(d.cli.dataDir, 'keypadd.db'), { readonly: true, fileMustExist: true });
   try {
-    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[];
+    const tables = db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+      .pluck()
+      .all() as string[];
     return Object.fromEntries(
       tables.map((t) => {
         const rows = (db.prepare(`SELECT * FROM "${t}"`).all() as Record<string, unknown>[]).map((row) => {
@@ -75,7 +81,9 @@ describe('DoorFlow API: the guide, verbatim', () => {
   });
 
   it('Option A: auto-generates a PIN for "******" and returns it once', async () => {
-    const r = await api('POST', `/api/3/people/${personId}/credentials`, { person_credential: { credential_type_id: 6, value: '******', enabled: true } });
+    const r = await api('POST', `/api/3/people/${personId}/credentials`, {
+      person_credential: { credential_type_id: 6, value: '******', enabled: true },
+    });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ credential_type_id: 6, enabled: true, person_id: personId });
     expect(r.body.value).toMatch(/^\d{6}$/);
@@ -85,18 +93,25 @@ describe('DoorFlow API: the guide, verbatim', () => {
     expect(list.body.map((c: { value: unknown }) => c.value)).toEqual([null]); // digest storage: never again
     // Reset: delete the old PIN, create a new one.
     expect((await api('DELETE', `/api/3/people/${personId}/credentials/${r.body.id as string}`)).status).toBe(200);
-    expect((await api('POST', `/api/3/people/${personId}/credentials`, { person_credential: { credential_type_id: 6, value: '******', enabled: true } })).status).toBe(201);
+    expect(
+      (await api('POST', `/api/3/people/${personId}/credentials`, { person_credential: { credential_type_id: 6, value: '******', enabled: true } }))
+        .status,
+    ).toBe(201);
   });
 
   it('409 with the existing credential when the person already has a PIN', async () => {
-    const r = await api('POST', `/api/3/people/${personId}/credentials`, { person_credential: { credential_type_id: 6, value: '5678', enabled: true } });
+    const r = await api('POST', `/api/3/people/${personId}/credentials`, {
+      person_credential: { credential_type_id: 6, value: '5678', enabled: true },
+    });
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({ credential_type_id: 6, person_id: personId, value: null });
   });
 
   it('Option B: a custom PIN 5678 for another person', async () => {
     const p = await api('POST', '/api/3/people', { first_name: 'Bob', last_name: 'Builder' });
-    const r = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { person_credential: { credential_type_id: 6, value: '5678', enabled: true } });
+    const r = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, {
+      person_credential: { credential_type_id: 6, value: '5678', enabled: true },
+    });
     expect(r.status).toBe(201);
     expect(r.body.value).toBe('5678');
   });
@@ -109,7 +124,9 @@ describe('DoorFlow API: the guide, verbatim', () => {
   ])('refuses the invalid PIN %j with 422 in DoorFlow’s shape and changes nothing', async (value, message) => {
     const p = await api('POST', '/api/3/people', { first_name: 'Pat', last_name: `Invalid${value.length}` });
     const before = snapshot();
-    const r = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { person_credential: { credential_type_id: 6, value, enabled: true } });
+    const r = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, {
+      person_credential: { credential_type_id: 6, value, enabled: true },
+    });
     expect(r.status).toBe(422);
     expect(r.body).toMatchObject({ error: 'validation_failed', errors: { value: [expect.stringContaining(message)] } });
     expect(snapshot()).toEqual(before);
@@ -131,7 +148,9 @@ describe('DoorFlow API: the guide, verbatim', () => {
     const card = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { credential_type_id: 5, value: '1234567890', enabled: true });
     expect(card.status).toBe(201);
     expect(card.body).toMatchObject({ credential_type_id: 5, value: '1234567890' });
-    expect((await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { credential_type_id: 6, value: '******', enabled: true })).status).toBe(201);
+    expect(
+      (await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { credential_type_id: 6, value: '******', enabled: true })).status,
+    ).toBe(201);
   });
 
   it('creates a visitor reservation', async () => {
@@ -143,11 +162,22 @@ describe('DoorFlow API: the guide, verbatim', () => {
 
   it('end to end: a PIN made over the API opens the sim door; the event names the credential', async () => {
     const p = await api('POST', '/api/3/people', { first_name: 'Sam', last_name: 'Staff' });
-    const pin = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, { person_credential: { credential_type_id: 6, value: '******', enabled: true } });
+    const pin = await api('POST', `/api/3/people/${p.body.id as number}/credentials`, {
+      person_credential: { credential_type_id: 6, value: '******', enabled: true },
+    });
     expect(d.key(`${pin.body.value as string}#`).relay).toBe('unlocked');
-    const got = await eventually(async () => ((await api('GET', `/api/3/events?person_id=${p.body.id as number}`)).body as { events: unknown[] }).events, (e) => e.length > 0);
+    const got = await eventually(
+      async () => ((await api('GET', `/api/3/events?person_id=${p.body.id as number}`)).body as { events: unknown[] }).events,
+      (e) => e.length > 0,
+    );
     expect(got).toEqual([
-      expect.objectContaining({ event_type: 'access_granted', person_id: p.body.id, credential_id: pin.body.id, credential_type: 'PIN', channel_name: 'Front Door' }),
+      expect.objectContaining({
+        event_type: 'access_granted',
+        person_id: p.body.id,
+        credential_id: pin.body.id,
+        credential_type: 'PIN',
+        channel_name: 'Front Door',
+      }),
     ]);
   });
 });
@@ -190,14 +220,25 @@ describe('API behaviour', () => {
   it('shows doors as channels, and admits remotely with an event naming the token', async () => {
     const list = await api('GET', '/api/3/channels');
     expect(list.body).toEqual([
-      expect.objectContaining({ id: 1, name: 'Front Door', online: true, door: 'closed', mode: 'normal', relay: expect.stringMatching(/^(locked|unlocked)$/) }),
+      expect.objectContaining({
+        id: 1,
+        name: 'Front Door',
+        online: true,
+        door: 'closed',
+        mode: 'normal',
+        relay: expect.stringMatching(/^(locked|unlocked)$/),
+      }),
     ]);
     const admit = await api('POST', '/api/3/channels/1/admit');
     expect(admit.body).toMatchObject({ relay: 'unlocked' });
     expect((await api('POST', '/api/3/channels/1/unlock')).body).toMatchObject({ mode: 'unlocked', relay: 'unlocked' });
     expect((await api('POST', '/api/3/channels/1/normal')).body).toMatchObject({ mode: 'normal', relay: 'locked' });
     expect((await api('GET', '/api/3/channels/9')).status).toBe(404);
-    const e = await eventually(async () => ((await api('GET', '/api/3/events?channels=1&event_codes=50,53,54')).body as { events: { event_type: string; source: string }[] }).events, (x) => x.length >= 3);
+    const e = await eventually(
+      async () =>
+        ((await api('GET', '/api/3/events?channels=1&event_codes=50,53,54')).body as { events: { event_type: string; source: string }[] }).events,
+      (x) => x.length >= 3,
+    );
     // The source is in the event's own field, as for every event (never in detail).
     expect(e.map((x) => [x.event_type, x.source])).toEqual([
       ['remote_normal', 'api:hr-script'],
@@ -208,11 +249,24 @@ describe('API behaviour', () => {
 
   it('survives a randomised fuzz of bodies and paths: never a 500, never a changed row', async () => {
     const before = snapshot();
-    const paths = ['/api/3/people', '/api/3/people/1', '/api/3/people/1/credentials', '/api/3/people/999/credentials/cred_x', '/api/3/reservations', '/api/3/events', '/api/3/people/abc', '/api/3/../etc/passwd', '/api/3/credentials?page=-1'];
+    const paths = [
+      '/api/3/people',
+      '/api/3/people/1',
+      '/api/3/people/1/credentials',
+      '/api/3/people/999/credentials/cred_x',
+      '/api/3/reservations',
+      '/api/3/events',
+      '/api/3/people/abc',
+      '/api/3/../etc/passwd',
+      '/api/3/credentials?page=-1',
+    ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...paths), fc.constantFrom('POST', 'PUT', 'GET'), fc.jsonValue(), async (path, method, body) => {
         // Bodies that could be valid creations are kept out: the point is that refusals change nothing.
-        const b = typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, first_name: 1, start_time: 'never', credential_type_id: 'x' } : body;
+        const b =
+          typeof body === 'object' && body !== null && !Array.isArray(body)
+            ? { ...body, first_name: 1, start_time: 'never', credential_type_id: 'x' }
+            : body;
         const r = await api(method, path, method === 'GET' ? undefined : b);
         expect(r.status).toBeLessThan(500);
       }),
@@ -232,7 +286,14 @@ describe('API behaviour', () => {
     const made = d.cli.json<TokenJson & { token: string }>('token', 'add', '--name', 'door-script', '--scope', 'account.person.readonly');
     expect((await api('GET', '/api/3/people', undefined, made.token)).status).toBe(200);
     const listed = () => d.cli.json<TokenJson[]>('token', 'list').find((t) => t.id === made.id);
-    expect(listed()).toEqual({ id: made.id, name: 'door-script', scopes: ['account.person.readonly'], created_at: expect.stringMatching(/Z$/), last_used_at: expect.stringMatching(/Z$/), revoked_at: null });
+    expect(listed()).toEqual({
+      id: made.id,
+      name: 'door-script',
+      scopes: ['account.person.readonly'],
+      created_at: expect.stringMatching(/Z$/),
+      last_used_at: expect.stringMatching(/Z$/),
+      revoked_at: null,
+    });
     const table = d.cli.run('token', 'list').stdout;
     expect(table).toMatch(new RegExp(`^${made.id}\\s+door-script\\s+account\\.person\\.readonly\\s`, 'm'));
     expect(table + d.cli.run('--json', 'token', 'list').stdout).not.toContain(made.token);
@@ -281,10 +342,36 @@ describe.skipIf(!requireTool('openssl', 'API https'))('API over https', () => {
     const port = await freePort();
     const tls = simDoor('', cleanups);
     const dir = tls.cli.dataDir;
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'api.key', '-out', 'api.crt', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { cwd: dir, stdio: 'pipe' });
-    writeFileSync(tls.cli.configFile, `api: { enabled: true, listen: 127.0.0.1:${port}, cert_file: ${join(dir, 'api.crt')}, key_file: ${join(dir, 'api.key')} }\n`);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'api.key',
+        '-out',
+        'api.crt',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { cwd: dir, stdio: 'pipe' },
+    );
+    writeFileSync(
+      tls.cli.configFile,
+      `api: { enabled: true, listen: 127.0.0.1:${port}, cert_file: ${join(dir, 'api.crt')}, key_file: ${join(dir, 'api.key')} }\n`,
+    );
     await tls.start();
-    await eventually(() => tls.stderr, (e) => e.includes('API listening'));
+    await eventually(
+      () => tls.stderr,
+      (e) => e.includes('API listening'),
+    );
     expect(tls.stderr).toContain(`API listening on https://127.0.0.1:${port}/api/3`);
     const token = tls.cli.json<{ token: string }>('token', 'add', '--scope', 'account.person.readonly').token;
     const r = await httpsGet(`https://127.0.0.1:${port}/api/3/people`, token, readFileSync(join(dir, 'api.crt')));
@@ -294,4 +381,3 @@ describe.skipIf(!requireTool('openssl', 'API https'))('API over https', () => {
     await expect(fetch(`http://127.0.0.1:${port}/api/3/people`, { headers: { Authorization: `Bearer ${token}` } })).rejects.toThrow();
   });
 });
-

@@ -2,13 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createCredential,
-  deleteCredential,
-  listCredentials,
-  updateCredential,
-  cardValueFromFacility,
-} from '../../src/application/credentials.js';
+import { createCredential, deleteCredential, listCredentials, updateCredential, cardValueFromFacility } from '../../src/application/credentials.js';
 import { addPerson } from '../../src/application/people.js';
 import { refusal } from '../helpers/refusal.js';
 import { openScratch, type Scratch } from '../helpers/scratch.js';
@@ -42,7 +36,7 @@ describe('PIN credentials (the guide, option A and B)', () => {
     expect(listCredentials(s.ctx, { person_id: id })[0]!.value).toBeNull();
   });
 
-  it('accepts the guide\'s custom PIN 5678 with a warning that names why it is weak', () => {
+  it("accepts the guide's custom PIN 5678 with a warning that names why it is weak", () => {
     s = openScratch();
     const { credential, warnings } = createCredential(s.ctx, { person_id: person(), credential_type_id: PIN, value: '5678', enabled: true });
     expect(credential.value).toBe('5678');
@@ -66,7 +60,7 @@ describe('PIN credentials (the guide, option A and B)', () => {
     ['12AB', 'digits only'],
     ['1234 ', 'digits only'],
     ['', 'must not be empty'],
-  ])('refuses the guide\'s invalid PIN %j and changes nothing', (value, message) => {
+  ])("refuses the guide's invalid PIN %j and changes nothing", (value, message) => {
     s = openScratch();
     const id = person();
     const before = rowCounts();
@@ -144,7 +138,12 @@ describe('PIN credentials (the guide, option A and B)', () => {
   });
 
   it('generates PINs long enough for every door unless the request names a length', () => {
-    s = openScratch({ doors: [{ id: 1, name: 'Front Door' }, { id: 2, name: 'Lab', pin_policy: { min_length: 7, generated_length: 7 } }] });
+    s = openScratch({
+      doors: [
+        { id: 1, name: 'Front Door' },
+        { id: 2, name: 'Lab', pin_policy: { min_length: 7, generated_length: 7 } },
+      ],
+    });
     const fitting = createCredential(s.ctx, { person_id: person('A', 'A'), credential_type_id: PIN, value: '******' });
     expect(fitting.credential.value).toHaveLength(6); // six asterisks ask for six digits...
     expect(fitting.warnings).toEqual([expect.stringMatching(/door 2 \(Lab\) accepts only 7-8 digit PINs/)]);
@@ -206,8 +205,9 @@ describe('PIN at rest', () => {
   }
 
   function issuePins(): string[] {
-    return Array.from({ length: 20 }, (_, i) =>
-      createCredential(s.ctx, { person_id: person(`P${i}`, 'X'), credential_type_id: PIN, value: '********' }).credential.value!,
+    return Array.from(
+      { length: 20 },
+      (_, i) => createCredential(s.ctx, { person_id: person(`P${i}`, 'X'), credential_type_id: PIN, value: '********' }).credential.value!,
     );
   }
 
@@ -222,10 +222,14 @@ describe('PIN at rest', () => {
     s = openScratch();
     const key = Buffer.from(readFileSync(join(s.dir, 'pin.key'), 'utf8').trim(), 'hex');
     expect(key).toHaveLength(32);
-    const stored = (id: string) => (s.ctx.store.db.prepare(`SELECT value, digest FROM credentials WHERE id = ?`).get(id) as { value: string | null; digest: string });
+    const stored = (id: string) =>
+      s.ctx.store.db.prepare(`SELECT value, digest FROM credentials WHERE id = ?`).get(id) as { value: string | null; digest: string };
     const generated = createCredential(s.ctx, { person_id: person('A', 'A'), credential_type_id: PIN, value: '******' }).credential;
     const custom = createCredential(s.ctx, { person_id: person('B', 'B'), credential_type_id: PIN, value: '0583920' }).credential;
-    for (const [id, pin] of [[generated.id, generated.value!], [custom.id, '0583920']] as const) {
+    for (const [id, pin] of [
+      [generated.id, generated.value!],
+      [custom.id, '0583920'],
+    ] as const) {
       const row = stored(id);
       expect(row.value).toBe(null);
       expect(row.digest).toBe(createHmac('sha256', key).update(pin, 'utf8').digest('base64url'));

@@ -9,7 +9,7 @@ let s: Scratch;
 afterEach(() => s?.close());
 
 describe('people', () => {
-  it('adds a person in DoorFlow\'s shape, reading local times in the site zone', () => {
+  it("adds a person in DoorFlow's shape, reading local times in the site zone", () => {
     s = openScratch();
     const p = addPerson(s.ctx, {
       first_name: ' Jane ',
@@ -73,7 +73,12 @@ describe('people', () => {
 
 describe('reservations', () => {
   it('gives access between two local times, at named doors or all doors', () => {
-    s = openScratch({ doors: [{ id: 1, name: 'Front Door' }, { id: 2, name: 'Loading Dock' }] });
+    s = openScratch({
+      doors: [
+        { id: 1, name: 'Front Door' },
+        { id: 2, name: 'Loading Dock' },
+      ],
+    });
     const id = addPerson(s.ctx, { first_name: 'Jane', last_name: 'Visitor' }).id;
     const dock = addReservation(s.ctx, { person_id: id, start_time: '2026-01-16T09:00', end_time: '2026-01-16T17:00', channel_ids: [2] });
     expect(dock).toMatchObject({ start_time: '2026-01-16T09:00:00Z', end_time: '2026-01-16T17:00:00Z', channel_ids: [2], all_channels: false });

@@ -11,15 +11,28 @@ afterEach(() => s?.close());
 describe('roles', () => {
   it('has the built-in Everyone role (all doors, 24/7), given to new people but not to visitors', () => {
     s = openScratch();
-    expect(listRoles(s.ctx)).toEqual([expect.objectContaining({ id: 1, name: 'Everyone', builtin: true, all_channels: true, always: true, schedule: [] })]);
+    expect(listRoles(s.ctx)).toEqual([
+      expect.objectContaining({ id: 1, name: 'Everyone', builtin: true, all_channels: true, always: true, schedule: [] }),
+    ]);
     expect(addPerson(s.ctx, { first_name: 'Staff', last_name: 'Member' }).roles).toEqual([1]);
     expect(addPerson(s.ctx, { first_name: 'Jane', last_name: 'Visitor', visitor: true }).roles).toEqual([]);
   });
 
   it('adds a role with doors and weekly slots, and assigns it', () => {
-    s = openScratch({ doors: [{ id: 1, name: 'Front' }, { id: 2, name: 'Workshop' }] });
+    s = openScratch({
+      doors: [
+        { id: 1, name: 'Front' },
+        { id: 2, name: 'Workshop' },
+      ],
+    });
     const r = addRole(s.ctx, { name: 'Members', doors: [2], slots: ['mon-fri 07:00-19:00', 'sat 22:00-02:00'] });
-    expect(r).toMatchObject({ name: 'Members', channel_ids: [2], all_channels: false, schedule: ['mon,tue,wed,thu,fri 07:00-19:00', 'sat 22:00-02:00'], always: false });
+    expect(r).toMatchObject({
+      name: 'Members',
+      channel_ids: [2],
+      all_channels: false,
+      schedule: ['mon,tue,wed,thu,fri 07:00-19:00', 'sat 22:00-02:00'],
+      always: false,
+    });
     const p = addPerson(s.ctx, { first_name: 'A', last_name: 'B', visitor: true }).id;
     expect(assignRole(s.ctx, p, r.id, true).people).toBe(1);
     expect(getPerson(s.ctx, p).roles).toEqual([r.id]);

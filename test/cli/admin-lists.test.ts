@@ -63,7 +63,9 @@ describe('admin lists and echoes', () => {
     ]);
     const list = k.run('reservation', 'list').stdout;
     expect(list.split('\n')[0]).toMatch(/^ID\s+PERSON\s+START\s+END\s+DOORS$/);
-    expect(row(list, 1)).toMatch(/^1\s+Jane Visitor \(1\)\s+2030-03-31T00:00:00\+00:00\s+2030-04-01T00:00:00\+01:00 \(through 2030-03-31\)\s+Server Room$/);
+    expect(row(list, 1)).toMatch(
+      /^1\s+Jane Visitor \(1\)\s+2030-03-31T00:00:00\+00:00\s+2030-04-01T00:00:00\+01:00 \(through 2030-03-31\)\s+Server Room$/,
+    );
     expect(row(list, 2)).toMatch(/^2\s+Jane Visitor \(1\)\s+2030-07-01T09:00:00\+01:00\s+2030-07-01T17:30:00\+01:00\s+all$/);
   });
 

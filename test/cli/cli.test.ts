@@ -18,7 +18,16 @@ function cli(yaml = ''): Cli {
 describe('keypadd CLI', () => {
   it('has --help on every level and exits 2 on a missing verb', () => {
     const k = cli();
-    for (const args of [[], ['person'], ['person', 'add'], ['pin', 'add'], ['card', 'add'], ['credential'], ['reservation', 'add'], ['event', 'list']]) {
+    for (const args of [
+      [],
+      ['person'],
+      ['person', 'add'],
+      ['pin', 'add'],
+      ['card', 'add'],
+      ['credential'],
+      ['reservation', 'add'],
+      ['event', 'list'],
+    ]) {
       const r = k.run(...args, '--help');
       expect(r.status, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/^Usage: keypadd/);
@@ -49,7 +58,9 @@ describe('keypadd CLI', () => {
     const r = k.json('reservation', 'add', '--person', '1', '--start', '2030-01-15T09:00:00Z', '--end', '2030-01-15T17:00:00Z');
     expect(r).toMatchObject({ person_id: 1, start_time: '2030-01-15T09:00:00Z', end_time: '2030-01-15T17:00:00Z', channel_ids: [1] });
     // Shown in the site's zone (the system's here), with its offset.
-    expect(k.run('reservation', 'list').stdout).toMatch(/Jane Visitor \(1\)\s+2030-01-1\dT\d\d:\d\d:00[+-]\d\d:\d\d\s+2030-01-1\dT\d\d:\d\d:00[+-]\d\d:\d\d\s+all/);
+    expect(k.run('reservation', 'list').stdout).toMatch(
+      /Jane Visitor \(1\)\s+2030-01-1\dT\d\d:\d\d:00[+-]\d\d:\d\d\s+2030-01-1\dT\d\d:\d\d:00[+-]\d\d:\d\d\s+all/,
+    );
     expect(k.run('person', 'show', '1').stdout).toMatch(/credentials: PIN cred_/);
   });
 
@@ -118,13 +129,17 @@ describe('keypadd CLI', () => {
     expect(k.run('person', 'list', '--colour').status).toBe(2);
   });
 
-  it('answers refusals in DoorFlow\'s error shape with --json, including the existing credential on a conflict', () => {
+  it("answers refusals in DoorFlow's error shape with --json, including the existing credential on a conflict", () => {
     const k = cli();
     k.json('person', 'add', '--first-name', 'A', '--last-name', 'B');
     const first = k.json<{ id: string }>('pin', 'add', '--person', '1');
     const r = k.run('--json', 'pin', 'add', '--person', '1');
     expect(r.status).toBe(2);
-    expect(JSON.parse(r.stderr)).toMatchObject({ error: 'conflict', errors: { credential_type_id: [expect.stringContaining(first.id)] }, existing: { id: first.id, value: null } });
+    expect(JSON.parse(r.stderr)).toMatchObject({
+      error: 'conflict',
+      errors: { credential_type_id: [expect.stringContaining(first.id)] },
+      existing: { id: first.id, value: null },
+    });
     const v = k.run('--json', 'credential', 'update', first.id, '--value', '9182');
     expect(JSON.parse(v.stderr)).toEqual({
       error: 'validation_failed',
@@ -199,7 +214,9 @@ describe('keypadd CLI', () => {
 
   it('describes and checks the configuration', () => {
     const k = cli('site: { time_zone: Europe/Paris }\n');
-    expect(k.run('config', 'describe').stdout).toMatch(/pin_policy\.weak_pins \(warn\|reject\)\n.*\n\s+default: "warn"\n\s+env: KEYPADD_PIN_POLICY__WEAK_PINS/);
+    expect(k.run('config', 'describe').stdout).toMatch(
+      /pin_policy\.weak_pins \(warn\|reject\)\n.*\n\s+default: "warn"\n\s+env: KEYPADD_PIN_POLICY__WEAK_PINS/,
+    );
     expect(k.json('config', 'check')).toMatchObject({ site: { time_zone: 'Europe/Paris' }, data_dir: k.dataDir });
   });
 

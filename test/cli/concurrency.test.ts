@@ -29,7 +29,10 @@ function setup(): { dir: string; config: string } {
   return { dir: d.dir, config };
 }
 
-function runFixture(script: string, args: string[]): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: Line[]; stderr: string }>; kill: () => void; lines: Line[] } {
+function runFixture(
+  script: string,
+  args: string[],
+): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: Line[]; stderr: string }>; kill: () => void; lines: Line[] } {
   const child = spawn(process.execPath, [join(ROOT, 'test', 'fixtures', script), ...args], { env: cleanEnv() });
   const lines: Line[] = [];
   let buffer = '';

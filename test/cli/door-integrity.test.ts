@@ -30,8 +30,11 @@ const wrong = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `${St
 /** `keypadd sim key` without blocking the test (the daemon may hold the answer until a guess is stored). */
 function keyAsync(d: SimDaemon, keys: string): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(process.execPath, [BIN, '--data-dir', d.cli.dataDir, '--json', 'sim', 'key', keys], { env: cleanEnv({ KEYPADD_CONFIG: d.cli.configFile }) }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout),
+    execFile(
+      process.execPath,
+      [BIN, '--data-dir', d.cli.dataDir, '--json', 'sim', 'key', keys],
+      { env: cleanEnv({ KEYPADD_CONFIG: d.cli.configFile }) },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)),
     ),
   );
 }
@@ -46,7 +49,10 @@ describe('lockout that bounds guessing', () => {
     // The attack, repeated: of 300 tries with the valid PIN after every second guess, at most 12 are looked up.
     const attack = Array.from({ length: 100 }, (_, i) => `${wrong(2, 100 + 2 * i)}${pin}#`).join('');
     d.key(attack);
-    const e = await eventually(() => events(d), (x) => x.filter((y) => y.event_type === 'access_denied').length >= 203);
+    const e = await eventually(
+      () => events(d),
+      (x) => x.filter((y) => y.event_type === 'access_denied').length >= 203,
+    );
     expect(e.filter((x) => x.reason === 'unknown_credential').length).toBeLessThanOrEqual(12);
     expect(e.filter((x) => x.event_type === 'keypad_alarm').length).toBeGreaterThanOrEqual(10);
     expect(e.filter((x) => x.event_type === 'access_granted')).toHaveLength(1);
@@ -67,7 +73,12 @@ describe('lockout that bounds guessing', () => {
     expect(d.key(`${pin}#`)).toMatchObject({ relay: 'locked', outcomes: [{ granted: false, reason: 'locked_out' }] });
     const e = events(d);
     // The first lockout came with the third wrong PIN overall, the first one after the first restart.
-    expect(e.slice(0, 4).map((x) => x.reason ?? x.event_type)).toEqual(['unknown_credential', 'unknown_credential', 'keypad_locked_out', 'unknown_credential']);
+    expect(e.slice(0, 4).map((x) => x.reason ?? x.event_type)).toEqual([
+      'unknown_credential',
+      'unknown_credential',
+      'keypad_locked_out',
+      'unknown_credential',
+    ]);
     expect(e.filter((x) => x.reason === 'unknown_credential').length).toBeLessThanOrEqual(4);
   });
 
@@ -87,7 +98,12 @@ describe('lockout that bounds guessing', () => {
     await d.stop('SIGKILL');
     await d.start();
     expect(d.status().lockout.active).toBe(true);
-    expect(events(d).map((x) => x.reason ?? x.event_type)).toEqual(['unknown_credential', 'unknown_credential', 'keypad_locked_out', 'unknown_credential']);
+    expect(events(d).map((x) => x.reason ?? x.event_type)).toEqual([
+      'unknown_credential',
+      'unknown_credential',
+      'keypad_locked_out',
+      'unknown_credential',
+    ]);
   });
 
   it('backs the reader off after unknown cards, with an alarm; the keypad keeps working', async () => {
@@ -107,7 +123,8 @@ describe('lockout that bounds guessing', () => {
 });
 
 describe('relays locked first and by every exit', () => {
-  const UNLOCKED_LONG = (failSafe: boolean) => `doors: [{ id: 1, name: Front Door, unlock_ms: 600000, max_unlock_ms: 600000, fail_safe: ${failSafe} }]\n`;
+  const UNLOCKED_LONG = (failSafe: boolean) =>
+    `doors: [{ id: 1, name: Front Door, unlock_ms: 600000, max_unlock_ms: 600000, fail_safe: ${failSafe} }]\n`;
 
   for (const failSafe of [false, true]) {
     const locked = failSafe; // a fail-safe (maglock) relay is energised to lock
@@ -180,7 +197,9 @@ describe('relays locked first and by every exit', () => {
     expect(d.key(`${d.demoPin()}#`).relay).toBe('unlocked');
     const second = d.cli.run('run', '--sim');
     expect(second.status).toBe(1);
-    expect(second.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`already running on .* \\(PID ${d.proc!.pid}\\): .*systemctl stop keypadd`))]);
+    expect(second.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`already running on .* \\(PID ${d.proc!.pid}\\): .*systemctl stop keypadd`)),
+    ]);
     // The running daemon's relay was not touched, and it still works.
     expect(energised(d)).toBe(true);
     expect(d.status()).toMatchObject({ relay: 'unlocked' });
@@ -211,7 +230,11 @@ describe('no demo door on real data', () => {
     cleanups.push(() => proc.kill('SIGKILL'));
     let stderr = '';
     proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    await eventually(() => stderr, (x) => x.includes(' running '), 15_000);
+    await eventually(
+      () => stderr,
+      (x) => x.includes(' running '),
+      15_000,
+    );
     expect(d.cli.json<{ first_name: string }[]>('person', 'list')).toEqual([expect.objectContaining({ first_name: 'Demo' })]);
     expect(d.cli.json<unknown[]>('credential', 'list')).toEqual([]);
     expect(readFileSync(out, 'utf8')).not.toMatch(/PIN \d/);

@@ -38,15 +38,23 @@ describe('decisions that fail closed', () => {
     await d.stop('SIGTERM');
     // An event stored while the clock was trusted, two days ahead of this one: now this clock reads two days behind.
     const db = new Database(dbPath(d));
-    db.prepare(`INSERT INTO events (event_code, event_type, event_label, created_at, time_trusted) VALUES (10, 'access_granted', 'x', ?, 1)`).run(iso(Date.now() + 2 * 86_400_000));
+    db.prepare(`INSERT INTO events (event_code, event_type, event_label, created_at, time_trusted) VALUES (10, 'access_granted', 'x', ?, 1)`).run(
+      iso(Date.now() + 2 * 86_400_000),
+    );
     db.close();
     await d.start();
     expect(d.key(`${pin}#`)).toMatchObject({ relay: 'locked', outcomes: [{ granted: false, reason: 'clock_untrusted' }] });
     // A 24/7 role still works: no time is needed to decide it.
     expect(d.key(`${staff}#`).relay).toBe('unlocked');
-    const alarm = await eventually(() => events(d), (e) => e.some((x) => x.event_type === 'clock_untrusted'));
+    const alarm = await eventually(
+      () => events(d),
+      (e) => e.some((x) => x.event_type === 'clock_untrusted'),
+    );
     expect(alarm.find((x) => x.event_type === 'clock_untrusted')!.event_label).toMatch(/earlier than .* the newest stored event/);
-    expect(d.cli.json<{ clock_trusted: boolean; clock_problem: string }>('status')).toMatchObject({ clock_trusted: false, clock_problem: expect.stringMatching(/earlier than/) });
+    expect(d.cli.json<{ clock_trusted: boolean; clock_problem: string }>('status')).toMatchObject({
+      clock_trusted: false,
+      clock_problem: expect.stringMatching(/earlier than/),
+    });
   });
 
   it('denies a person whose stored valid_to cannot be read (invalid_record), and the database refuses to store one', async () => {
@@ -94,8 +102,14 @@ describe('decisions that fail closed', () => {
     const e = await eventually(stored, (x) => x.filter((y) => y.event_type === 'access_denied').length >= 4);
     expect(e.map((x) => x.reason ?? x.event_type)).toEqual(['storage_error', 'storage_error', 'keypad_locked_out', 'storage_error', 'locked_out']);
     expect(d.cli.run('event', 'list').stderr).toMatch(/failed its integrity check/);
-    expect(d.cli.json<{ storage: { healthy: boolean; problem: string } }>('status').storage).toMatchObject({ healthy: false, problem: expect.stringMatching(/credential lookups fail/) });
-    await eventually(() => d.stderr, (x) => /credential lookup failed/.test(x));
+    expect(d.cli.json<{ storage: { healthy: boolean; problem: string } }>('status').storage).toMatchObject({
+      healthy: false,
+      problem: expect.stringMatching(/credential lookups fail/),
+    });
+    await eventually(
+      () => d.stderr,
+      (x) => /credential lookup failed/.test(x),
+    );
     expect(d.stderr.match(/credential lookup failed/g)).toHaveLength(1);
     expect(d.stderr).not.toMatch(/SqliteError.*\n\s+at /);
   });

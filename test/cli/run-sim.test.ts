@@ -26,7 +26,10 @@ describe('keypadd run --sim', () => {
     expect(pin).toMatch(/^\d{6}$/);
     expect(d.status()).toMatchObject({ relay: 'locked', unlock_count: 0, door: 'closed', lockout: { active: false, until: null } });
     expect(d.key(`${pin}#`)).toMatchObject({ relay: 'unlocked', unlock_count: 1, led: 'granted' });
-    const [granted] = await eventually(() => events(d), (e) => e.length === 1);
+    const [granted] = await eventually(
+      () => events(d),
+      (e) => e.length === 1,
+    );
     expect(granted).toMatchObject({ event_type: 'access_granted', person_id: 1, credential_type: 'PIN', door_seq: 1, time_trusted: true });
     expect(JSON.stringify(events(d))).not.toContain(pin);
     expect(d.stderr).not.toContain(pin);
@@ -38,7 +41,10 @@ describe('keypadd run --sim', () => {
     const pin = d.demoPin();
     for (const wrong of ['111190', '222290', '333390']) d.key(`${wrong}#`);
     expect(d.key(`${pin}#`)).toMatchObject({ relay: 'locked', unlock_count: 0, led: 'locked_out', lockout: { active: true, level: 1 } });
-    await eventually(() => events(d), (e) => e.some((x) => x.event_type === 'keypad_locked_out'));
+    await eventually(
+      () => events(d),
+      (e) => e.some((x) => x.event_type === 'keypad_locked_out'),
+    );
     expect(await d.stop('SIGKILL')).toBe(null);
     // The stopped daemon's state is visible...
     expect(d.cli.json<{ door: number; active: boolean }[]>('lockout', 'list')).toEqual([expect.objectContaining({ door: 1, active: true })]);
@@ -48,7 +54,12 @@ describe('keypadd run --sim', () => {
     // An admin can end it on the running daemon.
     expect(d.cli.run('lockout', 'reset', '--door', '1').status).toBe(0);
     expect(d.key(`${pin}#`)).toMatchObject({ relay: 'unlocked' });
-    const types = (await eventually(() => events(d), (e) => e.some((x) => x.event_type === 'lockout_reset'))).map((e) => e.event_type);
+    const types = (
+      await eventually(
+        () => events(d),
+        (e) => e.some((x) => x.event_type === 'lockout_reset'),
+      )
+    ).map((e) => e.event_type);
     expect(types).toContain('lockout_reset');
   });
 
@@ -87,9 +98,19 @@ describe('keypadd run --sim', () => {
       if (p !== pin) wrong.push(p);
     }
     let last: DoorStatusJson | undefined;
-    for (let i = 0; i < wrong.length; i += 2000) last = d.key(wrong.slice(i, i + 2000).map((p) => `${p}#`).join(''));
+    for (let i = 0; i < wrong.length; i += 2000)
+      last = d.key(
+        wrong
+          .slice(i, i + 2000)
+          .map((p) => `${p}#`)
+          .join(''),
+      );
     expect(last).toMatchObject({ relay: 'locked', unlock_count: 0 });
-    const stored = await eventually(() => events(d), (e) => e.filter((x) => x.event_type === 'access_denied').length >= 10_000, 20_000);
+    const stored = await eventually(
+      () => events(d),
+      (e) => e.filter((x) => x.event_type === 'access_denied').length >= 10_000,
+      20_000,
+    );
     expect(stored.filter((x) => x.event_type === 'access_denied')).toHaveLength(10_000);
     expect(stored.filter((x) => x.event_type === 'access_granted')).toHaveLength(0);
     expect(stored.some((x) => x.event_type === 'keypad_alarm')).toBe(true);
@@ -109,7 +130,10 @@ describe('keypadd run --sim', () => {
     // Admin changes reach the running daemon at the next decision.
     expect(d.key(`${outside}#`).relay).toBe('locked');
     expect(d.key(`${inside}#`).relay).toBe('unlocked');
-    const e = await eventually(() => events(d), (x) => x.length >= 2);
+    const e = await eventually(
+      () => events(d),
+      (x) => x.length >= 2,
+    );
     expect(e.map((x) => [x.person_id, x.event_type, x.reason])).toEqual([
       [2, 'access_granted', null],
       [3, 'access_denied', 'no_reservation'],
@@ -122,11 +146,23 @@ describe('keypadd run --sim', () => {
     const staff = d.demoPin(); // the demo person holds the 24/7 "Everyone" role
     d.cli.json('person', 'add', '--first-name', 'Jane', '--last-name', 'Visitor', '--visitor');
     const now = Date.now();
-    d.cli.json('reservation', 'add', '--person', '2', '--start', new Date(now - 60_000).toISOString(), '--end', new Date(now + 3_600_000).toISOString());
+    d.cli.json(
+      'reservation',
+      'add',
+      '--person',
+      '2',
+      '--start',
+      new Date(now - 60_000).toISOString(),
+      '--end',
+      new Date(now + 3_600_000).toISOString(),
+    );
     const visitor = d.cli.json<{ value: string }>('pin', 'add', '--person', '2').value;
     expect(d.key(`${visitor}#`).relay).toBe('locked');
     expect(d.key(`${staff}#`).relay).toBe('unlocked');
-    const e = await eventually(() => events(d), (x) => x.length >= 2);
+    const e = await eventually(
+      () => events(d),
+      (x) => x.length >= 2,
+    );
     expect(e.map((x) => [x.event_type, x.reason, x.time_trusted])).toEqual([
       ['access_granted', null, false],
       ['access_denied', 'clock_untrusted', false],
@@ -140,7 +176,10 @@ describe('keypadd run --sim', () => {
     const [cred] = d.cli.json<{ id: string }[]>('credential', 'list');
     d.cli.json('credential', 'disable', cred!.id);
     expect(d.key(`${pin}#`).relay).toBe('locked');
-    const e = await eventually(() => events(d), (x) => x.length >= 1);
+    const e = await eventually(
+      () => events(d),
+      (x) => x.length >= 1,
+    );
     expect(e[0]).toMatchObject({ event_type: 'access_denied', reason: 'credential_disabled', person_id: 1 });
   });
 
@@ -149,8 +188,20 @@ describe('keypadd run --sim', () => {
     await d.start();
     const pin = d.demoPin();
     expect(d.key(`${pin}#`).relay).toBe('unlocked');
-    d.cli.json('reservation', 'add', '--person', '1', '--start', new Date(Date.now() + 86_400_000).toISOString(), '--end', new Date(Date.now() + 90_000_000).toISOString());
-    const [granted] = await eventually(() => events(d), (e) => e.length === 1);
+    d.cli.json(
+      'reservation',
+      'add',
+      '--person',
+      '1',
+      '--start',
+      new Date(Date.now() + 86_400_000).toISOString(),
+      '--end',
+      new Date(Date.now() + 90_000_000).toISOString(),
+    );
+    const [granted] = await eventually(
+      () => events(d),
+      (e) => e.length === 1,
+    );
     d.cli.json('person', 'delete', '1');
     expect(d.cli.json<unknown[]>('credential', 'list')).toEqual([]);
     expect(d.cli.json<unknown[]>('reservation', 'list', '--all')).toEqual([]);
@@ -183,7 +234,11 @@ describe('keypadd run --sim', () => {
     d.cli.json('sim', 'card', '999');
     expect(await d.stop('SIGTERM')).toBe(0);
     expect(d.stderr).toMatch(/stopped; relays locked/);
-    expect(events(d).map((e) => e.event_type).reverse()).toEqual(['door_forced_open', 'door_closed', 'rex', 'access_granted', 'access_denied']);
+    expect(
+      events(d)
+        .map((e) => e.event_type)
+        .reverse(),
+    ).toEqual(['door_forced_open', 'door_closed', 'rex', 'access_granted', 'access_denied']);
   });
 
   it('loses no event it has reported stored, when killed with SIGKILL the moment it says so', async () => {
@@ -205,7 +260,7 @@ describe('keypadd run --sim', () => {
     const nibble = (k: string) => (k === '#' ? 11 : Number(k)).toString(2).padStart(4, '0');
     const byte = (k: string) => {
       const n = k === '#' ? 11 : Number(k);
-      return ((~n & 0xf) << 4 | n).toString(2).padStart(8, '0');
+      return (((~n & 0xf) << 4) | n).toString(2).padStart(8, '0');
     };
     const card = '10111101100010001110101110'; // H10301 facility 123, card 4567
     const corrupted = '10111101100010001110101111'; // the same with the odd parity bit flipped
@@ -218,8 +273,14 @@ describe('keypadd run --sim', () => {
     d.cli.json('sim', 'door', 'close');
     expect(d.cli.json<{ unlock_count: number }>('sim', 'wiegand', '--interval-ms', '2', ...[...`${pin}#`].map(byte)).unlock_count).toBe(3);
     expect(d.cli.json<{ unlock_count: number }>('sim', 'card', String(123 * 65536 + 4567)).unlock_count).toBe(3); // still unlocked: no new count
-    const e = await eventually(() => events(d), (x) => x.filter((y) => y.event_type === 'access_granted').length >= 4);
-    const kinds = e.reverse().filter((x) => ['access_granted', 'read_error'].includes(x.event_type)).map((x) => [x.event_type, x.credential_type]);
+    const e = await eventually(
+      () => events(d),
+      (x) => x.filter((y) => y.event_type === 'access_granted').length >= 4,
+    );
+    const kinds = e
+      .reverse()
+      .filter((x) => ['access_granted', 'read_error'].includes(x.event_type))
+      .map((x) => [x.event_type, x.credential_type]);
     expect(kinds).toEqual([
       ['read_error', null],
       ['access_granted', 'Card'],
@@ -235,9 +296,17 @@ describe('keypadd run --sim', () => {
     await d.start();
     d.cli.json('sim', 'tamper', 'on');
     d.cli.json('sim', 'tamper', 'off');
-    const e = await eventually(() => events(d), (x) => x.length >= 2);
+    const e = await eventually(
+      () => events(d),
+      (x) => x.length >= 2,
+    );
     expect(e.map((x) => x.event_type).reverse()).toEqual(['tamper', 'tamper_cleared']);
-    expect(await eventually(() => d.stderr, (x) => /TAMPER/.test(x))).toMatch(/error keypadd.door1: Front Door: TAMPER alarm \(simulated tamper switch\)/);
+    expect(
+      await eventually(
+        () => d.stderr,
+        (x) => /TAMPER/.test(x),
+      ),
+    ).toMatch(/error keypadd.door1: Front Door: TAMPER alarm \(simulated tamper switch\)/);
   });
 
   it('refuses sim commands when no daemon runs, and a second daemon on the same data dir', async () => {

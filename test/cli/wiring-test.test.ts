@@ -100,7 +100,10 @@ describe('keypadd test', () => {
     }
     t.proc.kill('SIGINT');
     expect(await t.exited).toBe(0);
-    const events = t.lines().slice(6).map((l) => l.replace(/^\+\d+\.\d{3} s {2}/, ''));
+    const events = t
+      .lines()
+      .slice(6)
+      .map((l) => l.replace(/^\+\d+\.\d{3} s {2}/, ''));
     expect(events.slice(0, 8)).toEqual([
       'door contact: OPEN',
       'door contact: closed',
@@ -120,7 +123,9 @@ describe('keypadd test', () => {
     const r = daemon.cli.run('test', 'relay', '--sim');
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`keypadd: refused: keypadd is running on ${daemon.cli.dataDir} (PID ${daemon.proc!.pid}) and drives the door's lines: stop it first with  sudo systemctl stop keypadd`);
+    expect(r.stderr).toContain(
+      `keypadd: refused: keypadd is running on ${daemon.cli.dataDir} (PID ${daemon.proc!.pid}) and drives the door's lines: stop it first with  sudo systemctl stop keypadd`,
+    );
     expect(daemon.status().relay).toBe('locked');
     await daemon.stop();
     const after = daemon.cli.run('test', 'relay', '--sim', '--ms', '50');

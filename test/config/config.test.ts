@@ -30,12 +30,19 @@ function problems(fn: () => unknown): string[] {
 
 describe('configuration', () => {
   it('uses built-in defaults when the default file does not exist', () => {
-    const { config, source } = loadConfig({ env: { KEYPADD_CONFIG: undefined } , configPath: undefined });
+    const { config, source } = loadConfig({ env: { KEYPADD_CONFIG: undefined }, configPath: undefined });
     // The default path (/etc/keypadd/config.yaml) is absent on a test machine.
     expect(source).toBe('built-in defaults');
     expect(config.data_dir).toBe('/var/lib/keypadd');
     expect(config.doors).toEqual([
-      expect.objectContaining({ id: 1, name: 'Front Door', mode: 'card_or_pin', unlock_ms: 5000, fail_safe: false, keypad: { timeout_s: 10, submit_on_length: null } }),
+      expect.objectContaining({
+        id: 1,
+        name: 'Front Door',
+        mode: 'card_or_pin',
+        unlock_ms: 5000,
+        fail_safe: false,
+        keypad: { timeout_s: 10, submit_on_length: null },
+      }),
     ]);
     expect(config.lockout).toEqual({
       attempts: 3,
@@ -45,7 +52,16 @@ describe('configuration', () => {
       max_per_hour: 12,
       alarm_after: 10,
       level_decay_s: 3600,
-      cards: { enabled: true, attempts: 5, window_s: 60, duration_s: 30, max_duration_s: 300, max_per_hour: 60, alarm_after: 10, level_decay_s: 3600 },
+      cards: {
+        enabled: true,
+        attempts: 5,
+        window_s: 60,
+        duration_s: 30,
+        max_duration_s: 300,
+        max_per_hour: 60,
+        alarm_after: 10,
+        level_decay_s: 3600,
+      },
     });
     expect(config.access.default_role).toBe('Everyone');
     expect(config.pin_policy).toEqual({ min_length: 4, max_length: 8, generated_length: 6, weak_pins: 'warn', custom: 'allow', storage: 'digest' });
@@ -53,9 +69,7 @@ describe('configuration', () => {
   });
 
   it('refuses a named config file that does not exist', () => {
-    expect(problems(() => loadConfig({ configPath: '/nonexistent/keypadd.yaml', env: {} }))).toEqual([
-      '/nonexistent/keypadd.yaml: file not found',
-    ]);
+    expect(problems(() => loadConfig({ configPath: '/nonexistent/keypadd.yaml', env: {} }))).toEqual(['/nonexistent/keypadd.yaml: file not found']);
     expect(problems(() => loadConfig({ env: { KEYPADD_CONFIG: '/nonexistent/k.yaml' } }))).toEqual(['/nonexistent/k.yaml: file not found']);
   });
 
@@ -150,7 +164,9 @@ doors:
 
   it('names the variable behind a bad override, and refuses unknown KEYPADD_ variables', () => {
     expect(
-      problems(() => loadConfig({ configPath: configFile(''), env: { KEYPADD_PIN_POLICY__MAX_LENGTH: 'ten', KEYPADD_MQTT_URL: 'x', KEYPADD_TEST_GPIO: '1' } })).sort(),
+      problems(() =>
+        loadConfig({ configPath: configFile(''), env: { KEYPADD_PIN_POLICY__MAX_LENGTH: 'ten', KEYPADD_MQTT_URL: 'x', KEYPADD_TEST_GPIO: '1' } }),
+      ).sort(),
     ).toEqual([
       'KEYPADD_MQTT_URL: unknown setting (see `keypadd config describe` for the names)',
       'pin_policy.max_length (from KEYPADD_PIN_POLICY__MAX_LENGTH): Invalid input: expected number, received string',

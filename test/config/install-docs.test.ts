@@ -32,8 +32,12 @@ describe.each([
 
   it('runs every keypadd command to be typed as the service user', () => {
     // Lines of the fenced shell blocks, and inline `sudo ...` spans: what an installer types.
-    const typed = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n')).concat([...text.matchAll(/`(sudo [^`]+)`/g)].map((m) => m[1]!));
-    const commands = typed.map((l) => l.trim()).filter((l) => /(^|\s)keypadd \w/.test(l) && !l.includes('systemctl') && !l.includes('systemd/install.sh'));
+    const typed = [...text.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1]!.split('\n'))
+      .concat([...text.matchAll(/`(sudo [^`]+)`/g)].map((m) => m[1]!));
+    const commands = typed
+      .map((l) => l.trim())
+      .filter((l) => /(^|\s)keypadd \w/.test(l) && !l.includes('systemctl') && !l.includes('systemd/install.sh'));
     expect(commands.length).toBeGreaterThan(0);
     for (const c of commands) expect(c, c).toMatch(/^sudo -u keypadd keypadd /);
   });

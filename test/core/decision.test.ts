@@ -50,9 +50,21 @@ describe('access decisions: one reason per denial', () => {
     ['PIN older than max_pin_age_days', { door: { id: 1, mode: 'card_or_pin', maxPinAgeDays: 10 } }, 'pin_expired'],
     ['PIN during lockout, even a right one', { keypadLockedOut: true }, 'locked_out'],
     ['unknown PIN during lockout', { keypadLockedOut: true, facts: null }, 'locked_out'],
-    ['reservation with an untrusted clock', { timeTrusted: false, facts: visitor('2026-01-14T09:00:00Z', '2026-01-14T17:00:00Z') }, 'clock_untrusted'],
-    ['limited role with an untrusted clock', { timeTrusted: false, facts: facts({ roles: [{ doors: [], slots: [slot('daily 00:00-24:00')] }] }) }, 'clock_untrusted'],
-    ['validity with an untrusted clock', { timeTrusted: false, facts: facts({ person: { validToMs: at('2030-01-01T00:00:00Z') } }) }, 'clock_untrusted'],
+    [
+      'reservation with an untrusted clock',
+      { timeTrusted: false, facts: visitor('2026-01-14T09:00:00Z', '2026-01-14T17:00:00Z') },
+      'clock_untrusted',
+    ],
+    [
+      'limited role with an untrusted clock',
+      { timeTrusted: false, facts: facts({ roles: [{ doors: [], slots: [slot('daily 00:00-24:00')] }] }) },
+      'clock_untrusted',
+    ],
+    [
+      'validity with an untrusted clock',
+      { timeTrusted: false, facts: facts({ person: { validToMs: at('2030-01-01T00:00:00Z') } }) },
+      'clock_untrusted',
+    ],
     ['card at a PIN-only door', { presented: 'Card', door: { id: 1, mode: 'pin', maxPinAgeDays: null } }, 'wrong_mode'],
     ['PIN at a card-only door', { door: { id: 1, mode: 'card', maxPinAgeDays: null } }, 'wrong_mode'],
   ])('%s -> %s', (_name, over, reason) => {

@@ -21,7 +21,9 @@ describe('the event type table', () => {
   });
 
   it('feeds Home Assistant’s event_types: exactly the types that happen at a door, in table order', () => {
-    const atDoor = Object.entries(EVENT_TYPES).filter(([, info]) => info.scope === 'door').map(([type]) => type);
+    const atDoor = Object.entries(EVENT_TYPES)
+      .filter(([, info]) => info.scope === 'door')
+      .map(([type]) => type);
     expect([...HA_EVENT_TYPES]).toEqual(atDoor);
     expect(HA_EVENT_TYPES).toEqual(DOOR_SCOPED_EVENT_TYPES);
     expect(HA_EVENT_TYPES).toContain('card_reader_locked_out');

@@ -14,7 +14,15 @@ import {
   type LockoutState,
 } from '../../src/core/lockout.js';
 
-const policy: LockoutPolicy = { attempts: 3, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 900_000, maxPerHour: 12, alarmAfter: 10, levelDecayMs: HOUR_MS };
+const policy: LockoutPolicy = {
+  attempts: 3,
+  windowMs: 60_000,
+  durationMs: 30_000,
+  maxDurationMs: 900_000,
+  maxPerHour: 12,
+  alarmAfter: 10,
+  levelDecayMs: HOUR_MS,
+};
 
 /** Fails `n` times, `gap` ms apart from `t` (waiting out any lockout first when `wait`), returning what happened. */
 function fail(s: LockoutState, t: number, n: number, gap = 1000, wait = false, p = policy) {
@@ -117,22 +125,25 @@ describe('keypad lockout', () => {
 
   it('never looks up more than max_per_hour wrong PINs in any hour, for any pattern of attempts and restarts', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ gap: fc.integer({ min: 0, max: 400_000 }), restart: fc.boolean() }), { minLength: 1, maxLength: 150 }), (steps) => {
-        let s = initialLockout();
-        let t = 0;
-        const evaluated: number[] = [];
-        for (const step of steps) {
-          t += step.gap;
-          if (step.restart) {
-            // A restart resumes from the saved state on a monotonic clock that starts elsewhere; time lines up again.
-            s = resumeLockout(persistLockout(s, t), t);
+      fc.property(
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 400_000 }), restart: fc.boolean() }), { minLength: 1, maxLength: 150 }),
+        (steps) => {
+          let s = initialLockout();
+          let t = 0;
+          const evaluated: number[] = [];
+          for (const step of steps) {
+            t += step.gap;
+            if (step.restart) {
+              // A restart resumes from the saved state on a monotonic clock that starts elsewhere; time lines up again.
+              s = resumeLockout(persistLockout(s, t), t);
+            }
+            if (!isLockedOut(s, t)) evaluated.push(t);
+            s = recordFailure(s, t, policy).state;
+            expect(remainingMs(s, t)).toBeGreaterThanOrEqual(0);
           }
-          if (!isLockedOut(s, t)) evaluated.push(t);
-          s = recordFailure(s, t, policy).state;
-          expect(remainingMs(s, t)).toBeGreaterThanOrEqual(0);
-        }
-        for (const u of evaluated) expect(evaluated.filter((v) => v > u - HOUR_MS && v <= u).length).toBeLessThanOrEqual(12);
-      }),
+          for (const u of evaluated) expect(evaluated.filter((v) => v > u - HOUR_MS && v <= u).length).toBeLessThanOrEqual(12);
+        },
+      ),
       { numRuns: 300 },
     );
   });

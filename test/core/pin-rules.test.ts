@@ -109,7 +109,13 @@ describe('PIN generator', () => {
     // A scripted source: 1111 (weak), 5839 (taken), then 5840.
     const draws = [1111, 5839, 5840];
     const taken = new Set(['5839']);
-    expect(generatePin(4, (p) => taken.has(p), () => draws.shift()!)).toBe('5840');
+    expect(
+      generatePin(
+        4,
+        (p) => taken.has(p),
+        () => draws.shift()!,
+      ),
+    ).toBe('5840');
   });
 
   it('pads with leading zeros', () => {

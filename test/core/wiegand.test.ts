@@ -8,7 +8,7 @@ const bits = (s: string) => [...s].map(Number);
 /** Feeds pulses through a decoder and collects every frame, flushing after the last. */
 function decodeStream(frames: number[][], intervalMs: number, jitter = 0, opts = DEFAULT_WIEGAND, seed = 1): Frame[] {
   let s = seed;
-  const random = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const random = () => (s = (s * 16807) % 2147483647) / 2147483647;
   const pulses = toPulses(frames, { startMs: 1000, intervalMs, jitter, frameGapMs: Math.max(opts.gapMs * 2, 50), random });
   const d = new WiegandDecoder(opts);
   const out: Frame[] = [];
@@ -63,7 +63,10 @@ describe('Wiegand card formats (vectors computed independently of the encoder)',
     expect(decodeBits(bits('1'.repeat(35)))).toMatchObject({ kind: 'error', reason: 'unknown_length', bits: 35 });
     const raw = decodeBits(bits('1'.repeat(35)), { ...DEFAULT_WIEGAND, rawLengths: [35] });
     expect(raw).toMatchObject({ kind: 'card', format: 'raw', bits: 35, number: String(2 ** 35 - 1), hex: '7FFFFFFFF' });
-    expect(decodeBits(encodeCardNumber('h34', 5n), { ...DEFAULT_WIEGAND, formats: ['h10301'] })).toMatchObject({ kind: 'error', reason: 'unknown_length' });
+    expect(decodeBits(encodeCardNumber('h34', 5n), { ...DEFAULT_WIEGAND, formats: ['h10301'] })).toMatchObject({
+      kind: 'error',
+      reason: 'unknown_length',
+    });
   });
 });
 
@@ -87,7 +90,10 @@ describe('Wiegand keypads', () => {
   it('keeps key bursts typed at human speed apart', () => {
     const keys = ['1', '2', '3', '4', '#'] as const;
     // 4-bit keys 150 ms apart, the fastest human typing: the gap is far longer than 25 ms.
-    const pulses = toPulses(keys.map((k) => encodeKey(k, 4)), { startMs: 0, intervalMs: 2, frameGapMs: 150 });
+    const pulses = toPulses(
+      keys.map((k) => encodeKey(k, 4)),
+      { startMs: 0, intervalMs: 2, frameGapMs: 150 },
+    );
     const d = new WiegandDecoder();
     const out = pulses.map((p) => d.pulse(p.line, p.tMs)).filter(Boolean);
     out.push(d.flush(1e9));

@@ -18,7 +18,11 @@ describe('daemon control requests', () => {
   });
 
   it('will not start real hardware for a door that is not wired', async () => {
-    const daemon = new Daemon({ config: configSchema.parse({ data_dir: '/nonexistent' }), sim: false, log: createLogger('t', 'error', () => undefined) });
+    const daemon = new Daemon({
+      config: configSchema.parse({ data_dir: '/nonexistent' }),
+      sim: false,
+      log: createLogger('t', 'error', () => undefined),
+    });
     await expect(daemon.start()).rejects.toThrow(HardwareConfigError);
   });
 });

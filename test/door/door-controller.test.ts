@@ -62,7 +62,15 @@ let hw: SimDoorHardware;
 let sink: Sink;
 let door: DoorController;
 
-const LOCKOUT = { attempts: 3, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 900_000, maxPerHour: 12, alarmAfter: 10, levelDecayMs: 3_600_000 };
+const LOCKOUT = {
+  attempts: 3,
+  windowMs: 60_000,
+  durationMs: 30_000,
+  maxDurationMs: 900_000,
+  maxPerHour: 12,
+  alarmAfter: 10,
+  levelDecayMs: 3_600_000,
+};
 const CARDS = { attempts: 5, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 300_000, maxPerHour: 60, alarmAfter: 10, levelDecayMs: 3_600_000 };
 /** When set, the lookup fails as a damaged database does. */
 let lookupError: Error | null = null;
@@ -70,7 +78,15 @@ const lookups: (Error | null)[] = [];
 /** The keypad's lockout as the door's watchers saw it at each state change it announced. */
 const announced: boolean[] = [];
 
-const saved = (p: Partial<PersistedLockout>): PersistedLockout => ({ level: 0, remainingMs: 0, failureAgesMs: [], sinceAlarmAgesMs: [], lockedAgeMs: null, levelAgeMs: 0, ...p });
+const saved = (p: Partial<PersistedLockout>): PersistedLockout => ({
+  level: 0,
+  remainingMs: 0,
+  failureAgesMs: [],
+  sinceAlarmAgesMs: [],
+  lockedAgeMs: null,
+  levelAgeMs: 0,
+  ...p,
+});
 
 function build(
   doorSettings: Record<string, unknown> = {},
@@ -125,7 +141,14 @@ describe('door controller: relay', () => {
     expect(door.status().relay).toBe('unlocked');
     clock.advance(1);
     expect(door.status().relay).toBe('locked');
-    expect(sink.events[0]).toMatchObject({ event_type: 'access_granted', event_code: 11, person_id: 1, credential_id: 'cred_pin1', credential_type: 'PIN', time_trusted: true });
+    expect(sink.events[0]).toMatchObject({
+      event_type: 'access_granted',
+      event_code: 11,
+      person_id: 1,
+      credential_id: 'cred_pin1',
+      credential_type: 'PIN',
+      time_trusted: true,
+    });
   });
 
   it('extends the unlock on a new grant', () => {
@@ -257,7 +280,12 @@ describe('door controller: PINs and lockout', () => {
     build();
     for (let i = 0; i < 5; i++) hw.presentCard(String(900 + i));
     await door.settled();
-    expect(door.status()).toMatchObject({ card_failures: 5, lockout: { active: false }, card_backoff: { active: true, level: 1 }, led: 'locked_out' });
+    expect(door.status()).toMatchObject({
+      card_failures: 5,
+      lockout: { active: false },
+      card_backoff: { active: true, level: 1 },
+      led: 'locked_out',
+    });
     expect(sink.types()).toContain('card_reader_locked_out');
     expect(sink.events[0]).toMatchObject({ credential_type: 'Card', reason: 'unknown_credential', detail: { card_number: '900' } });
     // A good card is refused during the backoff, without being looked up; the keypad still works.
@@ -310,7 +338,11 @@ describe('door controller: PINs and lockout', () => {
 
   it('refuses a credential whose stored times cannot be read (invalid_record), never reading them as "no limit"', () => {
     CREDENTIALS['PIN:484848'] = { ...person(5, 'PIN', 'cred_garbage'), person: { ...person(5, 'PIN', 'x').person, validToMs: Number.NaN } };
-    CREDENTIALS['PIN:494949'] = { ...person(6, 'PIN', 'cred_badres'), roles: [], reservations: [{ startMs: Number.NaN, endMs: Number.NaN, doors: [] }] };
+    CREDENTIALS['PIN:494949'] = {
+      ...person(6, 'PIN', 'cred_badres'),
+      roles: [],
+      reservations: [{ startMs: Number.NaN, endMs: Number.NaN, doors: [] }],
+    };
     build();
     hw.typeKeys('484848#494949#');
     expect(sink.types()).toEqual(['access_denied:invalid_record', 'access_denied:invalid_record']);

@@ -30,8 +30,12 @@ describe('onoff adapter', () => {
   it('explains a busy line and a number the kernel refuses', () => {
     const { kernel, port } = pi('pi4-kernel6.6', [529, 530]);
     kernel.busy.add(530);
-    expect(() => port.output(18, { name: 'door 1 LED', activeLow: false })).toThrow(/door 1 LED: GPIO 530 \(BCM 18\) is busy: another process or a kernel driver/);
-    expect(() => port.output(19, { name: 'door 1 buzzer', activeLow: false })).toThrow(/door 1 buzzer: the kernel refused GPIO 531 \(BCM 19 \+ base 512\): check gpio.chip/);
+    expect(() => port.output(18, { name: 'door 1 LED', activeLow: false })).toThrow(
+      /door 1 LED: GPIO 530 \(BCM 18\) is busy: another process or a kernel driver/,
+    );
+    expect(() => port.output(19, { name: 'door 1 buzzer', activeLow: false })).toThrow(
+      /door 1 buzzer: the kernel refused GPIO 531 \(BCM 19 \+ base 512\): check gpio.chip/,
+    );
   });
 
   it('marks what no restart can fix as permanent (the daemon exits 78), and a busy line as passing (exit 1)', () => {

@@ -36,7 +36,11 @@ async function setup(protocol: 'keys' | 'line') {
   keypad.onStatus((s) => statuses.push(s));
   keypad.start();
   cleanups.push(() => keypad.close());
-  await eventually(() => keypad.online, (o) => o, 5000);
+  await eventually(
+    () => keypad.online,
+    (o) => o,
+    5000,
+  );
   return { pty, keypad, keys, cards, statuses };
 }
 
@@ -44,7 +48,10 @@ describe.skipIf(!HAVE)('serial keypad over a PTY pair', () => {
   it('keys protocol: each 0-9 * # is a key; anything else is counted and dropped', async () => {
     const { pty, keypad, keys } = await setup('keys');
     pty.write(Buffer.from('12x3\r\n4#*\u0000\u00ff', 'latin1')); // raw bytes: x, NUL and 0xFF are garbage
-    await eventually(() => keys.length, (n) => n >= 6);
+    await eventually(
+      () => keys.length,
+      (n) => n >= 6,
+    );
     expect(keys.join('')).toBe('1234#*');
     expect(keypad.stats.garbage).toBe(3);
   });
@@ -54,7 +61,10 @@ describe.skipIf(!HAVE)('serial keypad over a PTY pair', () => {
     pty.write('583920\r\nC:0012345\n');
     pty.write('hello\n' + '9'.repeat(40) + '\n' + 'x'.repeat(500));
     pty.write('\n7401\n');
-    await eventually(() => keys.join(''), (k) => k.endsWith('7401#'));
+    await eventually(
+      () => keys.join(''),
+      (k) => k.endsWith('7401#'),
+    );
     expect(keys.join('')).toBe('583920#7401#');
     expect(cards).toEqual(['12345']);
     expect(keypad.stats.garbage).toBe(1);
@@ -64,15 +74,28 @@ describe.skipIf(!HAVE)('serial keypad over a PTY pair', () => {
   it('reports the port going away, reopens with backoff, and reports it back', async () => {
     const { pty, keypad, keys, statuses } = await setup('keys');
     pty.write('1');
-    await eventually(() => keys.length, (n) => n === 1);
+    await eventually(
+      () => keys.length,
+      (n) => n === 1,
+    );
     await pty.stop();
-    await eventually(() => statuses.map((s) => s.type), (t) => t.includes('reader_offline'));
+    await eventually(
+      () => statuses.map((s) => s.type),
+      (t) => t.includes('reader_offline'),
+    );
     expect(keypad.online).toBe(false);
     await new Promise((r) => setTimeout(r, 500)); // a reopen or two fails while it is gone
     await pty.start();
-    await eventually(() => statuses.map((s) => s.type), (t) => t.includes('reader_online'), 5000);
+    await eventually(
+      () => statuses.map((s) => s.type),
+      (t) => t.includes('reader_online'),
+      5000,
+    );
     pty.write('2');
-    await eventually(() => keys.join(''), (k) => k === '12');
+    await eventually(
+      () => keys.join(''),
+      (k) => k === '12',
+    );
     expect(statuses.map((s) => s.type)).toEqual(['reader_offline', 'reader_online']);
     expect(keypad.stats.reconnects).toBe(1);
   });

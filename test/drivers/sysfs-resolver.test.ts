@@ -40,7 +40,9 @@ describe('sysfs GPIO numbers from BCM numbers', () => {
 
   it('refuses a number out of range for the controller', () => {
     const root = sysfs('pi-zero-w');
-    expect(() => resolveLine(findChip(root, null), 54, root, 'door 1 relay')).toThrow('door 1 relay: BCM 54 is out of range for pinctrl-bcm2835 (0-53)');
+    expect(() => resolveLine(findChip(root, null), 54, root, 'door 1 relay')).toThrow(
+      'door 1 relay: BCM 54 is out of range for pinctrl-bcm2835 (0-53)',
+    );
   });
 
   it('names the gpio group when export is not writable', () => {

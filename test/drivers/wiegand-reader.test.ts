@@ -48,7 +48,7 @@ describe('Wiegand reader', () => {
   it('reports read errors summed, never as cards: 1% of frames corrupted by one fault each', () => {
     const { got, send, r } = reader(1_000_000);
     let seed = 3;
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const frames: number[][] = [];
     const expected: string[] = [];
     let corrupted = 0;
@@ -57,8 +57,10 @@ describe('Wiegand reader', () => {
       if (i % 100 === 50) {
         corrupted++;
         const fault = corrupted % 3;
-        if (fault === 0) frame[Math.floor(rand() * 26)]! ^= 1; // a flipped bit
-        else if (fault === 1) frame.splice(Math.floor(rand() * 26), 1); // a lost bit
+        if (fault === 0)
+          frame[Math.floor(rand() * 26)]! ^= 1; // a flipped bit
+        else if (fault === 1)
+          frame.splice(Math.floor(rand() * 26), 1); // a lost bit
         else frame.splice(Math.floor(rand() * 26), 0, 1); // an extra pulse
         frames.push(frame);
       } else {
@@ -93,7 +95,8 @@ describe('Wiegand reader', () => {
 
   it('passes everything a person can do at the default rate limit: fast typing, then cards tapped again and again', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    const limit = configSchema.parse({ doors: [{ id: 1, name: 'Front', hardware: { relay: { pin: 17 }, wiegand: { d0: 5, d1: 6 } } }] }).doors[0]!.hardware!.wiegand!.max_frames_per_second;
+    const limit = configSchema.parse({ doors: [{ id: 1, name: 'Front', hardware: { relay: { pin: 17 }, wiegand: { d0: 5, d1: 6 } } }] }).doors[0]!
+      .hardware!.wiegand!.max_frames_per_second;
     const { got, send, r } = reader(limit);
     // A fast typist on an 8-bit keypad, 8 keys a second: three 8-digit PINs with # (27 frames in 3.4 s)...
     const typed = [...'58392017#74016385#11223344#'];

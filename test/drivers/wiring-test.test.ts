@@ -97,15 +97,24 @@ describe('keypadd test on GPIO', () => {
     expect(door.lines).toEqual(['relay: locked (de-energised)', 'door contact: closed', 'REX: released', 'tamper: ok']);
 
     door.kernel.set(BASE + 23, 1);
-    await eventually(() => door.lines, (l) => l.some((x) => x.endsWith('door contact: OPEN')));
+    await eventually(
+      () => door.lines,
+      (l) => l.some((x) => x.endsWith('door contact: OPEN')),
+    );
     door.kernel.set(BASE + 25, 1);
-    await eventually(() => door.lines, (l) => l.some((x) => x.endsWith('tamper: TAMPERED')));
+    await eventually(
+      () => door.lines,
+      (l) => l.some((x) => x.endsWith('tamper: TAMPERED')),
+    );
     for (const bit of encodeCardNumber('h10301', 65537n)) {
       const line = BASE + (bit ? 6 : 5);
       door.kernel.set(line, 0);
       door.kernel.set(line, 1);
     }
-    await eventually(() => door.lines, (l) => l.some((x) => x.includes('card 65537')));
+    await eventually(
+      () => door.lines,
+      (l) => l.some((x) => x.includes('card 65537')),
+    );
     door.aborter.abort();
     await watching;
     expect(door.lines.slice(4)).toEqual([

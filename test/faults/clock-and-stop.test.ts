@@ -32,7 +32,9 @@ describe('retention with an untrusted clock', () => {
     await d.stop('SIGTERM');
     // 200 events from 100 days ago and one from now, all stamped by a trusted clock.
     const db = new Database(join(d.cli.dataDir, 'keypadd.db'));
-    const insert = db.prepare(`INSERT INTO events (event_code, event_type, event_label, created_at, time_trusted) VALUES (24, 'access_denied', 'old', ?, 1)`);
+    const insert = db.prepare(
+      `INSERT INTO events (event_code, event_type, event_label, created_at, time_trusted) VALUES (24, 'access_denied', 'old', ?, 1)`,
+    );
     const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
     db.transaction(() => {
       for (let i = 0; i < 200; i++) insert.run(iso(Date.now() - 100 * 86_400_000));
@@ -46,7 +48,10 @@ describe('retention with an untrusted clock', () => {
     expect(count(d)).toBe(201);
     writeFileSync(d.cli.configFile, 'clock: { trust: always }\n');
     await d.start();
-    await eventually(() => count(d), (n) => n < 201);
+    await eventually(
+      () => count(d),
+      (n) => n < 201,
+    );
     await d.stop('SIGTERM');
   });
 });
@@ -74,7 +79,10 @@ describe.skipIf(FAKETIME === null)('clock jumps and retention', () => {
     withClock(d, '+365d');
     await d.start();
     d.key(wrong(1, 500)); // an event at the jumped time: the newest trusted event moves a year ahead
-    const alarm = await eventually(() => checkDatabase(d.cli.dataDir), (e) => e.some((x) => x.event_type === 'events_prune_limited'));
+    const alarm = await eventually(
+      () => checkDatabase(d.cli.dataDir),
+      (e) => e.some((x) => x.event_type === 'events_prune_limited'),
+    );
     await d.stop('SIGTERM');
     // Each run may take 5% of what is stored; the runs went every 300 ms here, every hour in production.
     expect(alarm.length).toBeGreaterThan(stored * 0.5);
@@ -112,12 +120,21 @@ describe('a stop under overload', () => {
       [0, 1].map(
         (i) =>
           new Promise<void>((resolve) =>
-            execFile(process.execPath, [BIN, '--data-dir', d.cli.dataDir, 'sim', 'key', wrong(5000, i * 5000)], { env: cleanEnv({ KEYPADD_CONFIG: d.cli.configFile }), maxBuffer: 1 << 26 }, () => resolve()),
+            execFile(
+              process.execPath,
+              [BIN, '--data-dir', d.cli.dataDir, 'sim', 'key', wrong(5000, i * 5000)],
+              { env: cleanEnv({ KEYPADD_CONFIG: d.cli.configFile }), maxBuffer: 1 << 26 },
+              () => resolve(),
+            ),
           ),
       ),
     );
     // Every key typed (the events wait in the daemon's memory for the writer), then the stop.
-    await eventually(() => d.cli.json<{ event_backlog: number }>('status').event_backlog, (n) => n >= 10_000, 30_000);
+    await eventually(
+      () => d.cli.json<{ event_backlog: number }>('status').event_backlog,
+      (n) => n >= 10_000,
+      30_000,
+    );
     const code = await d.stop('SIGTERM');
     expect(code).toBe(0);
     lock.exec('COMMIT');
@@ -125,7 +142,11 @@ describe('a stop under overload', () => {
     await flood;
     expect(d.stderr).toMatch(/stopping: \d+ events stored, \d+ spooled to /);
     await d.start();
-    const stored = await eventually(() => checkDatabase(d.cli.dataDir).filter((e) => e.event_type === 'access_denied').length, (n) => n === 10_000, 30_000);
+    const stored = await eventually(
+      () => checkDatabase(d.cli.dataDir).filter((e) => e.event_type === 'access_denied').length,
+      (n) => n === 10_000,
+      30_000,
+    );
     expect(stored).toBe(10_000);
     await d.stop('SIGTERM');
     checkDatabase(d.cli.dataDir);

@@ -29,7 +29,9 @@ describe('a lost or emptied database', () => {
       else rmSync(db(d), { force: true });
       const r = d.cli.run('run', '--sim');
       expect(r.status).toBe(78);
-      expect(r.stderr).toMatch(new RegExp(`keypadd.db ${damage === 'empty' ? 'is empty \\(zero bytes\\)' : 'is missing'}, but .* the database was lost`));
+      expect(r.stderr).toMatch(
+        new RegExp(`keypadd.db ${damage === 'empty' ? 'is empty \\(zero bytes\\)' : 'is missing'}, but .* the database was lost`),
+      );
       expect(r.stderr).toMatch(/Restore it from a backup .* or, to start again with no data, run `keypadd run --new-database` once/);
       expect(d.cli.run('person', 'list').status).toBe(1); // the admin CLI does not make a new one either
     }
@@ -79,7 +81,10 @@ describe('file modes', () => {
 });
 
 describe('plaintext leftovers', () => {
-  const bytesOf = (d: SimDaemon) => ['keypadd.db', 'keypadd.db-wal'].map((f) => (existsSync(join(d.cli.dataDir, f)) ? readFileSync(join(d.cli.dataDir, f)).toString('latin1') : '')).join('');
+  const bytesOf = (d: SimDaemon) =>
+    ['keypadd.db', 'keypadd.db-wal']
+      .map((f) => (existsSync(join(d.cli.dataDir, f)) ? readFileSync(join(d.cli.dataDir, f)).toString('latin1') : ''))
+      .join('');
 
   it('switching pin_policy.storage to digest removes the readable PINs at start, with an event; the PINs still work', async () => {
     const d = simDoor('pin_policy: { storage: plaintext, generated_length: 8 }\n', cleanups);
@@ -92,7 +97,10 @@ describe('plaintext leftovers', () => {
     expect(d.cli.json<{ value: string | null }[]>('credential', 'list')[0]!.value).toBe(null);
     expect(bytesOf(d)).not.toContain(pin);
     expect(d.key(`${pin}#`).relay).toBe('unlocked');
-    const e = await eventually(() => d.cli.json<{ events: { event_type: string; event_label: string }[] }>('event', 'list').events, (x) => x.some((y) => y.event_type === 'pin_values_removed'));
+    const e = await eventually(
+      () => d.cli.json<{ events: { event_type: string; event_label: string }[] }>('event', 'list').events,
+      (x) => x.some((y) => y.event_type === 'pin_values_removed'),
+    );
     expect(e.find((x) => x.event_type === 'pin_values_removed')!.event_label).toMatch(/1 readable PIN value removed/);
   });
 

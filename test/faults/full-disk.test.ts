@@ -56,7 +56,11 @@ describe('a full disk', () => {
       () => d.cli.json<{ storage: { healthy: boolean; problem: string; spooled: number; since: string } }>('status').storage,
       (s) => s.spooled > 0,
     );
-    expect(failing).toMatchObject({ healthy: false, problem: expect.stringMatching(/the disk is full: events go to the spool/), since: expect.any(String) });
+    expect(failing).toMatchObject({
+      healthy: false,
+      problem: expect.stringMatching(/the disk is full: events go to the spool/),
+      since: expect.any(String),
+    });
     // A clean stop on the full disk, and a start on it: the door decides.
     expect(await d.stop('SIGTERM')).toBe(0);
     await d.start();
@@ -64,7 +68,11 @@ describe('a full disk', () => {
     // Space comes back: the spool is stored, in order.
     rmSync(filler);
     rmSync(filler2);
-    await eventually(() => d.cli.json<{ storage: { healthy: boolean; spooled: number; mode: string } }>('status').storage, (s) => s.healthy && s.mode === 'normal', 20_000);
+    await eventually(
+      () => d.cli.json<{ storage: { healthy: boolean; spooled: number; mode: string } }>('status').storage,
+      (s) => s.healthy && s.mode === 'normal',
+      20_000,
+    );
     await d.stop('SIGTERM');
     const events = checkDatabase(dir);
     expect(events.filter((e) => e.event_type === 'access_denied')).toHaveLength(40);
@@ -76,7 +84,7 @@ describe('a full disk', () => {
     relayLocked(dir);
   }, 90_000);
 
-  it('starts on a disk filled while it was stopped (no room for SQLite\'s -shm): the reserve first, then a copy in memory', async () => {
+  it("starts on a disk filled while it was stopped (no room for SQLite's -shm): the reserve first, then a copy in memory", async () => {
     if (!HAVE) return;
     const { d, mounts, dir } = await doorOnTmpfs(4096);
     await d.start();
@@ -92,11 +100,22 @@ describe('a full disk', () => {
     // Now there is no reserve either: SQLite cannot make its -shm file, and the door decides from a copy in memory.
     await d.start();
     expect(d.stderr).toMatch(/deciding from a copy of the database in memory/);
-    expect(d.cli.json<{ storage: { mode: string; healthy: boolean; problem: string } }>('status').storage).toMatchObject({ mode: 'snapshot', healthy: false, problem: expect.stringMatching(/the disk is full/) });
-    expect(d.key(`${pin}#${wrong(1, 0)}`)).toMatchObject({ relay: 'unlocked', outcomes: [{ granted: true }, { granted: false, reason: 'unknown_credential' }] });
+    expect(d.cli.json<{ storage: { mode: string; healthy: boolean; problem: string } }>('status').storage).toMatchObject({
+      mode: 'snapshot',
+      healthy: false,
+      problem: expect.stringMatching(/the disk is full/),
+    });
+    expect(d.key(`${pin}#${wrong(1, 0)}`)).toMatchObject({
+      relay: 'unlocked',
+      outcomes: [{ granted: true }, { granted: false, reason: 'unknown_credential' }],
+    });
     // Space comes back: the real file opens again, and what the spool kept is stored.
     for (const f of fillers) rmSync(f);
-    await eventually(() => d.cli.json<{ storage: { mode: string; healthy: boolean } }>('status').storage, (s) => s.mode === 'normal' && s.healthy, 20_000);
+    await eventually(
+      () => d.cli.json<{ storage: { mode: string; healthy: boolean } }>('status').storage,
+      (s) => s.mode === 'normal' && s.healthy,
+      20_000,
+    );
     await d.stop('SIGTERM');
     const events = checkDatabase(dir);
     expect(events.filter((e) => e.event_type === 'access_granted')).toHaveLength(2);
@@ -116,11 +135,17 @@ describe('a full disk', () => {
     d.key(wrong(1, 10));
     filler.push(mounts.fill(dir, 'f3'));
     d.key(wrong(20, 20));
-    await eventually(() => d.cli.json<{ storage: { spooled: number } }>('status').storage.spooled, (n) => n >= 20);
+    await eventually(
+      () => d.cli.json<{ storage: { spooled: number } }>('status').storage.spooled,
+      (n) => n >= 20,
+    );
     expect(await d.stop('SIGKILL')).toBe(null);
     for (const f of filler) rmSync(f);
     await d.start();
-    await eventually(() => checkDatabase(dir).filter((e) => e.event_type === 'access_denied').length, (n) => n === 23);
+    await eventually(
+      () => checkDatabase(dir).filter((e) => e.event_type === 'access_denied').length,
+      (n) => n === 23,
+    );
     await d.stop('SIGTERM');
     const events = checkDatabase(dir);
     expect(events.length).toBeGreaterThan(before);

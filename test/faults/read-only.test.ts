@@ -49,10 +49,19 @@ describe('a card that goes read-only', () => {
     // While running: the door decides; a wrong PIN still counts (the lockout is kept in the spool).
     expect(d.key(`${pin}#`).relay).toBe('unlocked');
     expect(d.key(wrong(1, 10)).lockout.active).toBe(true);
-    const live = await eventually(() => d.cli.json<{ storage: { healthy: boolean; problem: string } }>('status').storage, (s) => !s.healthy);
+    const live = await eventually(
+      () => d.cli.json<{ storage: { healthy: boolean; problem: string } }>('status').storage,
+      (s) => !s.healthy,
+    );
     expect(live.problem).toMatch(READ_ONLY);
-    await eventually(() => d.stderr, (x) => READ_ONLY.test(x));
-    await eventually(() => status.messages.map((m) => JSON.parse(m.payload) as { storage_problem?: string | null }), (ms) => ms.some((m) => READ_ONLY.test(m.storage_problem ?? '')));
+    await eventually(
+      () => d.stderr,
+      (x) => READ_ONLY.test(x),
+    );
+    await eventually(
+      () => status.messages.map((m) => JSON.parse(m.payload) as { storage_problem?: string | null }),
+      (ms) => ms.some((m) => READ_ONLY.test(m.storage_problem ?? '')),
+    );
     expect(await d.stop('SIGTERM')).toBe(0);
     // A start on the read-only card: read-only decision mode, the control socket in the runtime dir.
     await d.start();
@@ -69,10 +78,16 @@ describe('a card that goes read-only', () => {
     // The admin fixes the card (fsck, remount): the next start stores what the spool kept, in order.
     card.remount();
     await d.start();
-    await eventually(() => d.cli.json<{ storage: { healthy: boolean; spooled: number } }>('status').storage, (s) => s.healthy);
+    await eventually(
+      () => d.cli.json<{ storage: { healthy: boolean; spooled: number } }>('status').storage,
+      (s) => s.healthy,
+    );
     await d.stop('SIGTERM');
     const events = checkDatabase(card.dir);
-    expect(events.filter((e) => e.event_type === 'access_granted'), `${d.stderr}\n${JSON.stringify(events)}`).toHaveLength(2);
+    expect(
+      events.filter((e) => e.event_type === 'access_granted'),
+      `${d.stderr}\n${JSON.stringify(events)}`,
+    ).toHaveLength(2);
     expect(events.filter((e) => e.reason === 'unknown_credential')).toHaveLength(3);
     expect(events.map((e) => e.event_type)).toEqual(expect.arrayContaining(['keypad_locked_out', 'lockout_reset', 'events_spooled']));
     expect(events.map((e) => e.uid)).toEqual([...events.map((e) => e.uid)].sort());

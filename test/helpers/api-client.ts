@@ -73,14 +73,23 @@ export class ApiClient {
   }
 }
 
-export const ALL_SCOPES = ['account.person', 'account.reservation', 'account.event.access.readonly', 'account.channel.readonly', 'account.channel.admit'];
+export const ALL_SCOPES = [
+  'account.person',
+  'account.reservation',
+  'account.event.access.readonly',
+  'account.channel.readonly',
+  'account.channel.admit',
+];
 
 /** A sim daemon with the API on a free port (plus `yaml`), started, with a token of every scope as the client's default. */
 export async function apiDaemon(yaml: string, cleanups: (() => void)[]): Promise<{ d: SimDaemon; api: ApiClient }> {
   const port = await freePort();
   const d = simDoor(`api: { enabled: true, listen: 127.0.0.1:${port} }\n${yaml}`, cleanups);
   await d.start();
-  await eventually(() => d.stderr, (s) => s.includes('API listening'));
+  await eventually(
+    () => d.stderr,
+    (s) => s.includes('API listening'),
+  );
   const api = new ApiClient(port, token(d, 'admin-script', ...ALL_SCOPES));
   return { d, api };
 }

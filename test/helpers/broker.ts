@@ -39,7 +39,8 @@ export function requireTool(cmd: string | string[], group: string): boolean {
   const missing = (Array.isArray(cmd) ? cmd : [cmd]).filter((c) => !haveCommand(c));
   if (missing.length === 0) return true;
   const install = [...new Set(missing.map((c) => PACKAGE[c] ?? c))].join(' ');
-  if (process.env.CI === 'true') throw new Error(`${missing.join(', ')} not installed, and under CI=true the ${group} tests may not be skipped (apt-get install ${install})`);
+  if (process.env.CI === 'true')
+    throw new Error(`${missing.join(', ')} not installed, and under CI=true the ${group} tests may not be skipped (apt-get install ${install})`);
   console.warn(`NOTICE: ${missing.join(', ')} not installed: skipping the ${group} tests (apt-get install ${install})`);
   return false;
 }

@@ -23,7 +23,10 @@ export interface CliResult {
 export class Cli {
   readonly configFile: string;
 
-  constructor(readonly dataDir: string, yaml = '') {
+  constructor(
+    readonly dataDir: string,
+    yaml = '',
+  ) {
     this.configFile = join(dataDir, 'config.yaml');
     writeFileSync(this.configFile, yaml);
   }
@@ -66,6 +69,8 @@ export class Cli {
   extraEnv: Record<string, string> = {};
 
   spawn(...args: string[]): ChildProcess {
-    return spawn(process.execPath, [BIN, '--data-dir', this.dataDir, ...args], { env: cleanEnv({ KEYPADD_CONFIG: this.configFile, ...this.extraEnv }) });
+    return spawn(process.execPath, [BIN, '--data-dir', this.dataDir, ...args], {
+      env: cleanEnv({ KEYPADD_CONFIG: this.configFile, ...this.extraEnv }),
+    });
   }
 }

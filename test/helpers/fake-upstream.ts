@@ -114,13 +114,25 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
 }
 
 /** `n` people (ids from `from`), each with a PIN of `pinLength` digits and a card; all in role 1. */
-export function population(n: number, opts: { from?: number; updatedAt?: string } = {}): { people: UpPerson[]; credentials: UpCredential[]; pins: Map<number, string> } {
+export function population(
+  n: number,
+  opts: { from?: number; updatedAt?: string } = {},
+): { people: UpPerson[]; credentials: UpCredential[]; pins: Map<number, string> } {
   const from = opts.from ?? 1;
   const people: UpPerson[] = [];
   const credentials: UpCredential[] = [];
   const pins = new Map<number, string>();
   for (let i = from; i < from + n; i++) {
-    people.push({ id: i, first_name: `First${i}`, last_name: `Last${i}`, email: `p${i}@example.com`, enabled: true, roles: [1], groups: [], updated_at: opts.updatedAt ?? '2026-01-01T00:00:00Z' });
+    people.push({
+      id: i,
+      first_name: `First${i}`,
+      last_name: `Last${i}`,
+      email: `p${i}@example.com`,
+      enabled: true,
+      roles: [1],
+      groups: [],
+      updated_at: opts.updatedAt ?? '2026-01-01T00:00:00Z',
+    });
     // 6 digits, distinct, not weak: a prefix 3..9 and the id spread out.
     const pin = String(300000 + ((i * 7919) % 600000)).padStart(6, '0');
     pins.set(i, pin);

@@ -144,12 +144,16 @@ export class Mounts {
  * What every fault test ends with: the database passes its integrity check, each door's events are numbered without
  * a gap (from the first one kept), and ids only grow. Returns the events, oldest first.
  */
-export function checkDatabase(dataDir: string): { id: number; door_id: number | null; door_seq: number | null; event_type: string; reason: string | null; uid: string; created_at: string }[] {
+export function checkDatabase(
+  dataDir: string,
+): { id: number; door_id: number | null; door_seq: number | null; event_type: string; reason: string | null; uid: string; created_at: string }[] {
   const db = new Database(join(dataDir, 'keypadd.db'), { readonly: true });
   try {
     const check = db.pragma('integrity_check') as { integrity_check: string }[];
     if (check.map((r) => r.integrity_check).join() !== 'ok') throw new Error(`integrity check: ${JSON.stringify(check)}`);
-    const rows = db.prepare(`SELECT id, door_id, door_seq, event_type, reason, uid, created_at FROM events ORDER BY id`).all() as ReturnType<typeof checkDatabase>;
+    const rows = db.prepare(`SELECT id, door_id, door_seq, event_type, reason, uid, created_at FROM events ORDER BY id`).all() as ReturnType<
+      typeof checkDatabase
+    >;
     const doors = new Set(rows.map((r) => r.door_id).filter((d) => d !== null));
     for (const door of doors) {
       const seqs = rows.filter((r) => r.door_id === door).map((r) => r.door_seq!);

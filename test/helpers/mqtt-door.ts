@@ -22,11 +22,21 @@ export async function mqttDoor(cleanups: (() => void | Promise<void>)[], mqttExt
     await consumer.start();
     cleanups.push(() => consumer.stop());
   }
-  const connected = () => eventually(() => consumer.on('/status'), (m) => m.length > 0, 10_000);
+  const connected = () =>
+    eventually(
+      () => consumer.on('/status'),
+      (m) => m.length > 0,
+      10_000,
+    );
   return { broker, d, consumer, connected };
 }
 
 /** Events stored by the daemon, newest first, as `keypadd event list --json` gives them. */
 export function storedEvents(d: SimDaemon): { id: number; event_type: string; reason: string | null; detail: Record<string, unknown> | null }[] {
-  return d.cli.json<{ events: { id: number; event_type: string; reason: string | null; detail: Record<string, unknown> | null }[] }>('event', 'list', '--limit', '1000000').events;
+  return d.cli.json<{ events: { id: number; event_type: string; reason: string | null; detail: Record<string, unknown> | null }[] }>(
+    'event',
+    'list',
+    '--limit',
+    '1000000',
+  ).events;
 }

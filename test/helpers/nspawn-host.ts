@@ -52,7 +52,8 @@ export function run(cmd: string, args: string[], options: ShellOptions = {}): Pr
 
 /** The cgroup hierarchies nspawn must be placed in: both on a hybrid host (this one), the one on a v2 host. */
 export function cgroupRoots(): string[] {
-  if (existsSync('/sys/fs/cgroup/unified/cgroup.procs') && existsSync('/sys/fs/cgroup/systemd/cgroup.procs')) return ['/sys/fs/cgroup/unified', '/sys/fs/cgroup/systemd'];
+  if (existsSync('/sys/fs/cgroup/unified/cgroup.procs') && existsSync('/sys/fs/cgroup/systemd/cgroup.procs'))
+    return ['/sys/fs/cgroup/unified', '/sys/fs/cgroup/systemd'];
   if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return ['/sys/fs/cgroup']; // a pure v2 host
   throw new Error('no usable cgroup hierarchy: need /sys/fs/cgroup/unified and /sys/fs/cgroup/systemd (hybrid) or cgroup2 at /sys/fs/cgroup');
 }
@@ -74,7 +75,10 @@ export function findInit(nspawnPid: number): number {
     return false;
   };
   for (const pid of parent.keys()) {
-    const nspid = /^NSpid:\s+(.*)$/m.exec(safeRead(`/proc/${pid}/status`))?.[1]?.trim().split(/\s+/);
+    const nspid = /^NSpid:\s+(.*)$/m
+      .exec(safeRead(`/proc/${pid}/status`))?.[1]
+      ?.trim()
+      .split(/\s+/);
     if (nspid && nspid.length > 1 && nspid.at(-1) === '1' && descends(pid)) return pid;
   }
   return 0;
@@ -127,7 +131,9 @@ function spawnQuiet(cmd: string, args: string[]): void {
 }
 
 export function isMounted(path: string): boolean {
-  return safeRead('/proc/self/mountinfo').split('\n').some((l) => l.split(' ')[4] === path);
+  return safeRead('/proc/self/mountinfo')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === path);
 }
 
 function safeRead(path: string): string {

@@ -34,7 +34,11 @@ export interface Mirror {
  */
 export function aptMirror(): Mirror {
   const dir = '/etc/apt/sources.list.d';
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sources')).sort() : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.sources'))
+        .sort()
+    : [];
   for (const f of files) {
     for (const stanza of readFileSync(join(dir, f), 'utf8').split(/\n\s*\n/)) {
       const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'mi').exec(stanza)?.[1]?.trim();
@@ -68,7 +72,17 @@ export async function ensureRoot(root = ROOT_CACHE): Promise<string> {
   mkdirSync(dirname(root), { recursive: true });
   const mirror = aptMirror();
   console.warn(`NOTICE: building the systemd-nspawn root ${root} from ${mirror.uri} (first run only; about a minute)`);
-  const args = [join(dirname(root), '.build.lock'), 'bash', BUILD_SCRIPT, root, STAMP, mirror.uri, mirror.keyring ?? '', PACKAGES.join(','), HOSTNAME];
+  const args = [
+    join(dirname(root), '.build.lock'),
+    'bash',
+    BUILD_SCRIPT,
+    root,
+    STAMP,
+    mirror.uri,
+    mirror.keyring ?? '',
+    PACKAGES.join(','),
+    HOSTNAME,
+  ];
   const started = Date.now();
   const output = await new Promise<{ code: number | null; log: string }>((resolve, reject) => {
     const proc = spawn('flock', args, { stdio: ['ignore', 'pipe', 'pipe'] });

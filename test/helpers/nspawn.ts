@@ -14,7 +14,18 @@ import { cpSync, existsSync, mkdirSync, realpathSync, symlinkSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { haveCommand } from './broker.js';
-import { cgroupRoots, findInit, isMounted, PREFIX, removeCgroup, run, sweepStale, tryKill, type ShellOptions, type ShellResult } from './nspawn-host.js';
+import {
+  cgroupRoots,
+  findInit,
+  isMounted,
+  PREFIX,
+  removeCgroup,
+  run,
+  sweepStale,
+  tryKill,
+  type ShellOptions,
+  type ShellResult,
+} from './nspawn-host.js';
 import { ensureRoot, HOSTNAME } from './nspawn-root.js';
 
 export type { ShellOptions, ShellResult };
@@ -36,7 +47,8 @@ export function requireNspawn(group: string): boolean {
   const missing = ['systemd-nspawn', 'debootstrap', 'nsenter', 'flock', 'setpriv'].filter((c) => !haveCommand(c));
   const why = missing.length > 0 ? `${missing.join(', ')} not installed` : process.getuid?.() !== 0 ? 'not running as root' : null;
   if (why === null) return true;
-  if (process.env.CI === 'true') throw new Error(`${why}, and under CI=true the ${group} tests may not be skipped (apt-get install debootstrap systemd-container; run as root)`);
+  if (process.env.CI === 'true')
+    throw new Error(`${why}, and under CI=true the ${group} tests may not be skipped (apt-get install debootstrap systemd-container; run as root)`);
   console.warn(`NOTICE: ${why}: skipping the ${group} tests (as root: apt-get install debootstrap systemd-container)`);
   return false;
 }
@@ -64,7 +76,14 @@ export class Container {
     const dir = join(tmpdir(), name);
     for (const d of ['upper', 'work', 'merged']) mkdirSync(join(dir, d), { recursive: true });
     stageNode(join(dir, 'upper'));
-    const mounted = await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${root},upperdir=${dir}/upper,workdir=${dir}/work`, join(dir, 'merged')]);
+    const mounted = await run('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${root},upperdir=${dir}/upper,workdir=${dir}/work`,
+      join(dir, 'merged'),
+    ]);
     if (mounted.status !== 0) {
       await run('rm', ['-rf', '--one-file-system', dir]);
       throw new Error(`cannot mount the overlay for ${name}: ${mounted.stderr}`);
@@ -77,12 +96,27 @@ export class Container {
     // No machined or D-Bus on the host: --register=no --keep-unit. Without bpf the container's systemd silently
     // ignores DevicePolicy=/DeviceAllow=, which the unit relies on. setpriv: if the test process dies, nspawn gets
     // SIGTERM, which it turns into a clean poweroff of the container.
-    const args = ['-D', join(dir, 'merged'), '--boot', '--register=no', '--keep-unit', '--private-network', '--system-call-filter=bpf', '--console=read-only', `--machine=${name}`, `--hostname=${HOSTNAME}`, ...binds];
-    const script = 'for c in "$@"; do [ "$c" = -- ] && break; echo $$ > "$c/cgroup.procs"; shift; done; shift; export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; exec systemd-nspawn "$@"';
+    const args = [
+      '-D',
+      join(dir, 'merged'),
+      '--boot',
+      '--register=no',
+      '--keep-unit',
+      '--private-network',
+      '--system-call-filter=bpf',
+      '--console=read-only',
+      `--machine=${name}`,
+      `--hostname=${HOSTNAME}`,
+      ...binds,
+    ];
+    const script =
+      'for c in "$@"; do [ "$c" = -- ] && break; echo $$ > "$c/cgroup.procs"; shift; done; shift; export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; exec systemd-nspawn "$@"';
     let nspawn: ChildProcess | null = null;
     try {
       for (const c of cgroups) mkdirSync(c);
-      nspawn = spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', 'bash', '-c', script, 'nspawn', ...cgroups, '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      nspawn = spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', 'bash', '-c', script, 'nspawn', ...cgroups, '--', ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } finally {
       // Nothing to boot: take back the overlay and the cgroups made so far.
       if (nspawn === null) {

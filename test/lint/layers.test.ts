@@ -35,9 +35,15 @@ describe('layer rules', () => {
 
   it('fail on a planted upward import: the core reaching the logger, a driver reaching storage, a service another', { timeout: 30_000 }, async () => {
     const plant = async (file: string, line: string) => problems(file, `${line}\n${source(file)}`);
-    expect(await plant('src/core/lockout.ts', `import '../log.js';`)).toEqual([expect.stringMatching(/no-restricted-paths: .*the core imports nothing outside src\/core/)]);
-    expect(await plant('src/drivers/clock.ts', `import '../storage/database.js';`)).toEqual([expect.stringMatching(/src\/drivers sits below src\/storage/)]);
+    expect(await plant('src/core/lockout.ts', `import '../log.js';`)).toEqual([
+      expect.stringMatching(/no-restricted-paths: .*the core imports nothing outside src\/core/),
+    ]);
+    expect(await plant('src/drivers/clock.ts', `import '../storage/database.js';`)).toEqual([
+      expect.stringMatching(/src\/drivers sits below src\/storage/),
+    ]);
     expect(await plant('src/mqtt/bridge.ts', `import '../api/http.js';`)).toEqual([expect.stringMatching(/services do not import one another/)]);
-    expect(await plant('src/storage/prune.ts', `import '../daemon.js';`)).toEqual(expect.arrayContaining([expect.stringMatching(/only the CLI starts the daemon/)]));
+    expect(await plant('src/storage/prune.ts', `import '../daemon.js';`)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/only the CLI starts the daemon/)]),
+    );
   });
 });

@@ -42,7 +42,11 @@ const ids = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 /** Every stored event arrived, and each door's events arrived in sequence order with no gap. */
 async function expectAllDelivered(d: SimDaemon, consumer: Consumer, timeoutMs: number): Promise<void> {
   const expected = storedIds(d).sort((a, b) => a - b);
-  const got = await eventually(() => consumer.events(), (e) => e.length >= expected.length, timeoutMs);
+  const got = await eventually(
+    () => consumer.events(),
+    (e) => e.length >= expected.length,
+    timeoutMs,
+  );
   expect(got.map((e) => e.id).sort((a, b) => a - b)).toEqual(expected);
   for (const door of [1, 2]) {
     const seqs = got.filter((e) => e.channel_id === door).map((e) => e.door_seq);
@@ -70,12 +74,18 @@ describe.skipIf(!HAVE)('MQTT delivery through outages', () => {
     await d.start();
     await new Promise((r) => setTimeout(r, 1200));
     wrongPins(d, 1, 50, 0);
-    await eventually(() => consumer.events(), (e) => e.length >= 50);
+    await eventually(
+      () => consumer.events(),
+      (e) => e.length >= 50,
+    );
     await broker.stop();
     wrongPins(d, 1, 150, 100);
     wrongPins(d, 2, 150, 300);
     // Stored (the daemon has none left to store), never published; then the power cut.
-    await eventually(() => d.cli.json<{ event_backlog: number }>('status').event_backlog, (n) => n === 0);
+    await eventually(
+      () => d.cli.json<{ event_backlog: number }>('status').event_backlog,
+      (n) => n === 0,
+    );
     await d.stop('SIGKILL');
     // All 350 wrong PINs sent before the kill are stored (with the lockout and alarm events they raised), ids 1 to
     // the last with no gap: the first 50 published, the rest not.
@@ -85,7 +95,13 @@ describe.skipIf(!HAVE)('MQTT delivery through outages', () => {
     await broker.start();
     await d.start();
     await expectAllDelivered(d, consumer, 20_000);
-    expect(consumer.events().map((e) => e.id).sort((a, b) => a - b).slice(0, before.length)).toEqual(before);
+    expect(
+      consumer
+        .events()
+        .map((e) => e.id)
+        .sort((a, b) => a - b)
+        .slice(0, before.length),
+    ).toEqual(before);
   }, 60_000);
 
   it('broker flapping (down and up every 2 s) during a 5,000-event replay: none lost', async () => {
@@ -125,7 +141,8 @@ describe.skipIf(!HAVE)('MQTT delivery through outages', () => {
     await d.start();
     wrongPins(d, 1, 150, 0);
     type Stored = { id: number; event_type: string; event_label: string; detail: { backlog: number } | null };
-    const alarms = () => d.cli.json<{ events: Stored[] }>('event', 'list', '--limit', '1000').events.filter((e) => e.event_type === 'outbox_backlog_alarm');
+    const alarms = () =>
+      d.cli.json<{ events: Stored[] }>('event', 'list', '--limit', '1000').events.filter((e) => e.event_type === 'outbox_backlog_alarm');
     // The backlog is checked with each status (every 10 s while the broker is away).
     const [alarm] = await eventually(alarms, (a) => a.length > 0, 15_000);
     // 150 wrong PINs, with the lockout and alarm events they raised.
@@ -133,12 +150,23 @@ describe.skipIf(!HAVE)('MQTT delivery through outages', () => {
     expect(alarm).toMatchObject({ event_label: `${alarm!.detail!.backlog} events waiting to be published over MQTT` });
     expect(alarm!.detail!.backlog).toBeGreaterThanOrEqual(150);
     expect(alarm!.detail!.backlog).toBeLessThanOrEqual(waiting);
-    await eventually(() => d.stderr, (e) => /error keypadd: \d+ events are waiting to be published \(alarm at 100\); none will be pruned/.test(e));
+    await eventually(
+      () => d.stderr,
+      (e) => /error keypadd: \d+ events are waiting to be published \(alarm at 100\); none will be pruned/.test(e),
+    );
     // Back: the status at connect still sees the backlog over the mark, and raises no second alarm; then all goes out.
     await broker.start();
-    const controller = await eventually(() => consumer.on('keypadd/n1/event'), (m) => m.length > 0, 20_000);
+    const controller = await eventually(
+      () => consumer.on('keypadd/n1/event'),
+      (m) => m.length > 0,
+      20_000,
+    );
     expect(JSON.parse(controller[0]!.payload)).toMatchObject({ id: alarm!.id, event_type: 'outbox_backlog_alarm', event_code: 60 });
-    await eventually(() => consumer.events(), (e) => e.length >= waiting + 1, 20_000);
+    await eventually(
+      () => consumer.events(),
+      (e) => e.length >= waiting + 1,
+      20_000,
+    );
     expect(alarms()).toHaveLength(1);
   }, 60_000);
 });

@@ -25,7 +25,24 @@ function serverTls(dir: string): string[] {
   openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=keypadd test CA');
   openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(dir, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  );
   return [`cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`];
 }
 
@@ -64,7 +81,10 @@ describe.skipIf(!HAVE)('MQTT over TLS', () => {
     const d = simDoor(mqttConfig('keypadd.pw'), cleanups as (() => void)[]);
     await d.start();
     d.key(`${d.demoPin()}#`);
-    const events = await eventually(() => watcher.events(), (e) => e.length >= 1);
+    const events = await eventually(
+      () => watcher.events(),
+      (e) => e.length >= 1,
+    );
     expect(events[0]).toMatchObject({ event_type: 'access_granted', channel_id: 1 });
     expect(watcher.on('/availability').map((m) => m.payload)).toContain('online');
 
@@ -73,9 +93,15 @@ describe.skipIf(!HAVE)('MQTT over TLS', () => {
     writeFileSync(join(broker.dir, 'wrong.pw'), 'not-the-password\n', { mode: 0o600 });
     const bad = simDoor(mqttConfig('wrong.pw'), cleanups as (() => void)[]);
     await bad.start();
-    const refusals = await eventually(() => bad.stderr.match(/broker refused the login/g)?.length ?? 0, (n) => n >= 2, 10_000);
+    const refusals = await eventually(
+      () => bad.stderr.match(/broker refused the login/g)?.length ?? 0,
+      (n) => n >= 2,
+      10_000,
+    );
     expect(refusals).toBeGreaterThanOrEqual(2); // refused, then retried and refused again
-    expect(bad.stderr).toMatch(/error keypadd.mqtt: MQTT mqtts:\/\/localhost:\d+: the broker refused the login \(.*\): check mqtt.username and the password file; retrying/);
+    expect(bad.stderr).toMatch(
+      /error keypadd.mqtt: MQTT mqtts:\/\/localhost:\d+: the broker refused the login \(.*\): check mqtt.username and the password file; retrying/,
+    );
     expect(bad.stderr).not.toContain('not-the-password');
     expect(bad.key(`${bad.demoPin()}#`).relay).toBe('unlocked');
     expect(bad.cli.json<{ mqtt: { enabled: boolean; connected: boolean } }>('status').mqtt).toMatchObject({ enabled: true, connected: false });
@@ -94,7 +120,11 @@ describe.skipIf(!HAVE)('MQTT over TLS', () => {
     cleanups.push(() => broker.dispose());
     const url = `mqtts://localhost:${broker.port}`;
     const file = (name: string) => join(broker.dir, name);
-    const watcher = new Consumer(url, ['keypadd/#'], { ca: readFileSync(file('ca.crt')), cert: readFileSync(file('watcher.crt')), key: readFileSync(file('watcher.key')) });
+    const watcher = new Consumer(url, ['keypadd/#'], {
+      ca: readFileSync(file('ca.crt')),
+      cert: readFileSync(file('watcher.crt')),
+      key: readFileSync(file('watcher.key')),
+    });
     await watcher.start();
     cleanups.push(() => watcher.stop());
 
@@ -102,7 +132,14 @@ describe.skipIf(!HAVE)('MQTT over TLS', () => {
     const d = simDoor(mqttConfig(`  cert_file: ${file('keypadd.crt')}\n  key_file: ${file('keypadd.key')}\n`), cleanups as (() => void)[]);
     await d.start();
     d.key(`${d.demoPin()}#`);
-    expect((await eventually(() => watcher.events(), (e) => e.length >= 1))[0]).toMatchObject({ event_type: 'access_granted', channel_id: 1 });
+    expect(
+      (
+        await eventually(
+          () => watcher.events(),
+          (e) => e.length >= 1,
+        )
+      )[0],
+    ).toMatchObject({ event_type: 'access_granted', channel_id: 1 });
     expect(watcher.on('certs1/availability').map((m) => m.payload)).toContain('online');
     await d.stop();
 
@@ -110,10 +147,13 @@ describe.skipIf(!HAVE)('MQTT over TLS', () => {
     const bare = simDoor(mqttConfig(''), cleanups as (() => void)[]);
     await bare.start();
     // One line per attempt, with the reason (OpenSSL's alert), however the library words it.
-    const attempts = await eventually(() => bare.stderr.match(/^error keypadd\.mqtt: MQTT mqtts:\/\/localhost:\d+: .*alert certificate required.*; retrying$/gm)?.length ?? 0, (n) => n >= 2, 10_000);
+    const attempts = await eventually(
+      () => bare.stderr.match(/^error keypadd\.mqtt: MQTT mqtts:\/\/localhost:\d+: .*alert certificate required.*; retrying$/gm)?.length ?? 0,
+      (n) => n >= 2,
+      10_000,
+    );
     expect(attempts).toBeGreaterThanOrEqual(2);
     expect(bare.key(`${bare.demoPin()}#`).relay).toBe('unlocked');
     expect(bare.cli.json<{ mqtt: { enabled: boolean; connected: boolean } }>('status').mqtt).toMatchObject({ enabled: true, connected: false });
   }, 60_000);
 });
-

@@ -34,7 +34,11 @@ export const MUTATIONS = [
     why: 'relays claimed after the database is opened: a restart that fails on storage leaves the relay as the dead process left it (unlocked)',
     edits: [
       { file: 'src/daemon.ts', find: '    this.relays = await claimRelays(config, this.port, (m) => log.error(m));\n', replace: '' },
-      { file: 'src/daemon.ts', find: '    this.storageMode = opened.mode;\n', replace: '    this.storageMode = opened.mode;\n    this.relays = await claimRelays(config, this.port, (m) => log.error(m));\n' },
+      {
+        file: 'src/daemon.ts',
+        find: '    this.storageMode = opened.mode;\n',
+        replace: '    this.storageMode = opened.mode;\n    this.relays = await claimRelays(config, this.port, (m) => log.error(m));\n',
+      },
     ],
     tests: ['test/cli/door-integrity.test.ts'],
     testName: 'failed start',
@@ -140,7 +144,11 @@ export const MUTATIONS = [
     name: 'pin-digest-unkeyed',
     why: 'PINs stored as a plain SHA-256 (a table of 10^8 hashes recovers every one) instead of HMAC under pin.key',
     edits: [
-      { file: 'src/storage/pin-key.ts', find: "import { createHmac, randomBytes } from 'node:crypto';", replace: "import { createHash, createHmac, randomBytes } from 'node:crypto';" },
+      {
+        file: 'src/storage/pin-key.ts',
+        find: "import { createHmac, randomBytes } from 'node:crypto';",
+        replace: "import { createHash, createHmac, randomBytes } from 'node:crypto';",
+      },
       {
         file: 'src/storage/pin-key.ts',
         find: "return createHmac('sha256', key).update(value, 'utf8').digest('base64url');",

@@ -61,7 +61,8 @@ function tableProblems(entries) {
         continue;
       }
       const occurrences = readFileSync(path, 'utf8').split(e.find).length - 1;
-      if (occurrences !== 1) problems.push(`${where}: the find text occurs ${occurrences} times in ${e.file} (it must occur exactly once): ${JSON.stringify(e.find)}`);
+      if (occurrences !== 1)
+        problems.push(`${where}: the find text occurs ${occurrences} times in ${e.file} (it must occur exactly once): ${JSON.stringify(e.find)}`);
     }
   }
   for (const name of only) if (!entries.some((m) => m.name === name)) problems.push(`no mutation named "${name}"`);
@@ -101,7 +102,10 @@ function plant(m, base) {
   const dir = copyTree(base, m.name);
   for (const e of editsOf(m)) {
     const file = join(dir, e.file);
-    writeFileSync(file, readFileSync(file, 'utf8').replace(e.find, () => e.replace));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(e.find, () => e.replace),
+    );
   }
   return dir;
 }
@@ -163,11 +167,19 @@ async function check(m, base) {
   if (!keep) rmSync(dir, { recursive: true, force: true });
   if (!result || result.numTotalTests === 0) return { m, verdict: 'broken', seconds, detail: `no test ran; output:\n${output.slice(-3000)}`, dir };
   const failed = result.testResults.flatMap((f) =>
-    f.assertionResults.filter((a) => a.status === 'failed').map((a) => ({ name: `${relative(dir, f.name)} > ${a.fullName}`, message: (a.failureMessages[0] ?? '').split('\n')[0] })),
+    f.assertionResults
+      .filter((a) => a.status === 'failed')
+      .map((a) => ({ name: `${relative(dir, f.name)} > ${a.fullName}`, message: (a.failureMessages[0] ?? '').split('\n')[0] })),
   );
   const skipped = result.numPendingTests + result.numTodoTests;
   if (failed.length > 0) return { m, verdict: 'caught', seconds, failed, dir };
-  return { m, verdict: 'survived', seconds, detail: `${result.numPassedTests} passed, ${skipped} skipped: no named test fails with this bug planted`, dir };
+  return {
+    m,
+    verdict: 'survived',
+    seconds,
+    detail: `${result.numPassedTests} passed, ${skipped} skipped: no named test fails with this bug planted`,
+    dir,
+  };
 }
 
 const selected = only.length > 0 ? MUTATIONS.filter((m) => only.includes(m.name)) : MUTATIONS;
@@ -178,7 +190,12 @@ if (problems.length > 0) {
   process.exit(1);
 }
 if (listOnly) {
-  for (const m of selected) console.log(`${m.name}: ${editsOf(m).map((e) => e.file).join(', ')}: ${m.why}\n  tests: ${m.tests.join(' ')}${m.testName ? ` (-t ${m.testName})` : ''}`);
+  for (const m of selected)
+    console.log(
+      `${m.name}: ${editsOf(m)
+        .map((e) => e.file)
+        .join(', ')}: ${m.why}\n  tests: ${m.tests.join(' ')}${m.testName ? ` (-t ${m.testName})` : ''}`,
+    );
   process.exit(0);
 }
 

@@ -1,5 +1,16 @@
 import Database from 'better-sqlite3';
-import { chmodSync as chmod, chmodSync, closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync as chmod,
+  chmodSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, SCHEMA_VERSION, StorageError, openDatabase } from '../../src/storage/database.js';
@@ -162,10 +173,18 @@ describe('PIN key', () => {
     const id = Number(person('2026-01-15T09:00:00Z').lastInsertRowid);
     expect(() => db.prepare(`UPDATE people SET valid_from = 'soon' WHERE id = ?`).run(id)).toThrow(/must be a UTC time/);
     expect(() =>
-      db.prepare(`INSERT INTO reservations (person_id, start_time, end_time, created_at, updated_at) VALUES (?, '2026-01-15T09:00:00Z', 'later', 'x', 'x')`).run(id),
+      db
+        .prepare(
+          `INSERT INTO reservations (person_id, start_time, end_time, created_at, updated_at) VALUES (?, '2026-01-15T09:00:00Z', 'later', 'x', 'x')`,
+        )
+        .run(id),
     ).toThrow(/reservations.start_time\/end_time: must be a UTC time/);
     expect(() =>
-      db.prepare(`INSERT INTO credentials (id, person_id, credential_type_id, digest, created_at, updated_at) VALUES ('c', ?, 5, 'd', 'yesterday', 'x')`).run(id),
+      db
+        .prepare(
+          `INSERT INTO credentials (id, person_id, credential_type_id, digest, created_at, updated_at) VALUES ('c', ?, 5, 'd', 'yesterday', 'x')`,
+        )
+        .run(id),
     ).toThrow(/credentials.created_at: must be a UTC time/);
     db.close();
   });

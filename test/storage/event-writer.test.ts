@@ -20,8 +20,21 @@ function setup(retention: WriterData['retention'] | null = null): { dir: string;
   cleanups.push(d.remove);
   openDatabase(d.dir).close(); // migrations applied, as the daemon does before starting the writer
   const logs: string[] = [];
-  const data = { dataDir: d.dir, spoolDir: join(d.dir, 'spool'), readonly: false, reserveBytes: 0, retention: retention ?? { days: 90, outboxes: [] } };
-  return { dir: d.dir, writer: new EventWriter(data, createLogger('test', 'debug', (l) => logs.push(l))), logs };
+  const data = {
+    dataDir: d.dir,
+    spoolDir: join(d.dir, 'spool'),
+    readonly: false,
+    reserveBytes: 0,
+    retention: retention ?? { days: 90, outboxes: [] },
+  };
+  return {
+    dir: d.dir,
+    writer: new EventWriter(
+      data,
+      createLogger('test', 'debug', (l) => logs.push(l)),
+    ),
+    logs,
+  };
 }
 
 const storedLabels = (dir: string): string[] => {
@@ -66,7 +79,14 @@ describe('event writer (worker thread)', () => {
   it('stores lockout state, last write wins', async () => {
     const { dir, writer } = setup();
     await writer.start();
-    const lockout = { level: 1, remainingMs: 30_000, failureAgesMs: [2000, 1000, 0], sinceAlarmAgesMs: [2000, 1000, 0], lockedAgeMs: 0, levelAgeMs: -30_000 };
+    const lockout = {
+      level: 1,
+      remainingMs: 30_000,
+      failureAgesMs: [2000, 1000, 0],
+      sinceAlarmAgesMs: [2000, 1000, 0],
+      lockedAgeMs: 0,
+      levelAgeMs: -30_000,
+    };
     writer.saveLockout(1, lockout, '2026-01-14T10:00:00Z');
     writer.saveLockout(1, { ...lockout, remainingMs: 25_000, failureAgesMs: [7000, 6000, 5000, 0] }, '2026-01-14T10:00:05Z');
     expect(await writer.whenStored()).toBe(true);
@@ -120,7 +140,11 @@ describe('event writer (worker thread)', () => {
     // These reach no worker at all: only the re-send after the restart can store them.
     for (let i = 100; i < 200; i++) writer.record(event(1, i));
     expect(writer.backlog).toBeGreaterThanOrEqual(100);
-    await eventually(() => writer.backlog, (n) => n === 0, 10_000);
+    await eventually(
+      () => writer.backlog,
+      (n) => n === 0,
+      10_000,
+    );
     expect(logs.join('\n')).toMatch(/event writer exited \(1\); restarting it in 0.5 s, with \d+ events still to store/);
     await writer.stop();
     expect(storedLabels(dir)).toEqual(Array.from({ length: 200 }, (_, i) => `attempt ${i}`));

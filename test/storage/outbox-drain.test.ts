@@ -24,7 +24,15 @@ function db(events: number, createdAt = new Date().toISOString().replace(/\.\d{3
   });
   const repo = new EventRepo(db);
   for (let i = 0; i < events; i++) {
-    repo.append({ door_id: 1, event_code: 30, event_type: 'rex', event_label: `e${i}`, time_trusted: true, uid: newEventId(Date.now()), created_at: createdAt });
+    repo.append({
+      door_id: 1,
+      event_code: 30,
+      event_type: 'rex',
+      event_label: `e${i}`,
+      time_trusted: true,
+      uid: newEventId(Date.now()),
+      created_at: createdAt,
+    });
   }
   return db;
 }
@@ -81,8 +89,19 @@ describe('OutboxDrain', () => {
 
   it('lets retention prune only what every listed drain has delivered', () => {
     const database = db(100, new Date(Date.now() - 100 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    new EventRepo(database).append({ door_id: 1, event_code: 30, event_type: 'rex', event_label: 'now', time_trusted: true, uid: newEventId(Date.now()), created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
-    for (const [key, through] of [['fast', 80], ['slow', 30]] as const) {
+    new EventRepo(database).append({
+      door_id: 1,
+      event_code: 30,
+      event_type: 'rex',
+      event_label: 'now',
+      time_trusted: true,
+      uid: newEventId(Date.now()),
+      created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
+    for (const [key, through] of [
+      ['fast', 80],
+      ['slow', 30],
+    ] as const) {
       const d = new OutboxDrain(database, key, 200);
       for (const s of d.next()) if (s.row.id <= through) d.ack(s.row.id, s.generation);
       d.save();

@@ -26,8 +26,20 @@ beforeAll(async () => {
   // The upstream keypadd keeps PINs in plaintext, so it can list them to its downstream controllers (as DoorFlow does).
   a = simDoor(`api: { enabled: true, listen: 127.0.0.1:${port} }\npin_policy: { storage: plaintext }\n`, cleanups);
   await a.start();
-  await eventually(() => a.stderr, (s) => s.includes('API listening'));
-  const token = a.cli.json<{ token: string }>('token', 'add', '--name', 'door-b', '--scope', 'account.person.readonly', '--scope', 'account.reservation.readonly').token;
+  await eventually(
+    () => a.stderr,
+    (s) => s.includes('API listening'),
+  );
+  const token = a.cli.json<{ token: string }>(
+    'token',
+    'add',
+    '--name',
+    'door-b',
+    '--scope',
+    'account.person.readonly',
+    '--scope',
+    'account.reservation.readonly',
+  ).token;
   // B: role 1 on A ("Everyone") gives access to B's door 1.
   b = simDoor('', cleanups);
   const tokenFile = join(b.cli.dataDir, 'upstream-token');
@@ -49,7 +61,11 @@ const unlocks = (d: SimDaemon) => d.status().unlock_count;
 /** Whether the PIN opens the door: the decision is made before `sim key` answers, so its status shows it. */
 async function opens(d: SimDaemon, pin: string): Promise<boolean> {
   // From a locked door (a grant while unlocked only extends the unlock).
-  await eventually(() => d.status().relay, (r) => r === 'locked', 3000);
+  await eventually(
+    () => d.status().relay,
+    (r) => r === 'locked',
+    3000,
+  );
   const before = unlocks(d);
   return d.key(`${pin}#`).unlock_count > before;
 }
@@ -60,7 +76,11 @@ describe('keypadd A (API) → keypadd B (sync)', () => {
   let janeCred: string;
 
   it('B pulls A in full as it starts', async () => {
-    const s = await eventually(() => b.cli.json<{ status: string; last_mode: string | null }>('sync', 'status'), (x) => x.status === 'complete', 10_000);
+    const s = await eventually(
+      () => b.cli.json<{ status: string; last_mode: string | null }>('sync', 'status'),
+      (x) => x.status === 'complete',
+      10_000,
+    );
     // A's demo person.
     expect(s).toMatchObject({ status: 'complete', last_mode: 'full', last_counts: { people: { added: 1 } } });
   });
@@ -105,13 +125,20 @@ describe('keypadd A (API) → keypadd B (sync)', () => {
     expect(status.last_success_at).toMatch(/Z$/);
     const live = b.cli.json<{ sync: { status: string; age_s: number } }>('status');
     expect(live.sync).toMatchObject({ status: 'failing' });
-    const types = (await eventually(() => b.cli.json<{ events: EventJson[] }>('event', 'list', '--limit', '1000').events, (e) => e.some((x) => x.event_type === 'sync_failed'))).map((e) => e.event_type);
+    const types = (
+      await eventually(
+        () => b.cli.json<{ events: EventJson[] }>('event', 'list', '--limit', '1000').events,
+        (e) => e.some((x) => x.event_type === 'sync_failed'),
+      )
+    ).map((e) => e.event_type);
     expect(types).toEqual(expect.arrayContaining(['sync_completed', 'sync_failed']));
     // No PIN in B's log or events.
     expect(b.stderr + JSON.stringify(types)).not.toContain(bobPin);
     // DoorFlow's account.sync, over B's own API.
     const token = b.cli.json<{ token: string }>('token', 'add', '--scope', 'account.person.readonly').token;
-    const account = (await (await fetch(`${bApi}/api/3/account`, { headers: { authorization: `Bearer ${token}` } })).json()) as { sync: { status: string; last_sync: string } };
+    const account = (await (await fetch(`${bApi}/api/3/account`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      sync: { status: string; last_sync: string };
+    };
     expect(account.sync).toMatchObject({ status: 'failing', last_sync: status.last_success_at });
     // doctor names the upstream that does not answer.
     const doctor = JSON.parse(b.cli.run('--json', 'doctor').stdout) as { name: string; verdict: string; detail: string }[];

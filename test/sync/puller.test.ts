@@ -26,8 +26,17 @@ let logs: string[];
 function puller(extra: Record<string, unknown> = {}, mapping: Record<string, unknown> = {}): Puller {
   s?.close();
   s = openScratch({
-    doors: [{ id: 1, name: 'Front' }, { id: 2, name: 'Back' }],
-    sync: { url: up.url, token_file: join('/tmp', 'unused'), doors: [{ door: 1, role_ids: [1], channel_ids: [500], ...mapping }], per_page: 50, ...extra },
+    doors: [
+      { id: 1, name: 'Front' },
+      { id: 2, name: 'Back' },
+    ],
+    sync: {
+      url: up.url,
+      token_file: join('/tmp', 'unused'),
+      doors: [{ door: 1, role_ids: [1], channel_ids: [500], ...mapping }],
+      per_page: 50,
+      ...extra,
+    },
   });
   const tokenFile = join(s.dir, 'upstream-token');
   writeFileSync(tokenFile, up.token + '\n', { mode: 0o600 });
@@ -45,7 +54,15 @@ function puller(extra: Record<string, unknown> = {}, mapping: Record<string, unk
 /** What the door decides for this PIN at door 1 now. */
 function door(pin: string, doorId = 1): string {
   const facts = new AccessRepo(s.ctx.store.db).lookup('PIN', s.ctx.store.digest(pin), new Date().toISOString());
-  const d = decide({ presented: 'PIN', facts, door: { id: doorId, mode: 'card_or_pin', maxPinAgeDays: null }, nowMs: Date.now(), zone: 'Europe/London', timeTrusted: true, keypadLockedOut: false });
+  const d = decide({
+    presented: 'PIN',
+    facts,
+    door: { id: doorId, mode: 'card_or_pin', maxPinAgeDays: null },
+    nowMs: Date.now(),
+    zone: 'Europe/London',
+    timeTrusted: true,
+    keypadLockedOut: false,
+  });
   return d.granted ? 'granted' : d.reason;
 }
 
@@ -59,7 +76,10 @@ beforeEach(async () => {
   const pop = population(120);
   up.people = pop.people;
   up.credentials = pop.credentials;
-  up.roles = [{ id: 1, name: 'Staff', shift_id: null }, { id: 2, name: 'Nights', shift_id: 9 }];
+  up.roles = [
+    { id: 1, name: 'Staff', shift_id: null },
+    { id: 2, name: 'Nights', shift_id: 9 },
+  ];
 });
 
 afterEach(async () => {
@@ -89,7 +109,16 @@ describe('sync: full pull', () => {
   });
 
   it('skips bad records with field and reason (never the value) and keeps the rest', async () => {
-    up.people.push({ id: 900, first_name: 'No', last_name: 'Date', enabled: true, roles: [1], groups: [], valid_to: 'next tuesday', updated_at: '2026-01-01T00:00:00Z' });
+    up.people.push({
+      id: 900,
+      first_name: 'No',
+      last_name: 'Date',
+      enabled: true,
+      roles: [1],
+      groups: [],
+      valid_to: 'next tuesday',
+      updated_at: '2026-01-01T00:00:00Z',
+    });
     up.credentials.push({ id: 'bad1', person_id: 1, credential_type_id: 6, value: '12a4' }); // second PIN and not digits
     up.credentials.push({ id: 'bad2', person_id: 2, credential_type_id: 6, value: '******' });
     up.credentials.push({ id: 'mob', person_id: 3, credential_type_id: 9, value: null });
@@ -139,7 +168,11 @@ describe('sync: faults leave the last good copy', () => {
   it('a 500 on page 3 of 5, every retry: nothing applied, sync_failed, state failing', async () => {
     const p = await firstGoodPull();
     up.people.push(...population(130, { from: 200 }).people); // 249 people: 5 pages of 50
-    up.once((path, page) => path === '/api/3/people' && page === 3, (res) => json(res, 500, { error: 'boom' }), 10);
+    up.once(
+      (path, page) => path === '/api/3/people' && page === 3,
+      (res) => json(res, 500, { error: 'boom' }),
+      10,
+    );
     const r = await p.pull({ full: true });
     expect(r).toMatchObject({ ok: false, kind: 'server' });
     expect(up.requests.filter((q) => q.startsWith('/api/3/people?page=3')).length).toBe(4); // 4 attempts
@@ -150,7 +183,11 @@ describe('sync: faults leave the last good copy', () => {
 
   it('a 500 that clears on retry: the pull succeeds and applies', async () => {
     const p = await firstGoodPull();
-    up.once((path, page) => path === '/api/3/credentials' && page === 2, (res) => json(res, 503, {}), 2);
+    up.once(
+      (path, page) => path === '/api/3/credentials' && page === 2,
+      (res) => json(res, 503, {}),
+      2,
+    );
     const r = await p.pull({ full: true });
     expect(r).toMatchObject({ ok: true });
     expect(door(pins.get(1)!)).toBe('unknown_credential');
@@ -160,7 +197,11 @@ describe('sync: faults leave the last good copy', () => {
   it('a timeout', async () => {
     const p = await firstGoodPull();
     s.config.sync.timeout_s = 0.3;
-    up.once((path) => path === '/api/3/credentials', () => undefined /* never answers */, 10);
+    up.once(
+      (path) => path === '/api/3/credentials',
+      () => undefined /* never answers */,
+      10,
+    );
     const r = await p.pull({ full: true });
     expect(r).toMatchObject({ ok: false, kind: 'timeout' });
     unchanged();
@@ -168,16 +209,23 @@ describe('sync: faults leave the last good copy', () => {
 
   it('garbage JSON and a truncated body', async () => {
     const p = await firstGoodPull();
-    up.once((path) => path === '/api/3/reservations', (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id": 1,'), 10);
+    up.once(
+      (path) => path === '/api/3/reservations',
+      (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id": 1,'),
+      10,
+    );
     expect(await p.pull({ full: true })).toMatchObject({ ok: false, kind: 'bad_body' });
     unchanged();
     up.faults = [];
-    up.once((path, page) => path === '/api/3/people' && page === 2, (res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
-      res.write('[{"id": 51, "first_name": "A"');
-      setTimeout(() => res.destroy(), 20); // the headers and part of the body are through: then the line drops
-
-    }, 10);
+    up.once(
+      (path, page) => path === '/api/3/people' && page === 2,
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
+        res.write('[{"id": 51, "first_name": "A"');
+        setTimeout(() => res.destroy(), 20); // the headers and part of the body are through: then the line drops
+      },
+      10,
+    );
     const r = await p.pull({ full: true });
     expect(r).toMatchObject({ ok: false, kind: 'bad_body' });
     if (!r.ok) expect(r.error).toMatch(/cut off/);
@@ -186,7 +234,10 @@ describe('sync: faults leave the last good copy', () => {
 
   it('a 429 with retry_in is waited out, then the pull goes on', async () => {
     const p = await firstGoodPull();
-    up.once((path) => path === '/api/3/people', (res) => json(res, 429, { error: 'rate_limited', description: 'slow down', retry_in: 1 }));
+    up.once(
+      (path) => path === '/api/3/people',
+      (res) => json(res, 429, { error: 'rate_limited', description: 'slow down', retry_in: 1 }),
+    );
     const t0 = Date.now();
     const r = await p.pull({ full: true });
     expect(r.ok).toBe(true);
@@ -196,7 +247,10 @@ describe('sync: faults leave the last good copy', () => {
 
   it('a 429 asking for longer than a pull may wait fails the pull with the hint (Retry-After header)', async () => {
     const p = await firstGoodPull();
-    up.once((path) => path === '/api/3/roles', (res) => json(res, 429, {}, { 'retry-after': '600' }));
+    up.once(
+      (path) => path === '/api/3/roles',
+      (res) => json(res, 429, {}, { 'retry-after': '600' }),
+    );
     expect(await p.pull()).toMatchObject({ ok: false, kind: 'rate_limited', retryAfterMs: 600_000 });
     unchanged();
   });

@@ -31,7 +31,10 @@ async function upstream(): Promise<FakeUpstream> {
 async function syncingDoor(url: string, sync: string): Promise<{ d: SimDaemon; tokenFile: string }> {
   const d = simDoor('', cleanups as (() => void)[]);
   const tokenFile = join(d.cli.dataDir, 'upstream-token');
-  writeFileSync(d.cli.configFile, `sync: { url: "${url}", token_file: ${tokenFile}, interval_s: 3600, doors: [{ door: 1, role_ids: [1] }], ${sync} }\n`);
+  writeFileSync(
+    d.cli.configFile,
+    `sync: { url: "${url}", token_file: ${tokenFile}, interval_s: 3600, doors: [{ door: 1, role_ids: [1] }], ${sync} }\n`,
+  );
   await d.start();
   return { d, tokenFile };
 }
@@ -45,7 +48,10 @@ const events = (d: SimDaemon) => d.cli.json<{ events: EventJson[] }>('event', 'l
 async function storedEvents(d: SimDaemon): Promise<EventJson[]> {
   const rexes = events(d).filter((e) => e.event_type === 'rex').length;
   d.cli.json('sim', 'rex');
-  return eventually(() => events(d), (e) => e.filter((x) => x.event_type === 'rex').length > rexes);
+  return eventually(
+    () => events(d),
+    (e) => e.filter((x) => x.event_type === 'rex').length > rexes,
+  );
 }
 
 describe('sync_stale', () => {
@@ -59,11 +65,17 @@ describe('sync_stale', () => {
     const failedPull = async () => expect(await pull()).toMatchObject({ ok: false });
 
     // No token file yet: every pull fails. Pull (and so check) until the never-filled cache is 3.6 s old...
-    await eventually(async () => (await failedPull(), (await stale()).length), (n) => n >= 1, 20_000);
+    await eventually(
+      async () => (await failedPull(), (await stale()).length),
+      (n) => n >= 1,
+      20_000,
+    );
     // ...then keep failing: each pull checks again, and none raises the alarm again.
     for (let i = 0; i < 3; i++) await failedPull();
     expect(await stale()).toHaveLength(1);
-    expect((await storedEvents(d)).find((e) => e.event_type === 'sync_failed')?.event_label).toMatch(/cannot read the upstream token .*upstream-token: ENOENT/);
+    expect((await storedEvents(d)).find((e) => e.event_type === 'sync_failed')?.event_label).toMatch(
+      /cannot read the upstream token .*upstream-token: ENOENT/,
+    );
     expect(d.cli.json<{ stale_since: string | null }>('sync', 'status').stale_since).toMatch(/Z$/);
 
     // A good pull ends the episode.
@@ -73,7 +85,11 @@ describe('sync_stale', () => {
 
     // The upstream rejects the token from now on: a second episode, and one more alarm, however many pulls fail.
     up.token = 'rotated';
-    await eventually(async () => (await failedPull(), (await stale()).length), (n) => n >= 2, 20_000);
+    await eventually(
+      async () => (await failedPull(), (await stale()).length),
+      (n) => n >= 2,
+      20_000,
+    );
     for (let i = 0; i < 3; i++) expect(await pull()).toMatchObject({ ok: false, kind: 'token_rejected' });
     expect(await stale()).toHaveLength(2);
   }, 60_000);
@@ -83,7 +99,9 @@ describe('retries after a failed pull', () => {
   it('back off from 15 s, doubling with each failure up to interval_s, with ±25% jitter', () => {
     const hour = 3_600_000;
     const mid = () => 0.5; // no jitter
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => retryDelayMs(n, hour, null, mid))).toEqual([15, 30, 60, 120, 240, 480, 960, 1920, 3600].map((s) => s * 1000));
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => retryDelayMs(n, hour, null, mid))).toEqual(
+      [15, 30, 60, 120, 240, 480, 960, 1920, 3600].map((s) => s * 1000),
+    );
     expect(retryDelayMs(50, hour, null, mid)).toBe(hour);
     // With the default interval of 300 s, the fifth failure already waits the whole interval.
     expect([4, 5, 6].map((n) => retryDelayMs(n, 300_000, null, mid))).toEqual([120_000, 240_000, 300_000]);
@@ -101,7 +119,11 @@ describe('retries after a failed pull', () => {
     up.faults.push((r) => (r.path === '/api/3/roles' && pulls.push(Date.now()), false));
     const { d, tokenFile } = await syncingDoor(up.url, 'max_age_h: 24');
     writeFileSync(tokenFile, 'not-the-token\n', { mode: 0o600 });
-    await eventually(() => pulls.length, (n) => n >= 2, 25_000);
+    await eventually(
+      () => pulls.length,
+      (n) => n >= 2,
+      25_000,
+    );
     const gap = pulls[1]! - pulls[0]!;
     expect(gap).toBeGreaterThanOrEqual(FIRST_RETRY_MS * 0.75 - 100);
     expect(gap).toBeLessThanOrEqual(FIRST_RETRY_MS * 1.25 + 2000); // room for a loaded machine

@@ -33,9 +33,16 @@ describe.skipIf(!HAVE)('keypadd.service failing under a real systemd', () => {
 
   it('exits 78 on GPIO it cannot have, with the fix at priority err, and is not restarted', async () => {
     await settle(4000); // RestartSec=2, twice over: a restart would have happened by now
-    expect(await unit(c, 'ActiveState', 'Result', 'ExecMainStatus', 'NRestarts')).toEqual({ ActiveState: 'failed', Result: 'exit-code', ExecMainStatus: '78', NRestarts: '0' });
+    expect(await unit(c, 'ActiveState', 'Result', 'ExecMainStatus', 'NRestarts')).toEqual({
+      ActiveState: 'failed',
+      Result: 'exit-code',
+      ExecMainStatus: '78',
+      NRestarts: '0',
+    });
     const errors = await journal(c, '-p', 'err');
-    expect(errors).toContain('keypadd: GPIO: GPIO sysfs interface not found at /sys/class/gpio: keypadd drives GPIO through sysfs (onoff); use a Raspberry Pi OS kernel with CONFIG_GPIO_SYSFS');
+    expect(errors).toContain(
+      'keypadd: GPIO: GPIO sysfs interface not found at /sys/class/gpio: keypadd drives GPIO through sysfs (onoff); use a Raspberry Pi OS kernel with CONFIG_GPIO_SYSFS',
+    );
     expect(errors).toContain('keypadd: systemd will not restart keypadd for this (exit 78): fix it, then run  systemctl restart keypadd');
     expect((await c.sh('systemctl status keypadd --no-pager')).stdout).toMatch(/Main PID: \d+ \(code=exited, status=78\)/);
     expect(await journal(c)).toContain('keypadd.service: Main process exited, code=exited, status=78/CONFIG');
@@ -56,7 +63,9 @@ describe.skipIf(!HAVE)('keypadd.service failing under a real systemd', () => {
   });
 
   it('starts again once the admin fixes the config and restarts it', async () => {
-    await c.ok(`printf 'data_dir: /var/lib/keypadd\\npin_key_file: /etc/keypadd/credentials/pin-key\\ndoors: [{ id: 1, name: Front Door }]\\n' > /etc/keypadd/config.yaml`);
+    await c.ok(
+      `printf 'data_dir: /var/lib/keypadd\\npin_key_file: /etc/keypadd/credentials/pin-key\\ndoors: [{ id: 1, name: Front Door }]\\n' > /etc/keypadd/config.yaml`,
+    );
     await c.ok('systemctl restart keypadd');
     const u = await until(c, ['ActiveState', 'SubState'], (s) => s.ActiveState === 'active');
     expect(u).toEqual({ ActiveState: 'active', SubState: 'running' });

@@ -10,7 +10,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireNspawn, type Container } from '../helpers/nspawn.js';
-import { BOOT_TIMEOUT_MS, bootWithCheckout, cli, copyCheckout, install, personWithPin, unit, until, useSimulatedDoor, type DoorStatus } from './installed.js';
+import {
+  BOOT_TIMEOUT_MS,
+  bootWithCheckout,
+  cli,
+  copyCheckout,
+  install,
+  personWithPin,
+  unit,
+  until,
+  useSimulatedDoor,
+  type DoorStatus,
+} from './installed.js';
 
 const HAVE = requireNspawn('systemd-real');
 let c: Container;
@@ -75,7 +86,9 @@ describe.skipIf(!HAVE)('the hardening of keypadd.service, traced', () => {
     // What the daemon does in a day, through the CLI, the control socket and the API.
     expect((await cli<DoorStatus>(c, 'sim', 'key', `${pin}#`)).relay).toBe('unlocked');
     await cli(c, 'sim', 'key', '1111#2222#3333#');
-    await c.ok('sudo -u keypadd keypadd lockout reset --door 1 && sudo -u keypadd keypadd sim door open && sudo -u keypadd keypadd sim door close && sudo -u keypadd keypadd sim rex && sudo -u keypadd keypadd sim card 4242');
+    await c.ok(
+      'sudo -u keypadd keypadd lockout reset --door 1 && sudo -u keypadd keypadd sim door open && sudo -u keypadd keypadd sim door close && sudo -u keypadd keypadd sim rex && sudo -u keypadd keypadd sim card 4242',
+    );
     const api = `node -e 'fetch("http://127.0.0.1:8425/api/3/people", { headers: { authorization: "Bearer " + process.argv[1] } }).then((r) => console.log(r.status))'`;
     expect((await c.ok(`${api} ${token}; ${api} wrong`)).trim().split('\n')).toEqual(['200', '401']);
     await cli(c, 'status');
@@ -98,7 +111,9 @@ describe.skipIf(!HAVE)('the hardening of keypadd.service, traced', () => {
     );
     const outcomes = resent.split('\n').filter(Boolean);
     expect(outcomes).toEqual(outcomes.map(() => 'resent'));
-    console.warn(`systemd-real: strace saw ${calls.split('\n').length} calls, ${refused.length} refused, all harmless: ${[...harmless].map(([why, n]) => `${n}x ${why.split(' ').slice(0, 3).join(' ')}...`).join('; ')}`);
+    console.warn(
+      `systemd-real: strace saw ${calls.split('\n').length} calls, ${refused.length} refused, all harmless: ${[...harmless].map(([why, n]) => `${n}x ${why.split(' ').slice(0, 3).join(' ')}...`).join('; ')}`,
+    );
     expect(matter).toEqual([]);
 
     // The trace saw the daemon, not just the wrapper: its database, its threads lowered, READY, the API's socket.

@@ -45,7 +45,9 @@ describe.skipIf(!HAVE)('systemd/install.sh under a real systemd', () => {
   it('has the USB serial drivers loaded at boot, and doctor checks it', async () => {
     expect((await c.ok(`grep -v '^#' ${MODULES}`)).trim().split('\n')).toEqual(['usbserial', 'cdc_acm']);
     // A door with a serial keypad, in a config the service user can read.
-    await c.ok(`printf 'pin_key_file: ${KEY}\\ndoors: [{ id: 1, name: Front Door, hardware: { relay: { pin: 17 }, serial: { path: /dev/keypad0 } } }]\\n' > /tmp/serial.yaml && chmod 644 /tmp/serial.yaml`);
+    await c.ok(
+      `printf 'pin_key_file: ${KEY}\\ndoors: [{ id: 1, name: Front Door, hardware: { relay: { pin: 17 }, serial: { path: /dev/keypad0 } } }]\\n' > /tmp/serial.yaml && chmod 644 /tmp/serial.yaml`,
+    );
     const doctor = async () => (await c.sh('sudo -u keypadd keypadd --config /tmp/serial.yaml doctor')).stdout;
     expect(await doctor()).toMatch(/^PASS\s+serial modules\s+\/etc\/modules-load\.d\/keypadd\.conf loads usbserial, cdc_acm at boot$/m);
     await c.ok(`rm ${MODULES}`);
@@ -90,7 +92,9 @@ describe.skipIf(!HAVE)('systemd/install.sh under a real systemd', () => {
       expect((await c.sh('systemd-run --wait --quiet -p ProtectHome=yes -p User=nobody /usr/bin/env node --version')).status).toBe(126);
       const r = await install(c);
       expect(r.status).toBe(1);
-      expect(r.stderr).toContain(`keypadd install: the service would run /usr/local/bin/node, which is ${nvm}: ProtectHome=yes hides /home, /root and /run/user from the service, so it would fail (status 126). Install Node >= 20.19 system-wide`);
+      expect(r.stderr).toContain(
+        `keypadd install: the service would run /usr/local/bin/node, which is ${nvm}: ProtectHome=yes hides /home, /root and /run/user from the service, so it would fail (status 126). Install Node >= 20.19 system-wide`,
+      );
       expect(r.stderr).toContain(`sudo rm /usr/local/bin/node && sudo cp ${nvm} /usr/local/bin/node`);
       expect((await c.sh('ls -d /opt/keypadd /etc/systemd/system/keypadd.service')).status).not.toBe(0); // nothing installed
     } finally {

@@ -18,7 +18,8 @@ export const BOOT_TIMEOUT_MS = 15 * 60_000;
  * credentials, notify, watchdog, hardening. Only ExecStart (and its partner ExecStopPost) change, in a drop-in, as an
  * admin would do it.
  */
-export const SIM_DROPIN = '[Service]\nExecStart=\nExecStart=/opt/keypadd/bin/keypadd run --sim\nExecStopPost=\nExecStopPost=-/opt/keypadd/bin/keypadd lock-relays --sim\n';
+export const SIM_DROPIN =
+  '[Service]\nExecStart=\nExecStart=/opt/keypadd/bin/keypadd run --sim\nExecStopPost=\nExecStopPost=-/opt/keypadd/bin/keypadd lock-relays --sim\n';
 
 export async function bootWithCheckout(): Promise<Container> {
   const c = await Container.boot({ bindReadOnly: { [ROOT]: SOURCE } });
@@ -33,7 +34,9 @@ export async function copyCheckout(c: Container): Promise<void> {
 
 /** Makes the unit run on the simulated port (see SIM_DROPIN), before or after install.sh. */
 export async function useSimulatedDoor(c: Container): Promise<void> {
-  await c.ok(`mkdir -p /etc/systemd/system/keypadd.service.d && printf '%s' '${SIM_DROPIN}' > /etc/systemd/system/keypadd.service.d/sim.conf && systemctl daemon-reload`);
+  await c.ok(
+    `mkdir -p /etc/systemd/system/keypadd.service.d && printf '%s' '${SIM_DROPIN}' > /etc/systemd/system/keypadd.service.d/sim.conf && systemctl daemon-reload`,
+  );
 }
 
 /**
@@ -49,11 +52,22 @@ export async function install(c: Container, ...args: string[]): Promise<ShellRes
 /** `systemctl show keypadd -p ...`, as a record. */
 export async function unit(c: Container, ...props: string[]): Promise<Record<string, string>> {
   const out = await c.ok(`systemctl show keypadd ${props.map((p) => `-p ${p}`).join(' ')}`);
-  return Object.fromEntries(out.trim().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 /** Polls `systemctl show` until `check` passes; resolves to the last reading either way (the test asserts on it). */
-export async function until(c: Container, props: string[], check: (u: Record<string, string>) => boolean, timeoutMs = 30_000): Promise<Record<string, string>> {
+export async function until(
+  c: Container,
+  props: string[],
+  check: (u: Record<string, string>) => boolean,
+  timeoutMs = 30_000,
+): Promise<Record<string, string>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const u = await unit(c, ...props);

@@ -5,7 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireNspawn, type Container } from '../helpers/nspawn.js';
-import { BOOT_TIMEOUT_MS, bootWithCheckout, cli, copyCheckout, door, install, journal, personWithPin, unit, until, useSimulatedDoor, type DoorStatus } from './installed.js';
+import {
+  BOOT_TIMEOUT_MS,
+  bootWithCheckout,
+  cli,
+  copyCheckout,
+  door,
+  install,
+  journal,
+  personWithPin,
+  unit,
+  until,
+  useSimulatedDoor,
+  type DoorStatus,
+} from './installed.js';
 
 const HAVE = requireNspawn('systemd-real');
 let c: Container;
@@ -24,7 +37,9 @@ describe.skipIf(!HAVE)('keypadd.service under a real systemd', () => {
 
   it('starts at once while the network is still coming up (no network-online.target or time-sync ordering)', async () => {
     // A wait-online that takes 20 s, as NetworkManager-wait-online can at boot: network-online.target waits for it.
-    await c.ok(`printf '[Unit]\\nBefore=network-online.target\\n[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=/bin/sleep 20\\n[Install]\\nWantedBy=network-online.target\\n' > /etc/systemd/system/slow-wait-online.service && systemctl daemon-reload && systemctl enable slow-wait-online`);
+    await c.ok(
+      `printf '[Unit]\\nBefore=network-online.target\\n[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=/bin/sleep 20\\n[Install]\\nWantedBy=network-online.target\\n' > /etc/systemd/system/slow-wait-online.service && systemctl daemon-reload && systemctl enable slow-wait-online`,
+    );
     // As at boot: neither the door nor the network is up yet.
     await c.ok('systemctl stop keypadd network-online.target');
     const started = Date.now();
@@ -32,7 +47,10 @@ describe.skipIf(!HAVE)('keypadd.service under a real systemd', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect((await unit(c, 'ActiveState')).ActiveState).toBe('active');
     // Starting keypadd did not pull the network in, let alone wait for it.
-    expect((await c.sh('systemctl is-active network-online.target slow-wait-online')).stdout.split('\n').slice(0, 2)).toEqual(['inactive', 'inactive']);
+    expect((await c.sh('systemctl is-active network-online.target slow-wait-online')).stdout.split('\n').slice(0, 2)).toEqual([
+      'inactive',
+      'inactive',
+    ]);
     await c.ok('systemctl disable slow-wait-online && rm /etc/systemd/system/slow-wait-online.service && systemctl daemon-reload');
   });
 
@@ -42,7 +60,10 @@ describe.skipIf(!HAVE)('keypadd.service under a real systemd', () => {
     const trace = await c.ok(
       `systemctl start --no-block keypadd; for i in $(seq 1500); do s=$(systemctl show keypadd -p ActiveState,SubState,MainPID | paste -sd' '); echo "$s"; case "$s" in *=active\\ *|*=failed\\ *) break;; esac; sleep 0.01; done`,
     );
-    const samples = trace.trim().split('\n').map((l) => Object.fromEntries(l.split(' ').map((kv) => kv.split('=') as [string, string])));
+    const samples = trace
+      .trim()
+      .split('\n')
+      .map((l) => Object.fromEntries(l.split(' ').map((kv) => kv.split('=') as [string, string])));
     const waiting = samples.filter((s) => s.ActiveState === 'activating' && s.SubState === 'start' && s.MainPID !== '0');
     expect(waiting.length, trace).toBeGreaterThan(0);
     const last = samples.at(-1)!;
@@ -80,7 +101,11 @@ describe.skipIf(!HAVE)('keypadd.service under a real systemd', () => {
     expect(granted.relay).toBe('unlocked');
     const before = await unit(c, 'MainPID', 'NRestarts');
     await c.ok(`kill -KILL ${before.MainPID}`);
-    const after = await until(c, ['MainPID', 'NRestarts', 'ActiveState'], (u) => u.ActiveState === 'active' && u.MainPID !== before.MainPID && u.MainPID !== '0');
+    const after = await until(
+      c,
+      ['MainPID', 'NRestarts', 'ActiveState'],
+      (u) => u.ActiveState === 'active' && u.MainPID !== before.MainPID && u.MainPID !== '0',
+    );
     expect(after.ActiveState).toBe('active');
     expect(Number(after.NRestarts)).toBe(Number(before.NRestarts) + 1);
     expect((await door(c)).relay).toBe('locked');
@@ -94,7 +119,12 @@ describe.skipIf(!HAVE)('keypadd.service under a real systemd', () => {
     const hung = Date.now();
     // The daemon cannot answer while it hangs; the CLI is left to fail in the background.
     await c.ok('(sudo -u keypadd timeout 60 keypadd sim hang 30000 >/dev/null 2>&1 &)');
-    const after = await until(c, ['MainPID', 'NRestarts', 'ActiveState'], (u) => u.ActiveState === 'active' && u.MainPID !== before.MainPID && u.MainPID !== '0', 60_000);
+    const after = await until(
+      c,
+      ['MainPID', 'NRestarts', 'ActiveState'],
+      (u) => u.ActiveState === 'active' && u.MainPID !== before.MainPID && u.MainPID !== '0',
+      60_000,
+    );
     const seconds = (Date.now() - hung) / 1000;
     console.warn(`systemd-real: watchdog restart ${seconds.toFixed(1)} s after the hang began (WatchdogSec=20, pings every 10 s)`);
     expect(after.ActiveState).toBe('active');
@@ -122,7 +152,9 @@ describe.skipIf(!HAVE)('keypadd.service under a real systemd', () => {
       expect((await c.ok(`cat ${relayFile}`)).trim(), await journal(c, '-n', '20')).toBe('0');
       expect(await journal(c, '-n', '10')).toMatch(/door 1 \(Front Door\): relay locked \(simulated/);
     } finally {
-      await c.ok('rm /etc/systemd/system/keypadd.service.d/no-restart.conf && systemctl daemon-reload && systemctl reset-failed keypadd && systemctl start keypadd');
+      await c.ok(
+        'rm /etc/systemd/system/keypadd.service.d/no-restart.conf && systemctl daemon-reload && systemctl reset-failed keypadd && systemctl start keypadd',
+      );
     }
   });
 
@@ -133,7 +165,12 @@ describe.skipIf(!HAVE)('keypadd.service under a real systemd', () => {
     const ms = Date.now() - t;
     console.warn(`systemd-real: systemctl stop took ${ms} ms (TimeoutStopSec=10)`);
     expect(ms).toBeLessThan(10_000);
-    expect(await unit(c, 'ActiveState', 'Result', 'ExecMainCode', 'ExecMainStatus')).toEqual({ ActiveState: 'inactive', Result: 'success', ExecMainCode: '1', ExecMainStatus: '0' });
+    expect(await unit(c, 'ActiveState', 'Result', 'ExecMainCode', 'ExecMainStatus')).toEqual({
+      ActiveState: 'inactive',
+      Result: 'success',
+      ExecMainCode: '1',
+      ExecMainStatus: '0',
+    });
     const log = await journal(c, '-n', '20');
     expect(log).toContain('SIGTERM: locking doors and stopping');
     expect(log).toContain('stopped; relays locked');

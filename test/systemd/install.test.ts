@@ -28,7 +28,11 @@ describe('systemd/install.sh', () => {
     for (const c of ['mqtt-password', 'upstream-token']) expect(statSync(join(d.dir, 'etc/keypadd/credentials', c)).mode & 0o777).toBe(0o600);
     // USB serial keypad drivers at boot (the unit's DeviceAllow= resolves device majors when it starts).
     const modules = join(d.dir, 'etc/modules-load.d/keypadd.conf');
-    expect(readFileSync(modules, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['usbserial', 'cdc_acm']);
+    expect(
+      readFileSync(modules, 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#')),
+    ).toEqual(['usbserial', 'cdc_acm']);
 
     // The installed app runs on its own modules, with the installed config and the credential key.
     const config = join(d.dir, 'etc/keypadd/config.yaml');

@@ -35,7 +35,10 @@ async function receiver(dir: string): Promise<{ path: string; got: Datagram[] }>
       else got.push(j);
     }
   });
-  await eventually(() => ready, (r) => r);
+  await eventually(
+    () => ready,
+    (r) => r,
+  );
   return { path, got };
 }
 
@@ -45,7 +48,10 @@ describe.skipIf(!HAVE)('systemd notification', () => {
     const { path, got } = await receiver(d.cli.dataDir);
     d.cli.extraEnv = { NOTIFY_SOCKET: path, WATCHDOG_USEC: '400000' }; // WatchdogSec=0.4 s: a ping every 200 ms
     await d.start();
-    const ready = await eventually(() => got.find((g) => g.msg.includes('READY=1')), (g) => g !== undefined);
+    const ready = await eventually(
+      () => got.find((g) => g.msg.includes('READY=1')),
+      (g) => g !== undefined,
+    );
     expect(ready!.msg).toContain(`MAINPID=${d.proc!.pid}`);
     expect(ready!.msg).toMatch(/STATUS=Front Door locked; MQTT off; clock trusted/);
     const pings = () => got.filter((g) => g.msg.includes('WATCHDOG=1')).map((g) => g.t);
@@ -61,13 +67,20 @@ describe.skipIf(!HAVE)('systemd notification', () => {
     const before = Date.now();
     d.cli.json('sim', 'hang', String(HANG_MS));
     const after = Date.now();
-    const resumed = await eventually(() => pings().filter((t) => t >= after), (r) => r.length >= 2, 10_000);
+    const resumed = await eventually(
+      () => pings().filter((t) => t >= after),
+      (r) => r.length >= 2,
+      10_000,
+    );
     const around = pings().filter((t) => t >= before - 2000);
     const gaps = around.slice(1).map((t, i) => t - around[i]!);
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(HANG_MS - 500);
 
     await d.stop('SIGTERM');
-    await eventually(() => got.some((g) => g.msg.includes('STOPPING=1')), (s) => s);
+    await eventually(
+      () => got.some((g) => g.msg.includes('STOPPING=1')),
+      (s) => s,
+    );
     expect(got.find((g) => g.msg.includes('STOPPING=1'))!.t).toBeGreaterThan(resumed.at(-1)!);
   }, 30_000);
 });

@@ -44,7 +44,9 @@ describe('keypadd doctor', () => {
     const r = k.run('doctor');
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+MQTT\s+cannot reach mqtt:\/\/127.0.0.1:\d+: .*\n\s+fix: check the broker address/m);
-    expect(r.stdout).toMatch(/^FAIL\s+door 1 serial keypad\s+\S+\/unplugged does not exist\n\s+fix: plug the keypad in; check the udev rule in hardware\/udev/m);
+    expect(r.stdout).toMatch(
+      /^FAIL\s+door 1 serial keypad\s+\S+\/unplugged does not exist\n\s+fix: plug the keypad in; check the udev rule in hardware\/udev/m,
+    );
     expect(r.stdout).toMatch(/^PASS\s+door 1 relay\s+BCM 17 = sysfs GPIO 529/m); // only what is wrong fails
     const j = JSON.parse(k.run('--json', 'doctor').stdout) as { name: string; verdict: string }[];
     expect(j.find((c) => c.name === 'MQTT')!.verdict).toBe('fail');
@@ -69,7 +71,10 @@ describe('keypadd doctor', () => {
     cleanups.push(d.remove);
     const file = join(d.dir, 'keypadd.conf');
     const serial = configSchema.parse({ doors: [{ id: 1, name: 'Front', hardware: { relay: { pin: 17 }, serial: { path: '/dev/keypad0' } } }] });
-    expect(serialModules(configSchema.parse({ doors: [{ id: 1, name: 'Front' }] }), file)).toMatchObject({ verdict: 'pass', detail: 'no serial keypad configured' });
+    expect(serialModules(configSchema.parse({ doors: [{ id: 1, name: 'Front' }] }), file)).toMatchObject({
+      verdict: 'pass',
+      detail: 'no serial keypad configured',
+    });
     const missing = serialModules(serial, file);
     expect(missing.verdict).toBe('warn');
     expect(missing.detail).toContain(`${file} does not load usbserial, cdc_acm at boot`);
@@ -125,13 +130,22 @@ describe('the daemon as a service', () => {
     const d = simDoor('', cleanups);
     await d.start();
     d.proc!.kill('SIGHUP');
-    await eventually(() => d.stderr, (s) => s.includes('SIGHUP'));
+    await eventually(
+      () => d.stderr,
+      (s) => s.includes('SIGHUP'),
+    );
     expect(d.stderr).toContain('apply changes with `systemctl restart keypadd`');
     d.proc!.kill('SIGUSR2');
-    await eventually(() => d.stderr, (s) => s.includes('log level now debug'));
+    await eventually(
+      () => d.stderr,
+      (s) => s.includes('log level now debug'),
+    );
     // A toggle: the second SIGUSR2 goes back to info.
     d.proc!.kill('SIGUSR2');
-    const log = await eventually(() => d.stderr, (s) => s.includes('log level now info'));
+    const log = await eventually(
+      () => d.stderr,
+      (s) => s.includes('log level now info'),
+    );
     expect([...log.matchAll(/log level now (\w+)/g)].map((m) => m[1])).toEqual(['debug', 'info']);
     expect(d.status().relay).toBe('locked'); // still running and answering
     expect(d.proc!.exitCode).toBe(null);

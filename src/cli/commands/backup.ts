@@ -26,7 +26,10 @@ export function registerBackup(program: Command): void {
       }
       // The key is deliberately not in the copy: a backup that leaks should not hand over every PIN with it.
       const key = pinKeyLocation(config.data_dir, process.env, config.pin_key_file);
-      const where = key === INSTALLED_PIN_KEY ? `${key} (where install.sh keeps it)` : `${key} (the key this configuration uses; an installed keypadd keeps it in ${INSTALLED_PIN_KEY})`;
+      const where =
+        key === INSTALLED_PIN_KEY
+          ? `${key} (where install.sh keeps it)`
+          : `${key} (the key this configuration uses; an installed keypadd keeps it in ${INSTALLED_PIN_KEY})`;
       print(s, { ...result, database: databasePath(config.data_dir), pin_key_file: key, installed_pin_key: INSTALLED_PIN_KEY }, () =>
         [
           `Backed up ${databasePath(config.data_dir)} to ${result.file}: ${result.people} people, ${result.credentials} credentials, ${result.events} events (${size(result.bytes)}); the copy passed its integrity check.`,

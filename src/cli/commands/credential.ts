@@ -131,7 +131,11 @@ function cardOptionValue(o: { number?: string; facility?: string; card?: string 
   const split = o.facility !== undefined || o.card !== undefined;
   if (o.number !== undefined && split) throw invalid('number', 'give either --number or --facility with --card, not both');
   if (o.number !== undefined) return o.number;
-  if (o.facility === undefined) throw invalid(o.card === undefined ? 'number' : 'facility', o.card === undefined ? 'is required (or --facility with --card)' : 'is required with --card');
+  if (o.facility === undefined)
+    throw invalid(
+      o.card === undefined ? 'number' : 'facility',
+      o.card === undefined ? 'is required (or --facility with --card)' : 'is required with --card',
+    );
   if (o.card === undefined) throw invalid('card', 'is required with --facility');
   return cardValueFromFacility(o.facility, o.card);
 }

@@ -20,7 +20,11 @@ export function registerDoctor(program: Command): void {
         checks = [{ name: 'config', verdict: 'fail', detail: err.problems.join('; '), fix: 'correct the settings named (keypadd config describe)' }];
       }
       const width = Math.max(...checks.map((c) => c.name.length));
-      print(s, checks, () => checks.map((c) => `${c.verdict.toUpperCase().padEnd(4)}  ${c.name.padEnd(width)}  ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`).join('\n'));
+      print(s, checks, () =>
+        checks
+          .map((c) => `${c.verdict.toUpperCase().padEnd(4)}  ${c.name.padEnd(width)}  ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`)
+          .join('\n'),
+      );
       if (checks.some((c) => c.verdict === 'fail')) process.exitCode = 1;
     });
 }

@@ -28,7 +28,15 @@ export function registerEvent(program: Command): void {
         print(s, { events }, () =>
           table(
             ['ID', 'TIME', 'DOOR', 'EVENT', 'PERSON', 'CREDENTIAL', 'REASON'],
-            events.map((e) => [e.id, siteTime(e.created_at, zone), e.channel_name ?? e.channel_id, e.event_type, e.person_name ?? e.person_id, e.credential_type, e.reason]),
+            events.map((e) => [
+              e.id,
+              siteTime(e.created_at, zone),
+              e.channel_name ?? e.channel_id,
+              e.event_type,
+              e.person_name ?? e.person_id,
+              e.credential_type,
+              e.reason,
+            ]),
             'No events yet.',
           ),
         );

@@ -17,12 +17,15 @@ export function registerLockRelays(program: Command): void {
   program
     .command('lock-relays')
     .description('drive every door relay to its locked level (the unit runs this after the daemon stops, however it stopped)')
-    .option('--sim', 'the simulated door\'s relays, as `run --sim` drives them (whatever the config wires)')
+    .option('--sim', "the simulated door's relays, as `run --sim` drives them (whatever the config wires)")
     .action(
       withSession(async (s, o: { sim?: boolean }) => {
         const { config } = s.config();
         const holder = await InstanceLock.holder(config.data_dir);
-        if (holder !== null) throw new ControlRefusedError(`keypadd is running on ${config.data_dir}${holder.pid ? ` (PID ${holder.pid})` : ''} and drives its own relays`);
+        if (holder !== null)
+          throw new ControlRefusedError(
+            `keypadd is running on ${config.data_dir}${holder.pid ? ` (PID ${holder.pid})` : ''} and drives its own relays`,
+          );
         const wired = o.sim ? [] : config.doors.filter((d) => d.hardware);
         const port = wired.length > 0 ? await openGpio(config, { everyDoorWired: false }) : null;
         const done: { door: number; name: string; relay: 'locked'; line: string }[] = [];
@@ -31,7 +34,12 @@ export function registerLockRelays(program: Command): void {
             if (door.hardware && port && !o.sim) {
               const { claimRelay } = await import('../../drivers/gpio-door.js');
               claimRelay(port, door); // claimed at its locked level, which it keeps after exit
-              done.push({ door: door.id, name: door.name, relay: 'locked', line: `GPIO BCM ${door.hardware.relay.pin}${door.fail_safe ? ', energised (fail-safe)' : ''}` });
+              done.push({
+                door: door.id,
+                name: door.name,
+                relay: 'locked',
+                line: `GPIO BCM ${door.hardware.relay.pin}${door.fail_safe ? ', energised (fail-safe)' : ''}`,
+              });
             } else {
               const file = simRelayFile(config.data_dir, door.id);
               const failed: string[] = [];

@@ -61,7 +61,15 @@ export function registerLockout(program: Command): void {
         print(s, list, () =>
           table(
             ['DOOR', 'NAME', 'KEYPAD LOCKED', 'UNTIL', 'LEVEL', 'WRONG PINS (1 H)', 'READER BACKED OFF'],
-            list.map((l) => [l.door, l.name, l.active ? 'yes' : 'no', l.until, l.level, l.failures_last_hour, l.card_backoff?.active ? `yes, until ${l.card_backoff.until}` : 'no']),
+            list.map((l) => [
+              l.door,
+              l.name,
+              l.active ? 'yes' : 'no',
+              l.until,
+              l.level,
+              l.failures_last_hour,
+              l.card_backoff?.active ? `yes, until ${l.card_backoff.until}` : 'no',
+            ]),
             'No doors.',
           ),
         );
@@ -81,7 +89,9 @@ export function registerLockout(program: Command): void {
           const db = s.admin().store.db;
           new LockoutRepo(db).clear(o.door);
           new LockoutRepo(db).clear(readerKey(o.door));
-          new EventRepo(db).append(newEvent('lockout_reset', { door_id: o.door, event_label: `${door.name}: keypad lockout reset`, source: 'cli' }, now()));
+          new EventRepo(db).append(
+            newEvent('lockout_reset', { door_id: o.door, event_label: `${door.name}: keypad lockout reset`, source: 'cli' }, now()),
+          );
         }
         print(s, { door: o.door, reset: true, daemon_running: live !== null }, () => `Keypad lockout of door ${o.door} (${door.name}) reset`);
       }),

@@ -42,25 +42,27 @@ export function registerPerson(program: Command): void {
     .option('--notes <text>', 'free text')
     .option('--visitor', 'no standing role: access only through reservations')
     .action(
-      withSession((s, o: { firstName: string; lastName: string; email?: string; validFrom?: string; validTo?: string; notes?: string; visitor?: boolean }) => {
-        const ctx = s.admin();
-        const p = addPerson(ctx, {
-          visitor: o.visitor === true,
-          first_name: o.firstName,
-          last_name: o.lastName,
-          email: o.email,
-          valid_from: o.validFrom,
-          valid_to: o.validTo,
-          notes: o.notes,
-        });
-        print(s, p, () =>
-          [
-            `Added person ${p.id}: ${fullName(p)}${p.email ? ` <${shown(p.email)}>` : ''}`,
-            `  roles: ${isVisitor(p) ? 'none (a visitor: access only through reservations)' : roleNames(ctx)(p.roles)}`,
-            `  valid: ${validity(ctx, p)}`,
-          ].join('\n'),
-        );
-      }),
+      withSession(
+        (s, o: { firstName: string; lastName: string; email?: string; validFrom?: string; validTo?: string; notes?: string; visitor?: boolean }) => {
+          const ctx = s.admin();
+          const p = addPerson(ctx, {
+            visitor: o.visitor === true,
+            first_name: o.firstName,
+            last_name: o.lastName,
+            email: o.email,
+            valid_from: o.validFrom,
+            valid_to: o.validTo,
+            notes: o.notes,
+          });
+          print(s, p, () =>
+            [
+              `Added person ${p.id}: ${fullName(p)}${p.email ? ` <${shown(p.email)}>` : ''}`,
+              `  roles: ${isVisitor(p) ? 'none (a visitor: access only through reservations)' : roleNames(ctx)(p.roles)}`,
+              `  valid: ${validity(ctx, p)}`,
+            ].join('\n'),
+          );
+        },
+      ),
     );
 
   person
@@ -75,7 +77,15 @@ export function registerPerson(program: Command): void {
         print(s, people, () =>
           table(
             ['ID', 'NAME', 'EMAIL', 'ENABLED', 'VISITOR', 'ROLES', 'VALID'],
-            people.map((p) => [p.id, fullName(p), p.email, yesNo(p.enabled), yesNo(isVisitor(p)), isVisitor(p) ? null : roles(p.roles), validity(ctx, p)]),
+            people.map((p) => [
+              p.id,
+              fullName(p),
+              p.email,
+              yesNo(p.enabled),
+              yesNo(isVisitor(p)),
+              isVisitor(p) ? null : roles(p.roles),
+              validity(ctx, p),
+            ]),
             'No people yet. Add one with: keypadd person add --first-name F --last-name L',
           ),
         );

@@ -44,8 +44,11 @@ export function registerReservation(program: Command): void {
         const ctx = s.admin();
         const r = addReservation(ctx, { person_id: o.person, start_time: o.start, end_time: o.end, channel_ids: o.door });
         const zone = ctx.config.site.time_zone;
-        print(s, r, () =>
-          `Added reservation ${r.id}: ${personNames(ctx)(r.person_id)}, ${siteTime(r.start_time, zone)} to ${siteEnd(r.end_time, zone)}, doors: ${doorNames(ctx, r)}`,
+        print(
+          s,
+          r,
+          () =>
+            `Added reservation ${r.id}: ${personNames(ctx)(r.person_id)}, ${siteTime(r.start_time, zone)} to ${siteEnd(r.end_time, zone)}, doors: ${doorNames(ctx, r)}`,
         );
       }),
     );

@@ -33,7 +33,11 @@ export function registerRole(program: Command): void {
       withSession((s) => {
         const list = listRoles(s.admin());
         print(s, list, () =>
-          table(['ID', 'NAME', 'DOORS', 'WHEN', 'PEOPLE'], list.map((r) => [r.id, r.name + (r.builtin ? ' (built in)' : ''), doors(r), when(r), r.people]), 'No roles.'),
+          table(
+            ['ID', 'NAME', 'DOORS', 'WHEN', 'PEOPLE'],
+            list.map((r) => [r.id, r.name + (r.builtin ? ' (built in)' : ''), doors(r), when(r), r.people]),
+            'No roles.',
+          ),
         );
       }),
     );

@@ -33,7 +33,10 @@ export function registerSim(program: Command): void {
   );
 
   doorOption(
-    sim.command('card').description('present a card: sent as a 26-, 34- or 37-bit Wiegand frame over the simulated reader').argument('<number>', 'card number, decimal'),
+    sim
+      .command('card')
+      .description('present a card: sent as a 26-, 34- or 37-bit Wiegand frame over the simulated reader')
+      .argument('<number>', 'card number, decimal'),
   ).action(
     withSession(async (s, number: string, o: { door: number }) => {
       const d = await askDaemon<SimAnswer>(s, { cmd: 'sim_card', door: o.door, number });
@@ -104,7 +107,9 @@ export function registerSim(program: Command): void {
     .action(
       withSession(async (s) => {
         const st = await askDaemon<{ doors: DoorStatus[]; clock_trusted: boolean; event_backlog: number }>(s, { cmd: 'status' });
-        print(s, st, () => [...st.doors.map(describeDoor), `clock trusted: ${st.clock_trusted}; events waiting to be stored: ${st.event_backlog}`].join('\n'));
+        print(s, st, () =>
+          [...st.doors.map(describeDoor), `clock trusted: ${st.clock_trusted}; events waiting to be stored: ${st.event_backlog}`].join('\n'),
+        );
       }),
     );
 }

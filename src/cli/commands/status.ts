@@ -25,7 +25,11 @@ export function registerStatus(program: Command): void {
         }
         if (live) {
           const m = live.mqtt;
-          const mqtt = !m?.enabled ? (m?.error ? `off (${m.error})` : 'off') : `${m.connected ? 'connected' : 'not connected'}, ${m.backlog ?? '?'} events to publish`;
+          const mqtt = !m?.enabled
+            ? m?.error
+              ? `off (${m.error})`
+              : 'off'
+            : `${m.connected ? 'connected' : 'not connected'}, ${m.backlog ?? '?'} events to publish`;
           return print(s, { running: true, ...live }, () =>
             [
               `keypadd ${live.version} running${live.sim ? ' (simulated door)' : ''}, up ${live.uptime_s} s; clock trusted: ${live.clock_trusted}${live.clock_problem ? ` (${live.clock_problem})` : ''}`,
@@ -39,7 +43,11 @@ export function registerStatus(program: Command): void {
         const db = s.admin().store.db;
         const backlog = config.mqtt.url ? new OutboxRepo(db, MQTT_OUTBOX).backlog() : null;
         const [last] = new EventRepo(db).list({ limit: 1 });
-        const stopped = { running: false, outbox_backlog: backlog, last_event: last ? { id: last.id, type: last.event_type, at: last.created_at } : null };
+        const stopped = {
+          running: false,
+          outbox_backlog: backlog,
+          last_event: last ? { id: last.id, type: last.event_type, at: last.created_at } : null,
+        };
         print(s, stopped, () =>
           [
             `keypadd is not running on ${config.data_dir}`,

@@ -24,18 +24,31 @@ async function pullHere(s: Session, opts: { force: boolean; full: boolean }): Pr
   const { config } = s.config();
   const ctx = s.admin();
   const events = new EventRepo(ctx.store.db);
-  const puller = new Puller({ config, store: ctx.store, log: createLogger('sync'), token: () => readUpstreamToken(config), emit: (e) => events.append(e) });
+  const puller = new Puller({
+    config,
+    store: ctx.store,
+    log: createLogger('sync'),
+    token: () => readUpstreamToken(config),
+    emit: (e) => events.append(e),
+  });
   return puller.pull(opts);
 }
 
 function describeCounts(c: SyncCounts): string[] {
-  const line = (name: string, x: { added: number; changed: number; removed: number }) => `  ${name}: ${x.added} added, ${x.changed} changed, ${x.removed} removed`;
+  const line = (name: string, x: { added: number; changed: number; removed: number }) =>
+    `  ${name}: ${x.added} added, ${x.changed} changed, ${x.removed} removed`;
   return [
     line('people', c.people),
     line('credentials', c.credentials),
     line('reservations', c.reservations),
     line('roles', c.roles),
-    `  skipped: ${c.skipped}${c.skipped ? ` (${Object.entries(c.skipped_reasons).map(([k, n]) => `${n}× ${k}`).join('; ')})` : ''}; not for these doors: ${c.ignored}; clashes with local credentials: ${c.clashes}`,
+    `  skipped: ${c.skipped}${
+      c.skipped
+        ? ` (${Object.entries(c.skipped_reasons)
+            .map(([k, n]) => `${n}× ${k}`)
+            .join('; ')})`
+        : ''
+    }; not for these doors: ${c.ignored}; clashes with local credentials: ${c.clashes}`,
   ];
 }
 
@@ -59,7 +72,9 @@ export function registerSync(program: Command): void {
           result = await pullHere(s, opts);
         }
         print(s, result, () =>
-          result.ok ? [`sync (${result.mode}) completed in ${(result.ms / 1000).toFixed(1)} s`, ...describeCounts(result.counts)].join('\n') : `sync failed (${result.kind}): ${result.error}`,
+          result.ok
+            ? [`sync (${result.mode}) completed in ${(result.ms / 1000).toFixed(1)} s`, ...describeCounts(result.counts)].join('\n')
+            : `sync failed (${result.kind}): ${result.error}`,
         );
         if (!result.ok) process.exitCode = 1;
       }),

@@ -23,7 +23,8 @@ export function registerToken(program: Command): void {
     .action(
       withSession((s, o: { scope: string[]; name: string }) => {
         const problems = new Problems();
-        for (const sc of o.scope) if (!(SCOPES as readonly string[]).includes(sc)) problems.add('scope', `"${sc}" is not one of ${SCOPES.join(', ')}`);
+        for (const sc of o.scope)
+          if (!(SCOPES as readonly string[]).includes(sc)) problems.add('scope', `"${sc}" is not one of ${SCOPES.join(', ')}`);
         if (o.name.trim() === '') problems.add('name', 'must not be empty');
         const text = controlCharProblem(o.name);
         if (text) problems.add('name', text);
@@ -31,7 +32,11 @@ export function registerToken(program: Command): void {
         const ctx = s.admin();
         const { token: value, row } = new TokenRepo(ctx.store.db).create(o.name.trim(), [...new Set(o.scope)], nowIso(ctx));
         print(s, { ...row, token: value }, () =>
-          [`Token ${row.id} "${row.name}" (${row.scopes.join(', ')}):`, `  ${value}`, '  This is the only time it is shown: keypadd keeps only its hash.'].join('\n'),
+          [
+            `Token ${row.id} "${row.name}" (${row.scopes.join(', ')}):`,
+            `  ${value}`,
+            '  This is the only time it is shown: keypadd keeps only its hash.',
+          ].join('\n'),
         );
       }),
     );

@@ -23,7 +23,8 @@ class DaemonRunningError extends ControlRefusedError {
   override name = 'DaemonRunningError';
 }
 
-const STOP_IT = 'stop it first with  sudo systemctl stop keypadd  (or end the `keypadd run` in the other terminal), and start it again afterwards with  sudo systemctl start keypadd';
+const STOP_IT =
+  'stop it first with  sudo systemctl stop keypadd  (or end the `keypadd run` in the other terminal), and start it again afterwards with  sudo systemctl start keypadd';
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 interface Wiring {
@@ -37,7 +38,12 @@ export function registerWiringTest(program: Command): void {
   program
     .command('test')
     .description('check a door’s wiring without a credential: pulse the relay, LED or buzzer, or watch the inputs live (stop the service first)')
-    .addArgument(new Argument('<part>', 'relay (unlocks briefly, then locked), led, buzzer, or inputs (door contact, REX, tamper, keys and cards, until Ctrl-C)').choices(WIRING_PARTS))
+    .addArgument(
+      new Argument(
+        '<part>',
+        'relay (unlocks briefly, then locked), led, buzzer, or inputs (door contact, REX, tamper, keys and cards, until Ctrl-C)',
+      ).choices(WIRING_PARTS),
+    )
     .option('--door <id>', 'which door (default 1)', positiveInt, 1)
     .option('--ms <ms>', 'how long the output stays on; the relay: unlocked (50-10000, default 1000)', positiveInt, 1000)
     .option('--sim', 'the simulated door; with inputs, type on stdin: open, close, rex, tamper on|off, card N, keys 12#, wiegand BITS')
@@ -91,7 +97,11 @@ function checkRequest(config: Config, part: WiringPart, id: number, ms: number, 
   if (sim) return door;
   const hw = door.hardware;
   const path = `doors[${index}].hardware`;
-  if (!hw) throw invalid(path, `is missing: door ${id} (${door.name}) has no wiring in the config (examples in hardware/), or test the simulated door with --sim`);
+  if (!hw)
+    throw invalid(
+      path,
+      `is missing: door ${id} (${door.name}) has no wiring in the config (examples in hardware/), or test the simulated door with --sim`,
+    );
   if (part === 'led' && !hw.led) throw invalid(`${path}.led`, `is not set: door ${id} has no LED wired in the config`);
   if (part === 'buzzer' && !hw.buzzer) throw invalid(`${path}.buzzer`, `is not set: door ${id} has no buzzer wired in the config`);
   if (part === 'inputs' && !hw.contact && !hw.rex && !hw.tamper && !hw.wiegand && !hw.serial) {
@@ -103,7 +113,10 @@ function checkRequest(config: Config, part: WiringPart, id: number, ms: number, 
 /** A running daemon (the data-dir lock is held) owns the door's lines, and would fight the test for the relay. */
 async function refuseWhileRunning(dataDir: string): Promise<void> {
   const holder = await InstanceLock.holder(dataDir);
-  if (holder) throw new DaemonRunningError(`keypadd is running on ${dataDir}${holder.pid ? ` (PID ${holder.pid})` : ''} and drives the door's lines: ${STOP_IT}`);
+  if (holder)
+    throw new DaemonRunningError(
+      `keypadd is running on ${dataDir}${holder.pid ? ` (PID ${holder.pid})` : ''} and drives the door's lines: ${STOP_IT}`,
+    );
 }
 
 /** Claims the door's lines as the daemon does (drivers/wiring: the relay first, at its locked level), no database. */
@@ -129,7 +142,8 @@ async function openWiring(config: Config, door: DoorConfig, sim: boolean): Promi
 /** What is about to be tested, with the pins, so a wrong number in the config shows before anything moves. */
 function describe(door: DoorConfig, part: WiringPart, sim: boolean): string {
   const hw = door.hardware;
-  const pin = (line: { pin: number; active_low: boolean } | undefined | null) => (sim || !line ? '' : ` on BCM ${line.pin}${line.active_low ? ' (active low)' : ''}`);
+  const pin = (line: { pin: number; active_low: boolean } | undefined | null) =>
+    sim || !line ? '' : ` on BCM ${line.pin}${line.active_low ? ' (active low)' : ''}`;
   const lock = door.fail_safe ? 'fail_safe: a maglock, energised = locked' : 'a fail-secure strike, energised = unlocked';
   if (part === 'relay') return `relay${pin(hw?.relay)} (${lock})`;
   if (part === 'led' || part === 'buzzer') return `${part === 'led' ? 'LED' : 'buzzer'}${pin(hw?.[part])}; the relay stays locked`;

@@ -44,7 +44,11 @@ export class OnoffPort implements GpioPort {
     // The kernel takes them as physical levels, whatever active_low says.
     const initial = opts.energised === true;
     const physicalHigh = initial !== opts.activeLow;
-    const gpio = this.claim(bcm, opts, () => new this.Gpio(this.number(bcm, opts), physicalHigh ? 'high' : 'low', 'none', { activeLow: opts.activeLow }));
+    const gpio = this.claim(
+      bcm,
+      opts,
+      () => new this.Gpio(this.number(bcm, opts), physicalHigh ? 'high' : 'low', 'none', { activeLow: opts.activeLow }),
+    );
     this.outputs.add(bcm);
     let energised = initial;
     return {
@@ -110,9 +114,15 @@ export function explain(err: NodeJS.ErrnoException, bcm: number, name: string, c
     case 'EPERM':
       return new GpioError(`${name}: permission denied on GPIO ${n} (BCM ${bcm}): add the keypadd user to the gpio group`, 'permission');
     case 'EBUSY':
-      return new GpioError(`${name}: GPIO ${n} (BCM ${bcm}) is busy: another process or a kernel driver (dtoverlay, w1, spi, i2c) holds it; free it or use another pin`, 'busy');
+      return new GpioError(
+        `${name}: GPIO ${n} (BCM ${bcm}) is busy: another process or a kernel driver (dtoverlay, w1, spi, i2c) holds it; free it or use another pin`,
+        'busy',
+      );
     case 'EINVAL':
-      return new GpioError(`${name}: the kernel refused GPIO ${n} (BCM ${bcm} + base ${chip.base}): check gpio.chip and the pin number`, 'invalid_line');
+      return new GpioError(
+        `${name}: the kernel refused GPIO ${n} (BCM ${bcm} + base ${chip.base}): check gpio.chip and the pin number`,
+        'invalid_line',
+      );
     case 'ENOENT':
       return new GpioError(`${name}: GPIO ${n} did not appear in sysfs after export: is the GPIO sysfs interface enabled?`);
     default:

@@ -84,7 +84,13 @@ export class SimDoorHardware implements DoorHardware {
   readonly rex = new SimInput(false);
   readonly tamper = new SimInput(false);
   readonly gpio = new SimGpioPort();
-  readonly wiegand = new WiegandReader({ name: 'simulated Wiegand reader', ...SIM_WIEGAND, activeLow: true, decoder: DEFAULT_WIEGAND, maxFramesPerSecond: 50 });
+  readonly wiegand = new WiegandReader({
+    name: 'simulated Wiegand reader',
+    ...SIM_WIEGAND,
+    activeLow: true,
+    decoder: DEFAULT_WIEGAND,
+    maxFramesPerSecond: 50,
+  });
   /** Keys typed straight in, and what the simulated Wiegand reader decodes, as one source. */
   private readonly inputs = new InputEvents();
   readonly keypad = this.inputs;
