@@ -25,24 +25,48 @@ async function setup(mqttExtra = '') {
   await consumer.start();
   cleanups.push(() => consumer.stop());
   /** The daemon subscribes to its command topics before it publishes its status on the same connection. */
-  const connected = () => eventually(() => consumer.on('/status'), (m) => m.length > 0);
+  const connected = () =>
+    eventually(
+      () => consumer.on('/status'),
+      (m) => m.length > 0,
+    );
   return { broker, d, consumer, connected };
 }
 
 describe.skipIf(!HAVE)('MQTT publishing', () => {
   it('publishes each event on <base>/<node>/<door>/event with the API fields, to mosquitto_sub too', async () => {
     const { broker, d, consumer } = await setup();
-    const sub = spawn('mosquitto_sub', ['-i', 'test-sub', '-h', '127.0.0.1', '-p', String(broker.port), '-t', 'keypadd/door-ctl/1/event', '-q', '1', '-C', '2']);
+    const sub = spawn('mosquitto_sub', [
+      '-i',
+      'test-sub',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(broker.port),
+      '-t',
+      'keypadd/door-ctl/1/event',
+      '-q',
+      '1',
+      '-C',
+      '2',
+    ]);
     let subOut = '';
     sub.stdout.on('data', (b: Buffer) => (subOut += b.toString()));
     cleanups.push(() => void sub.kill());
     // The broker logs each subscription ("test-sub 1 keypadd/door-ctl/1/event"): then mosquitto_sub is listening.
-    await eventually(() => broker.log, (l) => l.includes('test-sub 1 keypadd/door-ctl/1/event'), 10_000);
+    await eventually(
+      () => broker.log,
+      (l) => l.includes('test-sub 1 keypadd/door-ctl/1/event'),
+      10_000,
+    );
     await d.start();
     const pin = d.demoPin();
     d.key(`${pin}#`);
     d.key('111190#');
-    const events = await eventually(() => consumer.on('/1/event'), (m) => m.length >= 2);
+    const events = await eventually(
+      () => consumer.on('/1/event'),
+      (m) => m.length >= 2,
+    );
     const [granted, denied] = events.map((m) => JSON.parse(m.payload) as Record<string, unknown>);
     expect(granted).toMatchObject({
       event_type: 'access_granted',
@@ -61,7 +85,12 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     expect(events.every((m) => !m.retain)).toBe(true);
     for (const m of consumer.messages) expect(m.payload).not.toContain(pin);
     await new Promise<void>((resolve) => (sub.exitCode !== null ? resolve() : sub.once('exit', () => resolve())));
-    expect(subOut.trim().split('\n').map((l) => (JSON.parse(l) as { event_type: string }).event_type)).toEqual(['access_granted', 'access_denied']);
+    expect(
+      subOut
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { event_type: string }).event_type),
+    ).toEqual(['access_granted', 'access_denied']);
   });
 
   it('keeps a retained state per door, a status, and availability with a last will that fires on SIGKILL', async () => {
@@ -70,12 +99,18 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     d.key(`${d.demoPin()}#`);
     d.key('111190#222290#333390#');
     // Once the state naming the last event has gone out (the consumer there from the start sees it)...
-    await eventually(() => consumer.on('/1/state').map((m) => JSON.parse(m.payload) as { last_event_id: number }), (st) => st.at(-1)?.last_event_id === 5);
+    await eventually(
+      () => consumer.on('/1/state').map((m) => JSON.parse(m.payload) as { last_event_id: number }),
+      (st) => st.at(-1)?.last_event_id === 5,
+    );
     // ...a consumer arriving later gets the retained topics.
     const late = new Consumer(broker.url, ['keypadd/door-ctl/+/state', 'keypadd/door-ctl/availability', 'keypadd/door-ctl/status']);
     await late.start();
     cleanups.push(() => late.stop());
-    const state = await eventually(() => late.on('/1/state'), (m) => m.length > 0);
+    const state = await eventually(
+      () => late.on('/1/state'),
+      (m) => m.length > 0,
+    );
     expect(state[0]!.retain).toBe(true);
     expect(JSON.parse(state[0]!.payload)).toMatchObject({
       lock: 'unlocked',
@@ -92,15 +127,22 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     );
     expect(status.at(-1)).toMatchObject({ version: '0.1.0', outbox_backlog: 0, clock_trusted: true, last_sync: null });
     await d.stop('SIGKILL');
-    await eventually(() => late.on('/availability').map((m) => m.payload), (p) => p.at(-1) === 'offline');
+    await eventually(
+      () => late.on('/availability').map((m) => m.payload),
+      (p) => p.at(-1) === 'offline',
+    );
     expect(late.on('/availability').map((m) => m.payload)).toEqual(['online', 'offline']);
   });
 
   it('publishes Home Assistant discovery with the fields HA requires, and again when HA comes online', async () => {
     const { d, consumer } = await setup('  homeassistant: true\n  commands: true\n');
     await d.start();
-    const config = (component: string) =>
-      eventually(() => consumer.messages.filter((m) => m.topic.startsWith(`homeassistant/${component}/door-ctl/`) && m.payload !== ''), (m) => m.length > 0);
+    // Discovery goes out as a burst of publishes that may arrive over a few reads: wait for as many as are expected.
+    const config = (component: string, expected = 1) =>
+      eventually(
+        () => consumer.messages.filter((m) => m.topic.startsWith(`homeassistant/${component}/door-ctl/`) && m.payload !== ''),
+        (m) => m.length >= expected,
+      );
     const lock = JSON.parse((await config('lock'))[0]!.payload) as Record<string, unknown>;
     expect(lock).toMatchObject({
       command_topic: 'keypadd/door-ctl/1/set',
@@ -117,8 +159,12 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     expect(consumer.messages.find((m) => m.topic === 'homeassistant/binary_sensor/door-ctl/door1_lock/config')?.payload).toBe('');
     const contact = JSON.parse((await config('binary_sensor'))[0]!.payload) as Record<string, unknown>;
     expect(contact).toMatchObject({ device_class: 'door', payload_on: 'open', payload_off: 'closed', state_topic: 'keypadd/door-ctl/1/state' });
-    const sensors = (await config('sensor')).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
-    expect(sensors.map((s) => s.unique_id).sort()).toEqual(['keypadd_door-ctl_door1_last_access', 'keypadd_door-ctl_outbox_backlog', 'keypadd_door-ctl_sync_status']);
+    const sensors = (await config('sensor', 3)).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    expect(sensors.map((s) => s.unique_id).sort()).toEqual([
+      'keypadd_door-ctl_door1_last_access',
+      'keypadd_door-ctl_outbox_backlog',
+      'keypadd_door-ctl_sync_status',
+    ]);
     for (const m of consumer.messages.filter((x) => x.topic.startsWith('homeassistant/') && x.payload !== '')) {
       expect((JSON.parse(m.payload) as { device: { identifiers: string[] } }).device.identifiers).toEqual(['keypadd_door-ctl']);
     }
@@ -138,8 +184,16 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
       () => consumer.messages.find((m) => m.topic === 'homeassistant/binary_sensor/door-ctl/door1_lock/config'),
       (m) => m !== undefined,
     );
-    expect(JSON.parse(sensor!.payload)).toMatchObject({ device_class: 'lock', payload_on: 'unlocked', payload_off: 'locked', state_topic: 'keypadd/door-ctl/1/state' });
-    const lock = await eventually(() => consumer.messages.find((m) => m.topic === 'homeassistant/lock/door-ctl/door1/config'), (m) => m !== undefined);
+    expect(JSON.parse(sensor!.payload)).toMatchObject({
+      device_class: 'lock',
+      payload_on: 'unlocked',
+      payload_off: 'locked',
+      state_topic: 'keypadd/door-ctl/1/state',
+    });
+    const lock = await eventually(
+      () => consumer.messages.find((m) => m.topic === 'homeassistant/lock/door-ctl/door1/config'),
+      (m) => m !== undefined,
+    );
     expect(lock!.payload).toBe('');
   });
 
@@ -148,14 +202,20 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     await d.start();
     await connected();
     await consumer.publish('keypadd/door-ctl/1/set', '{"command":"unlock","duration_ms":2000}');
-    const result = await eventually(() => consumer.on('/1/set/result'), (m) => m.length > 0);
+    const result = await eventually(
+      () => consumer.on('/1/set/result'),
+      (m) => m.length > 0,
+    );
     expect(JSON.parse(result[0]!.payload)).toEqual({ command: 'unlock', accepted: true });
     expect(d.status()).toMatchObject({ relay: 'unlocked', unlock_count: 1 });
     for (const bad of ['not json', '{"command":"explode"}', '{"command":"unlock","duration_ms":-1}', '[1]']) {
       await consumer.publish('keypadd/door-ctl/1/set', bad);
     }
     await consumer.publish('keypadd/door-ctl/1/set', '{"command":"sync_now"}');
-    const results = await eventually(() => consumer.on('/1/set/result'), (m) => m.length >= 6);
+    const results = await eventually(
+      () => consumer.on('/1/set/result'),
+      (m) => m.length >= 6,
+    );
     expect(results.slice(1).map((m) => (JSON.parse(m.payload) as { reason: string }).reason)).toEqual([
       'payload: not valid JSON (send {"command":"unlock"})',
       'command: must be one of unlock, lock, lockout_reset, sync_now',
@@ -165,7 +225,10 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     ]);
     // Refusals are summed per door per second: one command_refused event (two if the burst straddles a second).
     const refusals = () =>
-      consumer.on('/1/event').map((m) => JSON.parse(m.payload) as { event_type: string; source: string; detail: { count: number } | null }).filter((e) => e.event_type === 'command_refused');
+      consumer
+        .on('/1/event')
+        .map((m) => JSON.parse(m.payload) as { event_type: string; source: string; detail: { count: number } | null })
+        .filter((e) => e.event_type === 'command_refused');
     const summed = await eventually(refusals, (e) => e.reduce((n, x) => n + x.detail!.count, 0) >= 5);
     expect(summed.reduce((n, x) => n + x.detail!.count, 0)).toBe(5);
     expect(summed.length).toBeLessThanOrEqual(3);
@@ -180,15 +243,27 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     await connected();
     const command = (json: string) => consumer.publish('keypadd/door-ctl/1/set', json);
     await command('{"command":"unlock","duration_ms":600000}');
-    await eventually(() => d.status().relay, (r) => r === 'unlocked');
+    await eventually(
+      () => d.status().relay,
+      (r) => r === 'unlocked',
+    );
     await command('{"command":"lock"}');
-    await eventually(() => d.status().relay, (r) => r === 'locked');
+    await eventually(
+      () => d.status().relay,
+      (r) => r === 'locked',
+    );
     d.key('111190#222290#333390#');
     expect(d.status().lockout.active).toBe(true);
     await command('{"command":"lockout_reset"}');
-    await eventually(() => d.status().lockout.active, (a) => a === false);
+    await eventually(
+      () => d.status().lockout.active,
+      (a) => a === false,
+    );
     expect(d.key(`${d.demoPin()}#`).relay).toBe('unlocked'); // the right PIN works again
-    const results = await eventually(() => consumer.on('/1/set/result').map((m) => JSON.parse(m.payload) as unknown), (r) => r.length >= 3);
+    const results = await eventually(
+      () => consumer.on('/1/set/result').map((m) => JSON.parse(m.payload) as unknown),
+      (r) => r.length >= 3,
+    );
     expect(results).toEqual(['unlock', 'lock', 'lockout_reset'].map((c) => ({ command: c, accepted: true })));
     const remote = () =>
       consumer
@@ -223,10 +298,17 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     const before = pulls();
     up.people.push(...population(1, { from: 50, updatedAt: new Date().toISOString() }).people);
     await consumer.publish('keypadd/door-ctl/1/set', '{"command":"sync_now"}');
-    const result = await eventually(() => consumer.on('/1/set/result'), (m) => m.length > 0);
+    const result = await eventually(
+      () => consumer.on('/1/set/result'),
+      (m) => m.length > 0,
+    );
     expect(JSON.parse(result[0]!.payload)).toEqual({ command: 'sync_now', accepted: true });
     await eventually(pulls, (n) => n > before, 10_000);
-    const events = await eventually(() => consumer.on('door-ctl/event').map((m) => JSON.parse(m.payload) as { event_type: string; event_label: string }), (e) => e.filter((x) => x.event_type === 'sync_completed').length >= 2, 10_000);
+    const events = await eventually(
+      () => consumer.on('door-ctl/event').map((m) => JSON.parse(m.payload) as { event_type: string; event_label: string }),
+      (e) => e.filter((x) => x.event_type === 'sync_completed').length >= 2,
+      10_000,
+    );
     expect(events.filter((x) => x.event_type === 'sync_completed').at(-1)?.event_label).toMatch(/people \+1 /);
     expect(status().at(-1)).toMatchObject({ last_sync: expect.stringMatching(/Z$/), sync: { status: 'complete', last_error: null } });
   });
@@ -237,7 +319,10 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     await connected();
     await consumer.publish('keypadd/door-ctl/1/set', '{"command":"unlock"}');
     d.key('111190#');
-    await eventually(() => consumer.events(), (e) => e.length > 0);
+    await eventually(
+      () => consumer.events(),
+      (e) => e.length > 0,
+    );
     expect(consumer.on('/1/set/result')).toEqual([]);
     expect(consumer.events().map((e) => e.event_type)).toEqual(['access_denied']);
     expect(d.status()).toMatchObject({ relay: 'locked', unlock_count: 0 });
