@@ -39,18 +39,21 @@ const sitePinPolicy = z
  * carry the PIN of a person with access to that door now (HA asks for it): HA users alone cannot open the door.
  */
 const homeAssistant = z
-  .union([
-    z.boolean().transform((enabled) => ({ enabled, require_code: false })),
-    z.strictObject({
-      enabled: z.boolean().default(true).describe('Publish Home Assistant discovery.'),
-      require_code: z
-        .boolean()
-        .default(false)
-        .describe(
-          'Every MQTT unlock must carry the PIN of a person with access to that door now (HA asks for it); a wrong one counts as a wrong PIN.',
-        ),
-    }),
-  ])
+  .union(
+    [
+      z.boolean().transform((enabled) => ({ enabled, require_code: false })),
+      z.strictObject({
+        enabled: z.boolean().default(true).describe('Publish Home Assistant discovery.'),
+        require_code: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Every MQTT unlock must carry the PIN of a person with access to that door now (HA asks for it); a wrong one counts as a wrong PIN.',
+          ),
+      }),
+    ],
+    { error: 'must be true, false or { enabled: true, require_code: true }' },
+  )
   .default({ enabled: false, require_code: false })
   .describe('Home Assistant discovery: true, or { enabled: true, require_code: true } to ask for a PIN at each unlock.');
 
