@@ -270,13 +270,32 @@ describe.skipIf(!HAVE)('Home Assistant with require_code', () => {
       ['locked_out', null],
     ]);
     expect(events(d).some((e) => e.event_type === 'keypad_locked_out')).toBe(true);
+    // As HA's event entity gets them: who and how in their own fields (attributes), never only inside `detail`.
+    const published = await eventually(
+      () => consumer.on('door-ctl/1/event').map((m) => JSON.parse(m.payload) as Record<string, unknown> & { detail: object | null }),
+      (e) => e.filter((x) => x.event_type === 'access_denied').length >= 6,
+    );
+    expect(published.find((e) => e.event_type === 'remote_unlock')).toMatchObject({
+      source: 'mqtt',
+      person_name: 'Demo Person',
+      credential_type: 'PIN',
+    });
+    expect(published.find((e) => e.event_type === 'access_denied')).toMatchObject({
+      source: 'mqtt',
+      reason: 'no_reservation',
+      person_name: 'Vera Visitor',
+    });
+    for (const e of published) {
+      expect(e.detail ?? {}).not.toHaveProperty('source');
+      expect(e.detail ?? {}).not.toHaveProperty('reason');
+    }
     // No PIN anywhere keypadd writes: its log, its topics (the commands are this test's own), its events.
     const secret = [pin, visitorPin, '111190', '222290', '333390'];
-    const published = consumer.messages.filter((m) => !m.topic.endsWith('/set')).map((m) => m.payload);
+    const everything = consumer.messages.filter((m) => !m.topic.endsWith('/set')).map((m) => m.payload);
     const eventsText = d.cli.run('event', 'list', '--json', '--limit', '1000').stdout;
     for (const p of secret) {
       expect(d.stderr).not.toContain(p);
-      for (const m of published) expect(m).not.toContain(p);
+      for (const m of everything) expect(m).not.toContain(p);
       expect(eventsText).not.toContain(p);
     }
   });
