@@ -1,7 +1,7 @@
 /**
  * The retained topics of one connection, in the publisher worker: availability (the controller's and each door's),
  * Home Assistant discovery, and the emptying of every retained topic an earlier run published that this one does not
- * (a door removed from the config, a changed node id or discovery prefix, Home Assistant switched off), so that a
+ * (a door removed from the config, a changed discovery prefix, Home Assistant switched off), so that a
  * removed door leaves Home Assistant instead of staying there, available and `locked`, refusing every unlock.
  *
  * What was published is recorded in the database (storage/retained-record.ts) before it is published, and a topic
@@ -65,15 +65,25 @@ export class RetainedTopics {
     let stale: string[];
     try {
       const keep = new Set(current);
-      stale = record.topics().filter((t) => !keep.has(t));
+      const others = record.topics().filter((t) => !keep.has(t));
+      // A database restored onto another controller carries that one's record: never empty a live neighbour's topics.
+      const node = this.deps.discovery.node;
+      stale = others.filter((t) => t.split('/').includes(node));
+      const foreign = others.filter((t) => !stale.includes(t));
+      if (foreign.length > 0) {
+        this.deps.log(
+          'warn',
+          `not emptying ${foreign.length} retained topic(s) recorded under another node id (remove them by hand if they are stale): ${foreign.join(', ')}`,
+        );
+      }
       // Recorded before anything is published: a crash after publishing leaves nothing unrecorded.
-      if (!this.deps.readonly) record.save([...current, ...stale]);
+      if (!this.deps.readonly) record.save([...current, ...stale]); // the foreign ones: warned about once, then forgotten
     } catch (err) {
       this.deps.log('warn', `cannot read or save the retained topics (${(err as Error).message}); stale ones are emptied at the next connect`);
       return;
     }
     if (stale.length === 0) return;
-    this.deps.log('info', `emptying ${stale.length} retained topic(s) no longer published (a removed door, a changed node id): ${stale.join(', ')}`);
+    this.deps.log('info', `emptying ${stale.length} retained topic(s) no longer published (a removed door, Home Assistant off): ${stale.join(', ')}`);
     let left = stale.length;
     let failed = false;
     for (const topic of stale) {

@@ -22,13 +22,13 @@ async function setup(doors: string, homeassistant = 'true') {
   const broker = new Broker();
   await broker.start();
   cleanups.push(() => broker.dispose());
-  const mqtt = (d: string) =>
-    `${d}mqtt:\n  url: ${broker.url}\n  node_id: door-ctl\n  reconnect_max_s: 1\n  commands: true\n  homeassistant: ${homeassistant}\n`;
+  const mqtt = (d: string, node = 'door-ctl') =>
+    `${d}mqtt:\n  url: ${broker.url}\n  node_id: ${node}\n  reconnect_max_s: 1\n  commands: true\n  homeassistant: ${homeassistant}\n`;
   const d = simDoor(mqtt(doors), cleanups as (() => void)[]);
   const consumer = new Consumer(broker.url, ['keypadd/#', 'homeassistant/#']);
   await consumer.start();
   cleanups.push(() => consumer.stop());
-  return { broker, d, consumer, reconfigure: (next: string) => writeFileSync(d.cli.configFile, mqtt(next)) };
+  return { broker, d, consumer, reconfigure: (next: string, node?: string) => writeFileSync(d.cli.configFile, mqtt(next, node)) };
 }
 
 /**
@@ -145,6 +145,27 @@ describe.skipIf(!HAVE)('Home Assistant discovery', () => {
       (r) => r.get('keypadd/door-ctl/availability') === 'online',
     );
     expect(d.stderr).not.toMatch(/emptying/);
+  });
+
+  it('never empties what is recorded under another node id (a database restored onto another controller)', async () => {
+    const { broker, d, reconfigure } = await setup(DOORS.front);
+    await d.start();
+    await eventually(
+      () => retained(broker),
+      (r) => configs(r).length === doorConfigs(1).length + CONTROLLER.length,
+    );
+    await d.stop();
+    reconfigure(DOORS.front, 'other-ctl');
+    await d.start();
+    const after = await eventually(
+      () => retained(broker),
+      (r) => configs(r).filter((t) => t.includes('/other-ctl/')).length === doorConfigs(1).length + CONTROLLER.length,
+    );
+    // door-ctl's topics stay (another controller may be door-ctl now); the log says so.
+    expect(configs(after).filter((t) => t.includes('/door-ctl/'))).toEqual([...doorConfigs(1), ...CONTROLLER].sort());
+    expect(after.get('keypadd/door-ctl/1/state')).toBeDefined();
+    expect(d.stderr).toMatch(/not emptying \d+ retained topic\(s\) recorded under another node id/);
+    expect(d.stderr).not.toMatch(/emptying \d+ retained topic\(s\) no longer published/);
   });
 
   it('keeps the last access (a PIN, the exit button, a remote unlock) and the last event across a restart', async () => {
