@@ -9,6 +9,11 @@ import type { DoorController } from '../door/door-controller.js';
 export type DoorCommand =
   /** A momentary unlock (MQTT unlock, DoorFlow's admit): for the door's unlock_ms, or `durationMs` within its limit. */
   | { op: 'admit'; door: number; durationMs?: number }
+  /**
+   * An unlock that carries a PIN (mqtt.homeassistant.require_code): it opens only for a person with access to this
+   * door now, named in the event; a wrong PIN counts against the keypad's lockout. The PIN is never logged.
+   */
+  | { op: 'admit_with_pin'; door: number; pin: string; durationMs?: number }
   | { op: 'lock'; door: number }
   /** Held unlocked until back_to_normal (DoorFlow's channel unlock). */
   | { op: 'hold_unlocked'; door: number }
@@ -43,6 +48,15 @@ function onDoor<C extends Extract<DoorCommand, { door: number }>>(act: (door: Do
 
 const HANDLERS: { [K in CommandOp]: Handler<Extract<DoorCommand, { op: K }>> } = {
   admit: onDoor((door, c, source) => door.remoteUnlock(source, c.durationMs)),
+  admit_with_pin: async (ctx, c, source) => {
+    const door = ctx.doors.get(c.door);
+    if (!door) return { ok: false, kind: 'not_found', reason: `door: no door ${c.door} (doors: ${[...ctx.doors.keys()].join(', ')})` };
+    const outcome = await door.remoteUnlockWithPin(source, c.pin, c.durationMs);
+    if (outcome.granted) return { ok: true, result: door.status() };
+    // One answer for every refusal: a wrong PIN and a right one refused for its schedule must look alike.
+    const reason = outcome.lockedOut ? 'code: not accepted (the keypad is locked out after wrong PINs)' : 'code: not accepted';
+    return { ok: false, kind: 'refused', reason };
+  },
   lock: onDoor((door, _c, source) => door.remoteLock(source)),
   hold_unlocked: onDoor((door, _c, source) => door.holdUnlocked(source)),
   back_to_normal: onDoor((door, _c, source) => door.backToNormal(source)),

@@ -50,7 +50,9 @@ export function listSettings(schema: z.ZodType, path: string[] = [], description
           : 'number'
         : d.type === 'array'
           ? 'list'
-          : d.type;
+          : d.type === 'union'
+            ? ((d as { options?: z.ZodType[] }).options ?? []).map((o) => defOf(o).type.replace('pipe', 'boolean')).join(' or ')
+            : d.type;
   const bounds = s as unknown as { minValue?: number | null; maxValue?: number | null };
   const range = d.type === 'number' ? { min: bounds.minValue ?? -Infinity, max: bounds.maxValue ?? Infinity } : undefined;
   const ranged =

@@ -34,6 +34,29 @@ const sitePinPolicy = z
   .prefault({})
   .describe('The site PIN policy; a door may override the length and weak-PIN rules.');
 
+/**
+ * Home Assistant: `true`/`false` as before, or `{ enabled, require_code }`. With require_code every MQTT unlock must
+ * carry the PIN of a person with access to that door now (HA asks for it): HA users alone cannot open the door.
+ */
+const homeAssistant = z
+  .union(
+    [
+      z.boolean().transform((enabled) => ({ enabled, require_code: false })),
+      z.strictObject({
+        enabled: z.boolean().default(true).describe('Publish Home Assistant discovery.'),
+        require_code: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Every MQTT unlock must carry the PIN of a person with access to that door now (HA asks for it); a wrong one counts as a wrong PIN.',
+          ),
+      }),
+    ],
+    { error: 'must be true, false or { enabled: true, require_code: true }' },
+  )
+  .default({ enabled: false, require_code: false })
+  .describe('Home Assistant discovery: true, or { enabled: true, require_code: true } to ask for a PIN at each unlock.');
+
 export const configSchema = z
   .strictObject({
     site: z
@@ -141,7 +164,7 @@ export const configSchema = z
           .max(300)
           .default(30)
           .describe("Largest difference between a signed command's ts and this controller's clock."),
-        homeassistant: z.boolean().default(false).describe('Publish Home Assistant discovery.'),
+        homeassistant: homeAssistant,
         discovery_prefix: z
           .string()
           .refine((v) => topicPrefixProblem(v) === null, { error: (i) => topicPrefixProblem(String(i.input))! })

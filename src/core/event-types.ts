@@ -13,12 +13,14 @@ export interface EventTypeInfo {
   title: string;
   /** An alarm: logged at warning, so `journalctl -p warning` lists them. */
   alarm?: true;
+  /** Someone was let through or refused at the door (a PIN, a card, an exit button, a remote unlock): "last access". */
+  access?: true;
 }
 
 export const EVENT_TYPES = {
-  access_granted: { code: 'by_decision', scope: 'door', title: 'Access granted' },
-  access_denied: { code: 'by_decision', scope: 'door', title: 'Access denied' },
-  rex: { code: 30, scope: 'door', title: 'Request to exit' },
+  access_granted: { code: 'by_decision', scope: 'door', title: 'Access granted', access: true },
+  access_denied: { code: 'by_decision', scope: 'door', title: 'Access denied', access: true },
+  rex: { code: 30, scope: 'door', title: 'Request to exit', access: true },
   door_opened: { code: 31, scope: 'door', title: 'Door opened' },
   door_closed: { code: 32, scope: 'door', title: 'Door closed' },
   door_held_open: { code: 33, scope: 'door', title: 'Door held open', alarm: true },
@@ -27,10 +29,10 @@ export const EVENT_TYPES = {
   keypad_alarm: { code: 36, scope: 'door', title: 'Wrong PINs alarm', alarm: true },
   relay_forced_lock: { code: 37, scope: 'door', title: 'Relay forced locked', alarm: true },
   lockout_reset: { code: 38, scope: 'door', title: 'Lockout reset' },
-  remote_unlock: { code: 50, scope: 'door', title: 'Unlocked remotely' },
+  remote_unlock: { code: 50, scope: 'door', title: 'Unlocked remotely', access: true },
   remote_lock: { code: 51, scope: 'door', title: 'Locked remotely' },
   command_refused: { code: 52, scope: 'door', title: 'Command refused' },
-  remote_hold_unlocked: { code: 53, scope: 'door', title: 'Held unlocked' },
+  remote_hold_unlocked: { code: 53, scope: 'door', title: 'Held unlocked', access: true },
   remote_normal: { code: 54, scope: 'door', title: 'Back to normal' },
   outbox_backlog_alarm: { code: 60, scope: 'controller', title: 'MQTT backlog alarm', alarm: true },
   clock_untrusted: { code: 61, scope: 'controller', title: 'Clock not trusted', alarm: true },
@@ -76,5 +78,8 @@ export const ALARM_EVENT_TYPES: ReadonlySet<EventType> = new Set(entries.filter(
 
 /** The types that happen at a door, in table order (Home Assistant's event entity of each door lists them). */
 export const DOOR_SCOPED_EVENT_TYPES: readonly EventType[] = entries.filter(([, i]) => i.scope === 'door').map(([t]) => t);
+
+/** The types that count as an access at a door (Home Assistant's last-access sensor, the retained state's last_access). */
+export const ACCESS_EVENT_TYPES: readonly EventType[] = entries.filter(([, i]) => i.access).map(([t]) => t);
 
 export const isEventType = (t: string): t is EventType => Object.hasOwn(EVENT_TYPES, t);

@@ -5,7 +5,7 @@
  * guess is stored, so that a crash or power cut right after it cannot hand the guesser fresh tries.
  */
 import type { DoorConfig } from '../config/schema.js';
-import { decide, type AccessFacts, type CredentialKind, type DenyReason } from '../core/decision.js';
+import { decide, type AccessFacts, type CredentialKind, type DenyReason, type DoorMode } from '../core/decision.js';
 import { denyCode, denyLabel, grantCode, grantLabel } from '../core/event-codes.js';
 import type { DoorEventType } from '../core/event-types.js';
 import { KeyCollector, type Key } from '../core/key-collector.js';
@@ -208,6 +208,71 @@ export class DoorController {
     this.emit('remote_normal', `${this.deps.door.name} back to normal (${source})`, { source });
   }
 
+  /**
+   * A remote unlock that carries a PIN (mqtt.homeassistant.require_code): it opens only for a person whose PIN it is
+   * and who may pass this door now (the door's credential mode aside: the PIN proves who asks), and the event names
+   * them. A wrong PIN counts against this keypad's lockout as one typed here does, so a remote client gets no extra
+   * guesses, and during a lockout no PIN is even looked up. Every refusal resolves only once stored (a crash cannot
+   * hand out fresh guesses) and looks alike to the caller, so neither the answer nor its timing tells a wrong PIN
+   * from a right one refused for its schedule. The PIN is hashed by the lookup and kept nowhere.
+   */
+  async remoteUnlockWithPin(source: string, pin: string, durationMs?: number): Promise<{ granted: boolean; lockedOut: boolean }> {
+    const door = this.deps.door;
+    const lockedOut = this.keypadGuard.lockedOut;
+    const found = lockedOut || !doorAcceptsPin(pin, this.deps.pinRules) ? { facts: null } : this.find('PIN', pin);
+    const facts = found.facts;
+    const decision = found.failed ? ({ granted: false, reason: 'storage_error' } as const) : this.decideNow('PIN', facts, lockedOut, 'pin');
+    if (decision.granted) {
+      const ms = Math.min(durationMs ?? door.unlock_ms, door.max_unlock_ms);
+      this.relay.unlock(ms);
+      this.annunciator.show('granted', ms);
+      this.deps.events.record(
+        newEvent(
+          'remote_unlock',
+          {
+            door_id: door.id,
+            event_label: `${door.name} unlocked remotely (${source}) with the PIN of ${facts!.person.name}`,
+            person_id: facts!.person.id,
+            person_name: facts!.person.name,
+            credential_id: facts!.credential.id,
+            credential_type: 'PIN',
+            source,
+            detail: { duration_ms: ms },
+          },
+          this.moment(),
+        ),
+      );
+      return { granted: true, lockedOut: false };
+    }
+    const reason = decision.reason;
+    if (reason === 'unknown_credential' || reason === 'locked_out' || reason === 'storage_error') {
+      this.keypadGuard.failure();
+      this.watchExpiry();
+    }
+    this.deps.events.record(
+      accessEvent(
+        'access_denied',
+        denyCode('PIN', reason),
+        {
+          door_id: door.id,
+          event_label: `${denyLabel(facts?.person.name ?? null, 'PIN', reason)} (remote unlock, ${source})`,
+          person_id: facts?.person.id ?? null,
+          person_name: facts?.person.name ?? null,
+          credential_id: facts?.credential.id ?? null,
+          credential_type: 'PIN',
+          reason,
+          source,
+        },
+        this.moment(),
+      ),
+    );
+    if (this.keypadGuard.lockedOut) this.annunciator.show('locked_out', this.keypadGuard.remainingMs);
+    const stored = this.deps.events.whenStored();
+    this.settling = Promise.all([this.settling, stored]);
+    await stored;
+    return { granted: false, lockedOut: this.keypadGuard.lockedOut };
+  }
+
   remoteLock(source: string): void {
     this.relay.lock();
     this.emit('remote_lock', `${this.deps.door.name} locked remotely (${source})`, { source });
@@ -306,12 +371,12 @@ export class DoorController {
     }
   }
 
-  private decideNow(kind: CredentialKind, facts: AccessFacts | null, keypadLockedOut: boolean) {
+  private decideNow(kind: CredentialKind, facts: AccessFacts | null, keypadLockedOut: boolean, mode: DoorMode = this.deps.door.mode) {
     const { door, clock } = this.deps;
     return decide({
       presented: kind,
       facts,
-      door: { id: door.id, mode: door.mode, maxPinAgeDays: door.max_pin_age_days ?? null },
+      door: { id: door.id, mode, maxPinAgeDays: door.max_pin_age_days ?? null },
       nowMs: clock.wallMs(),
       zone: this.deps.zone,
       timeTrusted: clock.trusted(),

@@ -26,23 +26,39 @@ export interface DoorState {
   door: 'open' | 'closed' | 'unknown';
   lockout: { active: boolean; until: string | null };
   last_event_id: number | null;
-  last_access: { label: string; event_type: string; person_name: string | null; reason: string | null; at: string } | null;
+  /** The newest access (ACCESS_EVENT_TYPES: a PIN or card, the exit button, a remote unlock), also across restarts. */
+  last_access: LastAccess | null;
 }
 
-export function doorState(s: DoorStatus, lastEvent: EventRow | undefined, lastAccess: EventRow | undefined): DoorState {
+export interface LastAccess {
+  event_id: number;
+  label: string;
+  event_type: string;
+  person_name: string | null;
+  reason: string | null;
+  /** Who or what asked, for a remote unlock ("mqtt", "api:<token>"); null at the door. */
+  source: string | null;
+  at: string;
+}
+
+export function lastAccess(row: EventRow): LastAccess {
+  return {
+    event_id: row.id,
+    label: row.event_label,
+    event_type: row.event_type,
+    person_name: row.person_name,
+    reason: row.reason,
+    source: row.source,
+    at: row.created_at,
+  };
+}
+
+export function doorState(s: DoorStatus, lastEvent: EventRow | undefined, access: EventRow | undefined): DoorState {
   return {
     lock: s.relay,
     door: s.door,
     lockout: { active: s.lockout.active, until: s.lockout.until },
     last_event_id: lastEvent?.id ?? null,
-    last_access: lastAccess
-      ? {
-          label: lastAccess.event_label,
-          event_type: lastAccess.event_type,
-          person_name: lastAccess.person_name,
-          reason: lastAccess.reason,
-          at: lastAccess.created_at,
-        }
-      : null,
+    last_access: access ? lastAccess(access) : null,
   };
 }

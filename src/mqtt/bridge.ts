@@ -11,6 +11,8 @@ import type { Command } from './commands.js';
 import type { RefusalSummary } from './command-gate.js';
 import type { CommandResult, StatusExtras } from './protocol.js';
 import { doorState } from '../door/door-views.js';
+import { doorPinRules } from '../config/policy.js';
+import { ACCESS_EVENT_TYPES, type EventType } from '../core/event-types.js';
 import { MqttPublisher } from './publisher.js';
 import { newEvent, now } from '../storage/new-event.js';
 import { runCommand, type CommandContext, type CommandOutcome } from '../commands/door-commands.js';
@@ -75,8 +77,12 @@ export class MqttBridge implements Service {
         settings,
         baseTopic: m.base_topic,
         nodeId: m.node_id,
-        doors: this.deps.config.doors.map((x) => ({ id: x.id, name: x.name })),
-        homeassistant: m.homeassistant,
+        doors: this.deps.config.doors.map((door) => {
+          const rules = doorPinRules(this.deps.config, door);
+          return { id: door.id, name: door.name, pin: { min: rules.min_length, max: rules.max_length } };
+        }),
+        homeassistant: m.homeassistant.enabled,
+        requireCode: m.homeassistant.require_code,
         commands: m.commands,
         commandAuth: settings.commandKey ? { key: settings.commandKey, maxAgeMs: settings.commandMaxAgeMs } : null,
         stateRefreshMs: testOverride(this.deps.env.KEYPADD_TEST_STATE_REFRESH_MS) ?? STATE_REFRESH_MS,
@@ -130,7 +136,7 @@ export class MqttBridge implements Service {
     this.publisher.wake();
     if (row.door_id === null) return;
     this.lastEvent.set(row.door_id, row);
-    if (row.event_type === 'access_granted' || row.event_type === 'access_denied') this.lastAccess.set(row.door_id, row);
+    if (ACCESS_EVENT_TYPES.includes(row.event_type as EventType)) this.lastAccess.set(row.door_id, row);
     this.publishState(row.door_id);
   }
 
@@ -147,7 +153,7 @@ export class MqttBridge implements Service {
   }
 
   /** A command that passed the worker's checks (door, signature, format, rate): executed here, on the doors' thread. */
-  private command(doorId: number, command: Command): CommandResult {
+  private command(doorId: number, command: Command): CommandResult | Promise<CommandResult> {
     const door = this.deps.commands.doors.get(doorId);
     const name = command.command;
     const refuse = (why: string): CommandResult => {
@@ -161,6 +167,17 @@ export class MqttBridge implements Service {
       // The pull's outcome is its own event (sync_completed / sync_failed); the command is accepted now.
       void runCommand(this.deps.commands, { op: 'sync_now' }, 'mqtt');
       return { command: name, accepted: true };
+    }
+    if (command.command === 'unlock' && command.code !== undefined) {
+      // Refused codes are access_denied events of their own (counted by the keypad's lockout), not command_refused.
+      const done = runCommand(
+        this.deps.commands,
+        { op: 'admit_with_pin', door: doorId, pin: command.code, ...(command.durationMs !== undefined ? { durationMs: command.durationMs } : {}) },
+        'mqtt',
+      );
+      return Promise.resolve(done).then((outcome) =>
+        outcome.ok ? { command: name, accepted: true } : { command: name, accepted: false, reason: outcome.reason },
+      );
     }
     const op = ({ unlock: 'admit', lock: 'lock', lockout_reset: 'lockout_reset' } as const)[command.command];
     // Door commands answer at once (only sync_now, handled above, waits on anything).

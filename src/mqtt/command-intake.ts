@@ -14,6 +14,8 @@ import type { Topics } from './topics.js';
 
 export interface IntakeDeps {
   topics: Topics;
+  /** mqtt.homeassistant.require_code: an unlock without a code is refused here; a code with it is checked by the daemon. */
+  requireCode?: boolean;
   /** Signed commands only: the shared key and the largest difference between the sender's clock and ours. */
   auth: { key: Buffer; maxAgeMs: number } | null;
   /** A signed command is dated: with a clock not trusted (no NTP yet) its time cannot be checked. */
@@ -59,10 +61,24 @@ export class CommandIntake {
       payload,
       auth && this.replays ? { ...auth, topic, nowMs: this.wallMs(), replays: this.replays, monoMs: now } : undefined,
     );
+    const codeProblem = parsed.ok ? this.codeProblem(parsed.value) : null;
     if (!parsed.ok) this.refuse(doorId, parsed.command ?? null, parsed.reason, now);
+    else if (codeProblem) this.refuse(doorId, parsed.value.command, codeProblem, now);
     else if (!this.gate.admit(doorId, now)) this.refuse(doorId, parsed.value.command, 'rate: more than 5 commands a second for this door', now);
     else this.deps.execute(doorId, parsed.value);
     return true;
+  }
+
+  /**
+   * With require_code every unlock, from Home Assistant or any other client, needs a code: otherwise anyone who can
+   * reach HA's mqtt.publish action would bypass it. Without it a code is refused rather than silently not checked.
+   */
+  private codeProblem(command: Command): string | null {
+    if (this.deps.requireCode && command.command === 'unlock' && command.code === undefined) {
+      return 'code: required for unlock (mqtt.homeassistant.require_code: true)';
+    }
+    if (!this.deps.requireCode && command.code !== undefined) return 'code: only with mqtt.homeassistant.require_code: true';
+    return null;
   }
 
   /** Sends the summaries that are due (the worker calls this a few times a second), or all with `all`. */

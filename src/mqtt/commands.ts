@@ -2,7 +2,8 @@
  * Remote commands arriving on <base>/<node>/<door>/set. Pure parsing: a payload becomes a command or a reason it
  * was refused; nothing here acts. The payload is JSON: {"command": "unlock"} (also "lock", "lockout_reset",
  * "sync_now"); {"command": "unlock", "duration_ms": 3000} shortens or lengthens one unlock within the door's limit.
- * With `auth` (mqtt.command_auth: hmac), the payload also carries `ts` and `hmac` (command-auth.ts).
+ * With `auth` (mqtt.command_auth: hmac), the payload also carries `ts` and `hmac` (command-auth.ts). A `code` (the
+ * PIN mqtt.homeassistant.require_code asks for) is digits only; a refusal never repeats it.
  */
 import { signatureProblem, type CommandAuth } from './command-auth.js';
 
@@ -12,6 +13,8 @@ export type CommandName = (typeof COMMANDS)[number];
 export interface Command {
   command: CommandName;
   durationMs?: number;
+  /** The PIN typed in Home Assistant (require_code); never logged, published or stored. */
+  code?: string;
 }
 
 /** A refusal names the command when it could be read, for the summed refusal event. */
@@ -28,7 +31,7 @@ export function parseCommand(payload: Buffer, auth?: CommandAuth): ParsedCommand
     return { ok: false, reason: 'payload: not valid JSON (send {"command":"unlock"})' };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, reason: 'payload: must be a JSON object' };
-  const { command, duration_ms: duration, ...others } = body as Record<string, unknown>;
+  const { command, duration_ms: duration, code, ...others } = body as Record<string, unknown>;
   const { ts, hmac, ...signedRest } = others;
   const rest = auth ? signedRest : others;
   const extra = Object.keys(rest);
@@ -40,7 +43,17 @@ export function parseCommand(payload: Buffer, auth?: CommandAuth): ParsedCommand
     return { ok: false, reason: 'duration_ms: must be a whole number from 100 to 600000', command };
   }
   if (duration !== undefined && command !== 'unlock') return { ok: false, reason: 'duration_ms: only with unlock', command };
+  if (code !== undefined && (typeof code !== 'string' || !/^[0-9]{1,16}$/.test(code))) {
+    return { ok: false, reason: 'code: must be a string of 1 to 16 digits', command };
+  }
   const signed = auth ? signatureProblem({ command, ...(duration === undefined ? {} : { duration_ms: duration }), ts, hmac }, auth) : null;
   if (signed) return { ok: false, reason: signed, command };
-  return { ok: true, value: duration === undefined ? { command: command as CommandName } : { command: 'unlock', durationMs: duration } };
+  return {
+    ok: true,
+    value: {
+      command: command as CommandName,
+      ...(duration === undefined ? {} : { durationMs: duration }),
+      ...(typeof code === 'string' ? { code } : {}),
+    },
+  };
 }

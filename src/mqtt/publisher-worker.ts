@@ -14,7 +14,9 @@ import { OutboxDrain, type Sent } from '../storage/outbox-drain.js';
 import { MQTT_OUTBOX } from '../storage/outbox-repo.js';
 import { CommandIntake } from './command-intake.js';
 import type { ConnectionSettings } from './connection.js';
-import { discoveryMessages } from './discovery.js';
+import type { DiscoveryDoor } from './discovery.js';
+import { RetainedTopics } from './retained-topics.js';
+import { StateResume } from './state-resume.js';
 import type { DoorState, FromPublisher, ToPublisher, StatusExtras } from './protocol.js';
 import { StateGuard } from './state-guard.js';
 import { topicProblem, topics } from './topics.js';
@@ -24,8 +26,10 @@ export interface PublisherData {
   settings: ConnectionSettings;
   baseTopic: string;
   nodeId: string;
-  doors: { id: number; name: string }[];
+  doors: DiscoveryDoor[];
   homeassistant: boolean;
+  /** mqtt.homeassistant.require_code: an unlock must carry a code (the daemon checks it as a PIN). */
+  requireCode: boolean;
   commands: boolean;
   /** Signed commands only (mqtt.command_auth: hmac): the shared key, and the largest clock difference allowed. */
   commandAuth: { key: Uint8Array; maxAgeMs: number } | null;
@@ -123,8 +127,28 @@ function publish(topic: string, payload: string | Buffer, opts: { qos: 0 | 1; re
   client.publish(topic, payload, opts, done);
 }
 
+// Home Assistant cannot sign commands: with signed commands on, a door shows as a read-only lock sensor.
+const retained = new RetainedTopics({
+  discovery: {
+    prefix: data.discoveryPrefix,
+    node: data.nodeId,
+    version: data.version,
+    doors: data.doors,
+    topics: t,
+    commands: data.commands && data.commandAuth === null,
+    requireCode: data.requireCode,
+  },
+  homeassistant: data.homeassistant,
+  publish,
+  db: () => (openOutbox() ? db : null),
+  readonly: data.readonly,
+  log,
+});
+const resume = new StateResume(() => (openOutbox() ? db : null));
+
 const intake = new CommandIntake({
   topics: t,
+  requireCode: data.requireCode,
   auth: data.commandAuth ? { key: Buffer.from(data.commandAuth.key), maxAgeMs: data.commandAuth.maxAgeMs } : null,
   clockTrusted: () => status.clock_trusted,
   execute: (doorId, command) => send({ type: 'command', doorId, command }),
@@ -148,7 +172,7 @@ client.on('connect', () => {
     ...(data.homeassistant ? [`${data.discoveryPrefix}/status`] : []),
   ];
   client.subscribe(subscriptions, { qos: 1 });
-  if (data.homeassistant) publishDiscovery();
+  retained.announce();
   publishedStates.clear();
   for (const doorId of states.keys()) publishState(doorId);
   publishStatus();
@@ -179,7 +203,7 @@ client.on('error', (err: Error & { code?: number | string }) => {
 
 client.on('message', (topic, payload, packet) => {
   if (topic === `${data.discoveryPrefix}/status`) {
-    if (payload.toString() === 'online') publishDiscovery();
+    if (payload.toString() === 'online') retained.publishDiscovery();
     return;
   }
   if (data.commands && intake.onMessage(topic, payload, packet.retain)) return;
@@ -266,20 +290,6 @@ function publishStatus(): void {
   publish(t.status, JSON.stringify(body), { qos: 1, retain: true });
 }
 
-function publishDiscovery(): void {
-  // Home Assistant cannot sign commands: with signed commands on, a door shows as a read-only lock sensor.
-  const operable = data.commands && data.commandAuth === null;
-  const msgs = discoveryMessages({
-    prefix: data.discoveryPrefix,
-    node: data.nodeId,
-    version: data.version,
-    doors: data.doors,
-    topics: t,
-    commands: operable,
-  });
-  for (const m of msgs) publish(m.topic, m.payload === null ? '' : JSON.stringify(m.payload), { qos: 1, retain: true });
-}
-
 const poll = setInterval(queueDrain, 1000);
 const statusTimer = setInterval(publishStatus, 10_000);
 const refusalTimer = setInterval(() => intake.flush(), 250);
@@ -294,7 +304,7 @@ port.on('message', (m: ToPublisher) => {
     case 'wake':
       return queueDrain();
     case 'state':
-      states.set(m.doorId, JSON.stringify(m.state satisfies DoorState));
+      states.set(m.doorId, JSON.stringify(resume.merge(m.doorId, m.state satisfies DoorState)));
       return publishState(m.doorId);
     case 'status': {
       // Sent every 2 s; published at once only when the sync's state moved (a pull ended), else every 10 s.
@@ -331,5 +341,6 @@ function stop(): void {
     return;
   }
   // A clean stop says offline itself; the last will covers every other way of dying.
+  retained.offline();
   publish(t.availability, 'offline', { qos: 1, retain: true }, () => client.end(false, {}, finish));
 }

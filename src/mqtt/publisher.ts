@@ -11,7 +11,8 @@ import type { CommandResult, DoorState, FromPublisher, ToPublisher, StatusExtras
 
 const WORKER = new URL('../../dist/mqtt/publisher-worker.js', import.meta.url);
 
-export type CommandHandler = (doorId: number, command: Command) => CommandResult;
+/** Answers a command at once, or later (an unlock with a code is answered once its refusal is stored). */
+export type CommandHandler = (doorId: number, command: Command) => CommandResult | Promise<CommandResult>;
 
 export class MqttPublisher {
   private readonly worker: SupervisedWorker<ToPublisher, FromPublisher>;
@@ -74,13 +75,15 @@ export class MqttPublisher {
         if (m.alarm) this.onBacklogAlarm(m.backlog);
         return;
       case 'command': {
-        let result: CommandResult;
+        const failed = (err: unknown): CommandResult => ({ command: m.command.command, accepted: false, reason: (err as Error).message });
+        const answer = (result: CommandResult) => this.post({ type: 'command_result', doorId: m.doorId, result });
         try {
-          result = this.onCommand(m.doorId, m.command);
+          const result = this.onCommand(m.doorId, m.command);
+          if (result instanceof Promise) result.then(answer, (err: unknown) => answer(failed(err)));
+          else answer(result);
         } catch (err) {
-          result = { command: m.command.command, accepted: false, reason: (err as Error).message };
+          answer(failed(err));
         }
-        this.post({ type: 'command_result', doorId: m.doorId, result });
         return;
       }
       case 'refused':

@@ -14,7 +14,10 @@ export interface Topics {
   setWildcard: string;
   /** Subscription matching every door's state topic (to see foreign writes to it). */
   stateWildcard: string;
+  /** The controller's availability: `online`, or `offline` on a clean stop and as the last will. */
   availability: string;
+  /** One door's availability: `online` while it is configured and running here; emptied once it is removed. */
+  doorAvailability(doorId: number): string;
   status: string;
   /** The configured door whose command topic this is, or null (another topic, or a door not configured here). */
   doorOfSet(topic: string): number | null;
@@ -40,6 +43,7 @@ export function topics(base: string, node: string, doorIds: readonly number[]): 
     setWildcard: `${root}/+/set`,
     stateWildcard: `${root}/+/state`,
     availability: `${root}/availability`,
+    doorAvailability: (doorId) => `${root}/${doorId}/availability`,
     status: `${root}/status`,
     doorOfSet: (topic) => doorOf(topic, 'set'),
     doorOfState: (topic) => doorOf(topic, 'state'),

@@ -95,6 +95,17 @@ export class EventRepo {
     return row.t === null ? -Infinity : Date.parse(row.t);
   }
 
+  /**
+   * A door's newest event, or its newest of `types`, through the (door_id, door_seq) index: what the retained state
+   * says after a restart. Older events may have been pruned; undefined then.
+   */
+  newestAtDoor(doorId: number, types?: readonly string[]): EventRow | undefined {
+    const only = types ? `AND event_type IN (SELECT value FROM json_each(?))` : '';
+    return this.db
+      .prepare(`SELECT * FROM events WHERE door_id = ? ${only} ORDER BY door_seq DESC LIMIT 1`)
+      .get(...(types ? [doorId, JSON.stringify(types)] : [doorId])) as EventRow | undefined;
+  }
+
   get(id: number): EventRow | undefined {
     return this.db.prepare(`SELECT * FROM events WHERE id = ?`).get(id) as EventRow | undefined;
   }

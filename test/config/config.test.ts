@@ -192,4 +192,19 @@ doors:
       expect.arrayContaining(['KEYPADD_SITE__TIME_ZONE', 'KEYPADD_DATA_DIR', 'KEYPADD_PIN_POLICY__WEAK_PINS', 'KEYPADD_DOORS']),
     );
   });
+
+  it('takes mqtt.homeassistant as true/false (as before) or { enabled, require_code }, and names a bad one', () => {
+    const ha = (yaml: string, env: Record<string, string> = {}) =>
+      loadConfig({ env: { KEYPADD_CONFIG: undefined, ...env }, configPath: configFile(yaml) }).config.mqtt.homeassistant;
+    expect(ha('mqtt: { homeassistant: true }')).toEqual({ enabled: true, require_code: false });
+    expect(ha('mqtt: {}')).toEqual({ enabled: false, require_code: false });
+    expect(ha('mqtt: { homeassistant: { require_code: true } }')).toEqual({ enabled: true, require_code: true });
+    expect(ha('mqtt: {}', { KEYPADD_MQTT__HOMEASSISTANT: '{ enabled: true, require_code: true }' })).toEqual({ enabled: true, require_code: true });
+    expect(problems(() => ha('mqtt: { homeassistant: yes }'))).toEqual([
+      'mqtt.homeassistant: must be true, false or { enabled: true, require_code: true }',
+    ]);
+    expect(problems(() => ha('mqtt: { homeassistant: { require_code: true, code: 1234 } }'))).toEqual([
+      'mqtt.homeassistant.code: unknown setting (check the spelling)',
+    ]);
+  });
 });

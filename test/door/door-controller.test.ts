@@ -437,3 +437,52 @@ describe('door controller: contact and REX', () => {
     expect(sink.types().at(-1)).toBe('door_opened');
   });
 });
+
+describe('door controller: remote unlock with a PIN (require_code)', () => {
+  it('opens for a person’s PIN and names them; wrong PINs share the keypad’s lockout with the keypad', async () => {
+    build();
+    expect(await door.remoteUnlockWithPin('mqtt', '583920', 2_000)).toEqual({ granted: true, lockedOut: false });
+    expect(door.status()).toMatchObject({ relay: 'unlocked', unlock_count: 1 });
+    expect(sink.events.at(-1)).toMatchObject({
+      event_type: 'remote_unlock',
+      person_id: 1,
+      person_name: 'Person 1',
+      source: 'mqtt',
+      credential_type: 'PIN',
+    });
+    clock.advance(2_000);
+    expect(door.status().relay).toBe('locked');
+    expect(await door.remoteUnlockWithPin('mqtt', '111190')).toEqual({ granted: false, lockedOut: false });
+    hw.typeKeys('222290#');
+    expect(await door.remoteUnlockWithPin('mqtt', '333390')).toEqual({ granted: false, lockedOut: true });
+    // Locked out for the keypad and for remote PINs alike: the right PIN opens neither way.
+    expect(await door.remoteUnlockWithPin('mqtt', '583920')).toEqual({ granted: false, lockedOut: true });
+    hw.typeKeys('583920#');
+    await door.settled();
+    expect(door.status()).toMatchObject({ relay: 'locked', unlock_count: 1 });
+    expect(sink.types()).toEqual([
+      'remote_unlock',
+      'access_denied:unknown_credential',
+      'access_denied:unknown_credential',
+      'keypad_locked_out', // as at the keypad: the lockout the third wrong PIN starts, then its refusal
+      'access_denied:unknown_credential',
+      'access_denied:locked_out',
+      'access_denied:locked_out',
+    ]);
+    expect(JSON.stringify(sink.events)).not.toMatch(/583920|111190|333390/);
+  });
+
+  it('answers a refusal only once it is stored, and opens a card-only door for a PIN of someone with access', async () => {
+    build({ mode: 'card' });
+    let store!: (ok: boolean) => void;
+    sink.whenStored = () => new Promise<boolean>((resolve) => (store = resolve));
+    let answered = false;
+    const refusal = door.remoteUnlockWithPin('mqtt', '111190').then((r) => ((answered = true), r));
+    await Promise.resolve();
+    expect(answered).toBe(false);
+    store(true);
+    expect(await refusal).toEqual({ granted: false, lockedOut: false });
+    expect(door.status().lockout.failures_last_hour).toBe(1);
+    expect((await door.remoteUnlockWithPin('mqtt', '740163')).granted).toBe(true);
+  });
+});

@@ -149,7 +149,10 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
       state_topic: 'keypadd/door-ctl/1/state',
       state_locked: 'locked',
       state_unlocked: 'unlocked',
-      availability_topic: 'keypadd/door-ctl/availability',
+      availability: [
+        { topic: 'keypadd/door-ctl/availability', payload_available: 'online', payload_not_available: 'offline' },
+        { topic: 'keypadd/door-ctl/1/availability', payload_available: 'online', payload_not_available: 'offline' },
+      ],
       unique_id: 'keypadd_door-ctl_door1_lock',
     });
     const event = JSON.parse((await config('event'))[0]!.payload) as { state_topic: string; event_types: string[] };
@@ -157,7 +160,10 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     expect(event.event_types).toEqual([...DOOR_SCOPED_EVENT_TYPES]);
     // Commands on: no read-only lock sensor (its config topic is emptied, which removes it from HA).
     expect(consumer.messages.find((m) => m.topic === 'homeassistant/binary_sensor/door-ctl/door1_lock/config')?.payload).toBe('');
-    const contact = JSON.parse((await config('binary_sensor'))[0]!.payload) as Record<string, unknown>;
+    const contact = JSON.parse((await config('binary_sensor', 2)).find((m) => m.topic.endsWith('door1_contact/config'))!.payload) as Record<
+      string,
+      unknown
+    >;
     expect(contact).toMatchObject({ device_class: 'door', payload_on: 'open', payload_off: 'closed', state_topic: 'keypadd/door-ctl/1/state' });
     const sensors = (await config('sensor', 3)).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
     expect(sensors.map((s) => s.unique_id).sort()).toEqual([
@@ -165,8 +171,12 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
       'keypadd_door-ctl_outbox_backlog',
       'keypadd_door-ctl_sync_status',
     ]);
+    // One device per door, reached via the controller's; the controller's own sensors on the controller's device.
     for (const m of consumer.messages.filter((x) => x.topic.startsWith('homeassistant/') && x.payload !== '')) {
-      expect((JSON.parse(m.payload) as { device: { identifiers: string[] } }).device.identifiers).toEqual(['keypadd_door-ctl']);
+      const device = (JSON.parse(m.payload) as { device: { identifiers: string[]; via_device?: string } }).device;
+      const perDoor = m.topic.includes('/door1');
+      expect(device.identifiers).toEqual([perDoor ? 'keypadd_door-ctl_door1' : 'keypadd_door-ctl']);
+      expect(device.via_device).toBe(perDoor ? 'keypadd_door-ctl' : undefined);
     }
     // HA restarted: every discovery config goes out again, unchanged.
     const configs = () => consumer.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
