@@ -61,7 +61,8 @@ const DECOY = () => (decoy ??= hashPassword(randomBytes(24).toString('base64')))
 function checkPassword(password: string, problems: Problems): void {
   if (password.length < MIN_PASSWORD) problems.add('password', `must be at least ${MIN_PASSWORD} characters`);
   if (password.length > MAX_PASSWORD) problems.add('password', `must be at most ${MAX_PASSWORD} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(password)) problems.add('password', 'must not contain control characters (a newline, a tab)');
+  const text = controlCharProblem(password);
+  if (text) problems.add('password', text);
 }
 
 export function addConsoleUser(ctx: AdminContext, input: { name: string; role: string; password: string }, by: string): ConsoleUserView {
