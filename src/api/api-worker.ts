@@ -17,6 +17,9 @@ import { PinProbeGuard } from './pin-probe-guard.js';
 import { registerApi } from './api-plugin.js';
 import type { FromApi, ToApi } from './protocol.js';
 import type { NewEvent } from '../storage/event-repo.js';
+import { registerConsole } from '../web/console-plugin.js';
+import { FeedHub } from '../web/feed.js';
+import { WEB_ROUTES } from '../web/routes.js';
 
 lowerThreadPriority(10);
 const { config, readonly } = workerData as { config: Config; readonly: boolean };
@@ -73,4 +76,22 @@ async function serveApi(): Promise<void> {
   }
 }
 
-void serveApi();
+async function serveWeb(): Promise<void> {
+  const tls = isTls(config.web.tls.cert_file, config.web.tls.key_file);
+  try {
+    const app = createHttpServer({ certFile: config.web.tls.cert_file, keyFile: config.web.tls.key_file, log });
+    servers.push(app);
+    const feed = new FeedHub(() => storage().admin);
+    app.addHook('onClose', (_app, done) => {
+      feed.close();
+      done();
+    });
+    registerConsole(app, { storage, doors: (call) => channels(call), record, log, tls, sessionHours: config.web.session_hours, feed }, WEB_ROUTES);
+    send({ type: 'web_listening', url: await listenOn(app, config.web.listen, tls) });
+  } catch (err) {
+    send({ type: 'failed', message: `cannot listen on ${config.web.listen}: ${(err as Error).message}` });
+  }
+}
+
+if (config.api.enabled) void serveApi();
+if (config.web.enabled) void serveWeb();

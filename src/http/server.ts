@@ -58,10 +58,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     connectionTimeout: 0,
     forceCloseConnections: true,
     trustProxy: false,
-    ignoreTrailingSlash: true,
     return503OnClosing: true,
     // Hostile paths (a % alone, control characters) are answered 400 by the router, not thrown.
-    maxParamLength: 200,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }) as unknown as FastifyInstance;
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) =>
     sendError(reply, toHttpError(err, options.log, `${request.method} ${request.url}`)),
