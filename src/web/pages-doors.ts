@@ -23,7 +23,7 @@ function doorCard(c: WebContext, door: DoorView): Html {
     : html`<li>keypad open</li>`;
   const write = mayDo(c.viewer.role, 'write');
   const button = (op: string, label: string, extra: Html | string = '') =>
-    html`<form method="post" action="doors/command">
+    html`<form method="post" action="doors-command">
       ${csrfField(c.viewer)}<input type="hidden" name="door" value="${door.id}" /><input type="hidden" name="op" value="${op}" />${extra}<button
         type="submit"
       >
@@ -76,11 +76,11 @@ export const DOOR_ROUTES: WebRoute[] = [
         'Doors',
         c.viewer,
         html`${msg ? notice('ok', msg) : ''}
-          <div class="doors" id="doors" hx-get="doors/cards" hx-trigger="every 2s" hx-swap="innerHTML">${await doorCards(c)}</div>
+          <div class="doors" id="doors" hx-get="doors-cards" hx-trigger="every 2s" hx-swap="innerHTML">${await doorCards(c)}</div>
           <section class="card" aria-labelledby="feed-title">
             <h2 id="feed-title">Live events</h2>
             <p class="muted" id="feed-status" role="status">Connecting…</p>
-            <ul class="feed" id="feed" data-stream="events/stream?after=${newestEventId(c.admin)}" aria-live="polite">
+            <ul class="feed" id="feed" data-stream="events-stream?after=${newestEventId(c.admin)}" aria-live="polite">
               ${[...recent].map(feedItem)}
             </ul>
           </section>
@@ -89,10 +89,10 @@ export const DOOR_ROUTES: WebRoute[] = [
       );
     },
   },
-  { method: 'GET', url: '/doors/cards', need: 'read', handler: doorCards },
+  { method: 'GET', url: '/doors-cards', need: 'read', handler: doorCards },
   {
     method: 'POST',
-    url: '/doors/command',
+    url: '/doors-command',
     need: 'write',
     handler: async (c) => {
       const door = Number(c.form.door);
@@ -109,12 +109,12 @@ export const DOOR_ROUTES: WebRoute[] = [
       else if (op === 'lockout_reset') command = { op: 'lockout_reset' as const, door };
       else throw httpError(422, 'validation_failed', 'op: must be admit, unlock, normal or lockout_reset');
       await c.deps.doors({ op: 'command', command, source: c.source });
-      return c.reply.redirect(`../doors?done=${op}`, 303);
+      return c.reply.redirect(`doors?done=${op}`, 303);
     },
   },
   {
     method: 'GET',
-    url: '/events/stream',
+    url: '/events-stream',
     need: 'read',
     handler: (c) => {
       c.deps.feed.open(c.request, c.reply);
