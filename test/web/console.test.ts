@@ -5,7 +5,7 @@
  * and see the grant in the live feed, reset a keypad lockout from the page, refuse a POST without the CSRF token and
  * a viewer's write, and keep working at 360 px. Each page is saved under docs/screenshots/ for the README.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -14,9 +14,10 @@ import { freePort, requireTool } from '../helpers/broker.js';
 import { ROOT } from '../helpers/cli.js';
 import { eventually, simDoor, type SimDaemon } from '../helpers/daemon.js';
 
+const cleanups: (() => void)[] = [];
 // The README's screenshots are refreshed with KEYPADD_SCREENSHOTS=1; otherwise they go to a scratch folder.
 const SHOTS = process.env.KEYPADD_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'keypadd-shots-'));
-const cleanups: (() => void)[] = [];
+if (!SHOTS.startsWith(ROOT)) cleanups.push(() => rmSync(SHOTS, { recursive: true, force: true }));
 let d: SimDaemon;
 let base: string;
 let browser: Browser;
