@@ -1,4 +1,5 @@
 /** What the console reads beyond the API's lists: the people search and the live feed's events, as the API shows them. */
+import { parseCardNumber } from '../core/card-number.js';
 import { countPeopleMatching, eventsAfter, lastEventId, searchPeople } from '../storage/console-queries.js';
 import { ConsoleRepo, type AuditRow } from '../storage/console-repo.js';
 import { nowIso, type AdminContext } from './context.js';
@@ -6,8 +7,10 @@ import { eventView, type EventView } from './events.js';
 import { personView, type PersonView } from './people.js';
 
 export function findPeople(ctx: AdminContext, term: string, page: number, perPage: number): { people: PersonView[]; total: number } {
-  const rows = searchPeople(ctx.store.db, { term, limit: perPage, offset: (page - 1) * perPage });
-  return { people: rows.map((r) => personView(ctx, r)), total: countPeopleMatching(ctx.store.db, term) };
+  const card = parseCardNumber(term.trim());
+  const cardDigest = card.ok ? ctx.store.digest(card.number) : null;
+  const rows = searchPeople(ctx.store.db, { term, cardDigest, limit: perPage, offset: (page - 1) * perPage });
+  return { people: rows.map((r) => personView(ctx, r)), total: countPeopleMatching(ctx.store.db, term, cardDigest) };
 }
 
 export const feedAfter = (ctx: AdminContext, afterId: number, limit = 100): EventView[] =>

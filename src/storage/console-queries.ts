@@ -8,31 +8,41 @@ import type { EventRow } from './event-repo.js';
 import type { PersonRow } from './people-repo.js';
 
 export interface PeopleSearch {
-  /** Words matched anywhere in the name or email, or a whole card number; empty: everyone. */
+  /** A prefix of the first name, last name or email (any case); empty: everyone. */
   term: string;
+  /** The digest of the term as a card number (store.digest), when the term can be one: matched exactly. */
+  cardDigest: string | null;
   limit: number;
   offset: number;
 }
 
-const like = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-function where(term: string): { sql: string; params: unknown[] } {
-  const t = term.trim();
-  if (t === '') return { sql: '', params: [] };
-  return {
-    sql: `WHERE (first_name || ' ' || last_name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\'
-          OR id IN (SELECT person_id FROM credentials WHERE credential_type_id = 5 AND value = ?)`,
-    params: [like(t), like(t), t],
-  };
+/**
+ * Prefix matches only, so each side is an index range (people_first_name, people_last_name, people_email_prefix,
+ * all NOCASE as LIKE is) rather than a scan of every row; % and _ are taken out of the term, not escaped, as an
+ * ESCAPE clause would turn the index off. A card is found by its digest, the unique index the door uses.
+ */
+function where(term: string, cardDigest: string | null): { sql: string; params: unknown[] } {
+  const t = term.trim().replace(/[%_]/g, '');
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (t !== '') {
+    parts.push(`first_name LIKE ?`, `last_name LIKE ?`, `email LIKE ?`);
+    params.push(`${t}%`, `${t}%`, `${t}%`);
+  }
+  if (cardDigest !== null) {
+    parts.push(`id IN (SELECT person_id FROM credentials WHERE credential_type_id = 5 AND digest = ?)`);
+    params.push(cardDigest);
+  }
+  return parts.length === 0 ? { sql: '', params: [] } : { sql: `WHERE ${parts.join(' OR ')}`, params };
 }
 
 export function searchPeople(db: Db, q: PeopleSearch): PersonRow[] {
-  const w = where(q.term);
+  const w = where(q.term, q.cardDigest);
   return db.prepare(`SELECT * FROM people ${w.sql} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...w.params, q.limit, q.offset) as PersonRow[];
 }
 
-export function countPeopleMatching(db: Db, term: string): number {
-  const w = where(term);
+export function countPeopleMatching(db: Db, term: string, cardDigest: string | null): number {
+  const w = where(term, cardDigest);
   return (db.prepare(`SELECT count(*) AS n FROM people ${w.sql}`).get(...w.params) as { n: number }).n;
 }
 

@@ -217,6 +217,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX console_sessions_user ON console_sessions (user_id);
   -- Who did what from the console or keypadd user: the user by name (kept after the user is deleted).
+  -- The console's people search: prefixes of names and email, in any case (LIKE), each an index range.
+  CREATE INDEX people_first_name ON people (first_name COLLATE NOCASE);
+  CREATE INDEX people_last_name ON people (last_name COLLATE NOCASE);
+  CREATE INDEX people_email_prefix ON people (email COLLATE NOCASE);
   CREATE TABLE console_audit (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
