@@ -178,6 +178,15 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
     expect(d.status()).toMatchObject({ relay: 'locked' });
   });
 
+  it('ends a session at once when the user’s password changes (revocable sessions)', async () => {
+    const { context, page } = await loggedIn('vic');
+    expect(d.cli.runWithInput('vic password 123\n', 'user', 'passwd', 'vic', '--password', '-').status).toBe(0);
+    await page.goto(base + 'people');
+    await page.waitForURL(/\/login$/);
+    await expect(page.getByRole('heading', { name: 'Log in' }).isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+
   it('works at 360 px: no page scrolls sideways, and every control has a label', async () => {
     const { context, page } = await loggedIn('ada', 360);
     for (const [path, shot] of [
