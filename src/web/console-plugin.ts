@@ -1,7 +1,7 @@
 /**
  * The admin console on the shared HTTP stack: cookies, form bodies, security headers (a CSP with no inline script
- * or style, frame-ancestors 'none'), a rate limit on the login, the static files (htmx and its SSE extension from
- * their npm packages, no CDN), and every page of the WebRoute tables. Each page checks the session, then the role;
+ * or style, frame-ancestors 'none'), a rate limit on the login, the static files (htmx from its npm package, no CDN;
+ * the live feed is static/feed.js on the browser's own EventSource, which resends Last-Event-ID on a reconnect), and every page of the WebRoute tables. Each page checks the session, then the role;
  * each POST its CSRF token, before it runs. An error is a page saying what was wrong, never a stack.
  */
 import cookie from '@fastify/cookie';
@@ -21,12 +21,8 @@ import { notice, page, type Viewer } from './layout.js';
 import { registerLogin } from './pages-login.js';
 
 const require = createRequire(import.meta.url);
-const STATIC_DIRS = [
-  fileURLToPath(new URL('../../src/web/static/', import.meta.url)),
-  dirname(require.resolve('htmx.org/dist/htmx.min.js')),
-  dirname(require.resolve('htmx-ext-sse/sse.js')),
-];
-const STATIC_FILES = new Set(['/console.css', '/feed.js', '/copy.js', '/htmx.min.js', '/sse.js']);
+const STATIC_DIRS = [fileURLToPath(new URL('../../src/web/static/', import.meta.url)), dirname(require.resolve('htmx.org/dist/htmx.min.js'))];
+const STATIC_FILES = new Set(['/console.css', '/feed.js', '/copy.js', '/htmx.min.js']);
 
 export function registerConsole(app: FastifyInstance, deps: WebDeps, routes: readonly WebRoute[]): void {
   void app.register(cookie);

@@ -29,7 +29,6 @@ export function page(title: string, viewer: Viewer | null, body: Html, current =
         <title>${title} · keypadd</title>
         <link rel="stylesheet" href="static/console.css" />
         <script src="static/htmx.min.js" defer></script>
-        <script src="static/sse.js" defer></script>
       </head>
       <body>
         <a class="skip" href="#main">Skip to content</a>
