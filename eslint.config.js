@@ -9,13 +9,33 @@ import tseslint from 'typescript-eslint';
 
 /** Each layer above the core, and the folders (under src/) it must never import. */
 const LAYERS = {
-  config: ['drivers', 'storage', 'door', 'commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'systemd'],
-  drivers: ['storage', 'door', 'commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
-  storage: ['drivers', 'door', 'commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
-  application: ['drivers', 'door', 'commands', 'services', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
-  door: ['commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
-  services: ['door', 'commands', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
-  commands: ['services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
+  config: [
+    'drivers',
+    'storage',
+    'door',
+    'commands',
+    'services',
+    'application',
+    'sync',
+    'mqtt',
+    'api',
+    'control',
+    'ops',
+    'cli',
+    'systemd',
+    'http',
+    'web',
+  ],
+  drivers: ['storage', 'door', 'commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  storage: ['drivers', 'door', 'commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  application: ['drivers', 'door', 'commands', 'services', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  door: ['commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  services: ['door', 'commands', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  commands: ['services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  // The shared HTTP stack (Fastify, limits, error bodies): used by the API and the console, knows neither.
+  http: ['drivers', 'door', 'commands', 'services', 'sync', 'mqtt', 'api', 'web', 'control', 'ops', 'cli'],
+  // The console's pages: over the application layer and the HTTP stack, hosted by the API's worker.
+  web: ['drivers', 'door', 'services', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
 };
 const SERVICES = ['sync', 'mqtt', 'api', 'control'];
 

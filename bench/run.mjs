@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { scenarioApi, scenarioDecisions, scenarioFootprint, scenarioLockout, scenarioOutbox, scenarioWiegand } from './scenarios.mjs';
 import { scenarioSync } from './sync-scenario.mjs';
+import { scenarioConsole } from './console-scenario.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -14,6 +15,7 @@ const scenarios = {
   footprint: scenarioFootprint,
   api: scenarioApi,
   lockout: scenarioLockout,
+  console: scenarioConsole,
 };
 const rows = [];
 for (const [name, run] of Object.entries(scenarios)) {

@@ -169,7 +169,8 @@ export class Daemon {
       sync: this.sync,
       readonly,
     });
-    if (config.api.enabled) this.api = new ApiHost(config, commands, log.child('api'), writer, readonly);
+    // The console is served by the API's worker too (off the door's thread), so either one starts it.
+    if (config.api.enabled || config.web.enabled) this.api = new ApiHost(config, commands, log.child('api'), writer, readonly);
     this.handler = controlHandler({ status: () => this.status(), doors: this.doors, commands, sim: this.opts.sim });
     // On a read-only data dir the control socket goes to the runtime dir, where the CLI looks next.
     const control = new ControlServer(opened.mode === 'readonly' ? runtime : config.data_dir, (req) => this.request(req), log.child('control'));

@@ -11,7 +11,7 @@ import type { Service } from '../services/service.js';
 import type { Logger } from '../log.js';
 import type { EventSink } from '../storage/event-writer.js';
 import type { ChannelRequest, FromApi, ToApi } from './protocol.js';
-import { apiExposure } from './exposure.js';
+import { apiExposure, webExposure } from './exposure.js';
 
 const WORKER = new URL('../../dist/api/api-worker.js', import.meta.url);
 
@@ -59,6 +59,11 @@ export class ApiHost implements Service {
         this.log.info(`API listening on ${m.url}/api/3`);
         if (apiExposure(this.config)) this.log.warn(`${apiExposure(this.config)!}; set api.cert_file and api.key_file, or listen on 127.0.0.1`);
         return;
+      case 'web_listening':
+        this.log.info(`console listening on ${m.url}/`);
+        if (webExposure(this.config))
+          this.log.warn(`${webExposure(this.config)!}; set web.tls.cert_file and web.tls.key_file, or listen on 127.0.0.1`);
+        return;
       case 'failed':
         // The door works without its API: say why and carry on.
         this.error = m.message;
@@ -91,6 +96,13 @@ export class ApiHost implements Service {
         this.config.doors.find((d) => d.id === id)!,
       );
     if (call.op === 'list') return [...this.commands.doors.keys()].map(view);
+    if (call.op === 'command') {
+      const door = call.command.door;
+      if (!this.commands.doors.has(door)) throw new Error(`no channel ${door}`);
+      const outcome = runCommand(this.commands, call.command, call.source) as CommandOutcome;
+      if (!outcome.ok) throw new Error(outcome.reason);
+      return view(door);
+    }
     if (!this.commands.doors.has(call.id)) throw new Error(`no channel ${call.id}`);
     if (call.op !== 'get') {
       // DoorFlow's channel operations, as the command table names them; a door command answers at once.

@@ -14,13 +14,22 @@ export function listenHost(listen: string): string {
   return listen.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
 }
 
+function isLoopback(listen: string): boolean {
+  const host = listenHost(listen);
+  const family = isIP(host);
+  return host === 'localhost' || (family !== 0 && loopback.check(host, family === 4 ? 'ipv4' : 'ipv6'));
+}
+
+/** Why the configured console is exposed (beyond this machine over plain HTTP), or null. */
+export function webExposure(config: Config): string | null {
+  const web = config.web;
+  if (!web.enabled || (web.tls.cert_file && web.tls.key_file) || isLoopback(web.listen)) return null;
+  return `the console listens on ${web.listen}, beyond this machine, over plain HTTP: passwords, session cookies and new PINs cross the network in clear text`;
+}
+
 /** Why the configured API is exposed, or null (off, loopback only, or served over TLS). */
 export function apiExposure(config: Config): string | null {
   const api = config.api;
-  if (!api.enabled || (api.cert_file && api.key_file)) return null;
-  const host = listenHost(api.listen);
-  const family = isIP(host);
-  const isLoopback = host === 'localhost' || (family !== 0 && loopback.check(host, family === 4 ? 'ipv4' : 'ipv6'));
-  if (isLoopback) return null;
+  if (!api.enabled || (api.cert_file && api.key_file) || isLoopback(api.listen)) return null;
   return `the API listens on ${api.listen}, beyond this machine, over plain HTTP: tokens and new PINs cross the network in clear text`;
 }

@@ -1,69 +1,17 @@
-/** HTTP plumbing for the API: bounded JSON bodies, DoorFlow-shaped errors, paging headers. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RefusedError, refusalBody } from '../application/errors.js';
+/** HTTP plumbing for the API: DoorFlow-shaped errors (from the shared stack in src/http), paging. */
+import { HttpError } from '../http/errors.js';
 
-export const MAX_BODY = 64 * 1024;
+export { fromRefusal, HttpError, httpError } from '../http/errors.js';
+export { MAX_BODY } from '../http/server.js';
 
-/** An answer that is not a success; carries DoorFlow's error body. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-  ) {
-    super(
-      typeof body === 'object' && body && 'error_description' in body
-        ? String((body as { error_description: unknown }).error_description)
-        : String(status),
-    );
+/** The request body as JSON: undefined when empty, 400 when it is not JSON. Read only after the token was checked. */
+export function parseJsonBody(text: string | undefined): unknown {
+  if (text === undefined || text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, { error: 'bad_request', error_description: 'the request body is not valid JSON' });
   }
-}
-
-export const httpError = (status: number, error: string, description: string) => new HttpError(status, { error, error_description: description });
-
-/** DoorFlow's shapes for refusals: 422 validation_failed, 404 not_found, 409 with the existing credential. */
-export function fromRefusal(err: RefusedError): HttpError {
-  const body = refusalBody(err);
-  if (err.kind === 'not_found') return new HttpError(404, body);
-  if (err.kind === 'conflict') return new HttpError(409, err.existing ?? body);
-  return new HttpError(422, body);
-}
-
-export function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY) {
-      reject(httpError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY} bytes`));
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(httpError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return resolve(undefined);
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(httpError(400, 'bad_request', 'the request body is not valid JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
 
 /** The page a query asks for: `page` from 1, and its size (`per_page`, or the list's own name for it) 50 unless given, at most `max`. */

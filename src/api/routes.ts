@@ -26,9 +26,10 @@ import { createCredentialRoute } from './credential-create.js';
 import { httpError, pageFromQuery, pagingHeaders } from './http.js';
 import type { PinProbeGuard } from './pin-probe-guard.js';
 import type { Scope } from './scopes.js';
+import type { ChannelRequest } from './protocol.js';
 
 export interface ChannelCall {
-  (req: { op: 'list' } | { op: 'get'; id: number } | { op: 'admit' | 'unlock' | 'normal'; id: number; source: string }): Promise<unknown>;
+  (req: ChannelRequest): Promise<unknown>;
 }
 
 export interface RequestContext {

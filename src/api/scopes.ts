@@ -1,17 +1,2 @@
-/** DoorFlow's OAuth scopes, as API tokens carry them. A write scope includes its read-only twin. */
-export const SCOPES = [
-  'account.person',
-  'account.person.readonly',
-  'account.reservation',
-  'account.reservation.readonly',
-  'account.event.access.readonly',
-  'account.channel.readonly',
-  'account.channel.admit',
-] as const;
-export type Scope = (typeof SCOPES)[number];
-
-export function hasScope(granted: readonly string[], needed: Scope): boolean {
-  if (granted.includes(needed)) return true;
-  // account.person grants account.person.readonly, and so on.
-  return needed.endsWith('.readonly') && granted.includes(needed.slice(0, -'.readonly'.length));
-}
+/** DoorFlow's OAuth scopes (defined in src/core/scopes.ts, shared with the console's roles). */
+export { hasScope, SCOPES, type Scope } from '../core/scopes.js';

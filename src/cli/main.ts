@@ -22,6 +22,7 @@ import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
+import { registerUser } from './commands/user.js';
 import { registerSync } from './commands/sync.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerLockRelays } from './commands/lock-relays.js';
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   registerEvent(program);
   registerLockout(program);
   registerToken(program);
+  registerUser(program);
   registerSync(program);
   registerDoctor(program);
   registerBackup(program);

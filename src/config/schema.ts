@@ -188,6 +188,26 @@ export const configSchema = z
       })
       .prefault({})
       .describe('The local management API.'),
+    web: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('Serve the admin console (web pages) from the API worker.'),
+        listen: z
+          .string()
+          .regex(/^([^:\s]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:8080')
+          .refine((v) => Number(/:(\d+)$/.exec(v)?.[1]) <= 65_535, 'the port must be 0-65535')
+          .default('127.0.0.1:8080')
+          .describe('Address and port of the console; 0.0.0.0:8080 for the LAN (use TLS then).'),
+        tls: z
+          .strictObject({
+            cert_file: z.string().min(1).nullable().default(null).describe('TLS certificate (PEM): serve the console over https.'),
+            key_file: z.string().min(1).nullable().default(null).describe('TLS private key (PEM).'),
+          })
+          .prefault({})
+          .describe('https for the console (its session cookie is then Secure).'),
+        session_hours: z.int().min(1).max(720).default(12).describe('A console login lasts this long, then asks again.'),
+      })
+      .prefault({})
+      .describe('The admin console.'),
     events: z
       .strictObject({
         retention_days: z

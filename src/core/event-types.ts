@@ -50,6 +50,8 @@ export const EVENT_TYPES = {
   // The API's own alarms: a token refused a PIN that is in use (which tells it the PIN exists), and too many of those.
   api_pin_in_use: { code: 80, scope: 'controller', title: 'PIN in use refused' },
   api_pin_probe_alarm: { code: 81, scope: 'controller', title: 'PIN probing alarm', alarm: true },
+  // The console's: too many wrong passwords for one user name or from one address locked its logins for a while.
+  console_login_locked: { code: 82, scope: 'controller', title: 'Console logins locked', alarm: true },
   // DoorFlow's 90-91 are tamper events; the reader's own health follows them.
   tamper: { code: 90, scope: 'door', title: 'Tamper', alarm: true },
   tamper_cleared: { code: 91, scope: 'door', title: 'Tamper cleared' },

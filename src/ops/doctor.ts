@@ -8,7 +8,7 @@ import { fail, pass, warn, type Check } from './checks.js';
 import { freeSpaceCheck, modeChecks, ownershipCheck, storageChecks, withReadOnlyStore } from './doctor-storage.js';
 import { wiredLines } from '../config/door-schema.js';
 import { connectionSettings } from '../mqtt/connection.js';
-import { apiExposure } from '../api/exposure.js';
+import { apiExposure, webExposure } from '../api/exposure.js';
 import { findChip, resolveLine } from '../drivers/gpio/sysfs-resolver.js';
 import { readSyncState } from '../storage/sync-state.js';
 import { readUpstreamToken } from '../sync/token.js';
@@ -27,6 +27,7 @@ export async function runChecks(config: Config, env: NodeJS.ProcessEnv = process
     serialModules(config),
     clock(config),
     api(config),
+    web(config),
     await broker(config, env),
     await upstream(config, env),
   ].flat();
@@ -37,6 +38,18 @@ function api(config: Config): Check {
   const exposed = apiExposure(config);
   if (exposed) return warn('API', exposed, 'set api.cert_file and api.key_file (https), or api.listen: 127.0.0.1:8425 behind a TLS proxy');
   return pass('API', config.api.cert_file ? `https on ${config.api.listen}` : `on ${config.api.listen}, this machine only`);
+}
+
+function web(config: Config): Check {
+  if (!config.web.enabled) return pass('console', 'off (web.enabled: false)');
+  const exposed = webExposure(config);
+  if (exposed)
+    return warn(
+      'console',
+      exposed,
+      'set web.tls.cert_file and web.tls.key_file (install.sh can make a self-signed pair), or web.listen: 127.0.0.1:8080',
+    );
+  return pass('console', config.web.tls.cert_file ? `https on ${config.web.listen}` : `on ${config.web.listen}, this machine only`);
 }
 
 function gpio(config: Config): Check[] {

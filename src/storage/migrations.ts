@@ -195,4 +195,39 @@ export const MIGRATIONS: readonly string[] = [
     OR strftime('%Y-%m-%dT%H:%M:%SZ', NEW.end_time) IS NOT NEW.end_time
   BEGIN SELECT RAISE(ABORT, 'reservations.start_time/end_time: must be a UTC time like 2026-01-15T09:00:00Z'); END;
   `,
+  /* console users, their sessions, and the audit of what each did (issue 18) */ `
+  -- A password is kept only as scrypt$N$r$p$salt$hash (application/console-users.ts); names compare without case.
+  CREATE TABLE console_users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+    password_hash TEXT NOT NULL CHECK (password_hash LIKE 'scrypt$%'),
+    created_at TEXT NOT NULL,
+    password_changed_at TEXT NOT NULL
+  );
+  -- Only a SHA-256 of a session id is kept, like tokens: a copy of the database opens no session.
+  -- Deleting a user (or changing the password, which deletes the rows) revokes every session at once.
+  CREATE TABLE console_sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES console_users (id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    address TEXT
+  );
+  CREATE INDEX console_sessions_user ON console_sessions (user_id);
+  -- Who did what from the console or keypadd user: the user by name (kept after the user is deleted).
+  -- The console's people search: prefixes of names and email, in any case (LIKE), each an index range.
+  CREATE INDEX people_first_name ON people (first_name COLLATE NOCASE);
+  CREATE INDEX people_last_name ON people (last_name COLLATE NOCASE);
+  CREATE INDEX people_email_prefix ON people (email COLLATE NOCASE);
+  CREATE TABLE console_audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail TEXT
+  );
+  `,
 ];

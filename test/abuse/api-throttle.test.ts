@@ -49,6 +49,12 @@ describe('bad-token throttle', () => {
     expect((await account('127.0.0.2', 'kpd_after_spray')).status).toBe(429);
   }, 120_000);
 
+  it('checks the token before reading a body: a big body with a bad token is 401, not 413', async () => {
+    const big = { first_name: 'x'.repeat(70_000), last_name: 'y' };
+    expect((await api.call({ method: 'POST', path: '/api/3/people', body: big, token: 'kpd_not_a_token', from: '127.0.0.20' })).status).toBe(401);
+    expect((await api.call({ method: 'POST', path: '/api/3/people', body: big, from: '127.0.0.20' })).status).toBe(413);
+  });
+
   it('groups IPv6 clients by /64 and IPv4-mapped addresses as IPv4', () => {
     expect(addressKey('2001:db8:1:2:aaaa::1')).toBe(addressKey('2001:db8:1:2:ffff:1:2:3'));
     expect(addressKey('2001:db8:1:2::1')).not.toBe(addressKey('2001:db8:1:3::1'));

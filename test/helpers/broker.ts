@@ -29,6 +29,7 @@ const PACKAGE: Record<string, string> = {
   python3: 'python3',
   'systemd-analyze': 'systemd',
   'systemd-notify': 'systemd',
+  'chromium-headless-shell': 'chromium-headless-shell',
 };
 
 /**

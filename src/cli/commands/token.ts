@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { nowIso } from '../../application/context.js';
 import { Problems, notFound } from '../../application/errors.js';
-import { SCOPES } from '../../api/scopes.js';
+import { SCOPES } from '../../core/scopes.js';
 import { siteTime } from '../../application/times.js';
 import { TokenRepo } from '../../storage/token-repo.js';
 import { print, table } from '../output.js';

@@ -1,0 +1,58 @@
+/** What the console needs from the worker that hosts it (the API's), and how its routes are declared. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AdminContext } from '../application/context.js';
+import type { DoorCommand } from '../commands/door-commands.js';
+import type { NewEvent } from '../storage/event-repo.js';
+import type { Need } from './auth.js';
+import type { Html } from './html.js';
+import type { Viewer } from './layout.js';
+import type { FeedHub } from './feed.js';
+
+/** A door as the API's channels show it. */
+export interface DoorView {
+  id: number;
+  name: string;
+  online: boolean;
+  mode: 'normal' | 'unlocked';
+  credential_mode: string;
+  relay: 'locked' | 'unlocked';
+  door: 'open' | 'closed' | 'unknown';
+  lockout: { active: boolean; until: string | null; failures_last_hour: number } | null;
+}
+
+export type DoorCall = { op: 'list' } | { op: 'command'; command: Extract<DoorCommand, { door: number }>; source: string };
+
+export interface WebDeps {
+  /** The worker's store; throws a 503 HttpError while it cannot be opened. */
+  storage(): { admin: AdminContext };
+  /** Door status and commands, answered on the main thread (through the command table). */
+  doors(call: DoorCall): Promise<unknown>;
+  /** Hands an event to the daemon's writer. */
+  record(event: NewEvent): void;
+  log(level: 'error' | 'warn' | 'info', message: string): void;
+  tls: boolean;
+  sessionHours: number;
+  /** The live feed's streams. */
+  feed: FeedHub;
+}
+
+/** A page or action: what it needs of the viewer, and what it answers (HTML, or a reply it sent itself). */
+export interface WebRoute {
+  method: 'GET' | 'POST';
+  url: string;
+  need: Need;
+  handler: (c: WebContext) => Html | Promise<Html | FastifyReply> | FastifyReply;
+}
+
+export interface WebContext {
+  deps: WebDeps;
+  admin: AdminContext;
+  viewer: Viewer;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  /** The form's fields (POST), or {}. */
+  form: Record<string, string>;
+  query: URLSearchParams;
+  /** Who the viewer is in events and audit rows: `console:<name>`. */
+  source: string;
+}

@@ -1,0 +1,214 @@
+/// <reference lib="dom" />
+/**
+ * The admin console in a real browser (Debian's headless Chromium, driven by playwright-core) against a child
+ * `keypadd run --sim` with web.enabled: log in, issue a visitor PIN and see it once, type it on the simulated keypad
+ * and see the grant in the live feed, reset a keypad lockout from the page, refuse a POST without the CSRF token and
+ * a viewer's write, and keep working at 360 px. Each page is saved under docs/screenshots/ for the README.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, requireTool } from '../helpers/broker.js';
+import { ROOT } from '../helpers/cli.js';
+import { eventually, simDoor, type SimDaemon } from '../helpers/daemon.js';
+
+const cleanups: (() => void)[] = [];
+// The README's screenshots are refreshed with KEYPADD_SCREENSHOTS=1; otherwise they go to a scratch folder.
+const SHOTS = process.env.KEYPADD_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'keypadd-shots-'));
+if (!SHOTS.startsWith(ROOT)) cleanups.push(() => rmSync(SHOTS, { recursive: true, force: true }));
+let d: SimDaemon;
+let base: string;
+let browser: Browser;
+
+const haveChromium = requireTool('chromium-headless-shell', 'console browser');
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  const port = await freePort();
+  d = simDoor(`web: { enabled: true, listen: 127.0.0.1:${port} }\nsite: { time_zone: Europe/London }\n`, cleanups);
+  for (const [name, role] of [
+    ['ada', 'admin'],
+    ['vic', 'viewer'],
+  ] as const)
+    expect(d.cli.runWithInput(`${name} password 123\n`, 'user', 'add', name, '--role', role, '--password', '-').status).toBe(0);
+  await d.start();
+  await eventually(
+    () => d.stderr,
+    (s) => s.includes('console listening'),
+    15_000,
+  );
+  base = `http://127.0.0.1:${port}/`;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium-headless-shell', args: ['--no-sandbox'] });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  cleanups.splice(0).forEach((f) => f());
+});
+
+async function loggedIn(name: string, width = 1000): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(`${name} password 123`);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/doors$/);
+  return { context, page };
+}
+
+/** The events of the daemon, newest first, through the CLI. */
+const events = () =>
+  d.cli.json<{ events: { event_type: string; source: string | null; person_name: string | null }[] }>('event', 'list', '--limit', '1000').events;
+
+describe.skipIf(!haveChromium)('the console in a browser', () => {
+  it('refuses a wrong password, then logs in and shows the door', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(base);
+    await expect(page.getByRole('heading', { name: 'Log in' }).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'login.png') });
+    await page.getByLabel('User name').fill('ada');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong user name or password.');
+    await page.getByLabel('Password').fill('ada password 123');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/doors$/);
+    await expect(page.getByRole('heading', { name: 'Front Door' }).isVisible()).resolves.toBe(true);
+    const cookie = (await context.cookies()).find((c) => c.name === 'keypadd_session')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await context.close();
+  });
+
+  it('issues a visitor PIN shown once, and shows its grant in the live feed within a second of typing it', async () => {
+    const { context, page } = await loggedIn('ada');
+    await page.goto(base + 'visitors');
+    await page.getByLabel('First name').fill('Vera');
+    await page.getByLabel('Last name').fill('Visitor');
+    await page.getByRole('button', { name: 'Create visitor and PIN' }).click();
+    const pin = (await page.getByTestId('new-pin').textContent())!.trim();
+    expect(pin).toMatch(/^\d{4,8}$/);
+    await page.screenshot({ path: join(SHOTS, 'visitor-pin.png'), fullPage: true });
+    // Never again: not on the visitors page, nor the person's page, nor in any URL.
+    await page.goto(base + 'visitors');
+    expect(await page.content()).toContain('Vera Visitor');
+    expect(await page.content()).not.toContain(pin);
+    await page.getByRole('link', { name: 'Vera Visitor' }).click();
+    expect(await page.content()).not.toContain(pin);
+    expect(page.url()).not.toContain(pin);
+
+    await page.goto(base + 'doors');
+    await eventually(
+      () => page.locator('#feed-status').textContent(),
+      (s) => s === 'Live',
+    );
+    // The clock starts once the door has decided (the sim CLI answers after the relay moved), not at the CLI's start.
+    expect(d.key(`${pin}#`)).toMatchObject({ relay: 'unlocked' });
+    const typed = performance.now();
+    const grant = page.locator('#feed li', { hasText: 'Access granted' }).filter({ hasText: 'Vera Visitor' });
+    await grant.first().waitFor({ timeout: 5000 });
+    expect(performance.now() - typed).toBeLessThan(1000);
+    await page.screenshot({ path: join(SHOTS, 'doors.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('resumes the live feed after a reconnect from the last event id, missing nothing', async () => {
+    const { context, page } = await loggedIn('ada');
+    const before = await page.locator('#feed li').count();
+    // The stream, as the browser's EventSource sends it after a drop: Last-Event-ID names the last event it had.
+    const newest = Number(await page.locator('#feed li').first().getAttribute('data-id'));
+    d.key('0000#');
+    await eventually(
+      () => events(),
+      (e) => e[0]!.event_type === 'access_denied',
+    );
+    const answer = await page.evaluate(
+      async ({ url, last }) => {
+        const controller = new AbortController();
+        const res = await fetch(url, { headers: { 'Last-Event-ID': String(last) }, signal: controller.signal });
+        const reader = res.body!.getReader();
+        let text = '';
+        while (!text.includes('access_denied')) text += new TextDecoder().decode((await reader.read()).value);
+        controller.abort();
+        return text;
+      },
+      { url: base + 'events-stream', last: newest },
+    );
+    expect(answer).toMatch(new RegExp(`id: ${newest + 1}\\n`));
+    expect(answer).not.toMatch(new RegExp(`id: ${newest}\\n`));
+    expect(before).toBeGreaterThan(0);
+    await context.close();
+  });
+
+  it('shows a keypad lockout and resets it from the page', async () => {
+    const { context, page } = await loggedIn('ada');
+    for (let i = 0; i < 3; i++) d.key('9999#');
+    await page.locator('#doors li', { hasText: 'keypad locked out' }).waitFor({ timeout: 5000 });
+    await page.screenshot({ path: join(SHOTS, 'doors-lockout.png') });
+    await page.getByRole('button', { name: 'Reset lockout' }).click();
+    await expect(page.getByRole('status').first().textContent()).resolves.toContain('Keypad lockout reset.');
+    expect(d.status().lockout).toMatchObject({ active: false });
+    await eventually(
+      () => events(),
+      (e) => e.some((x) => x.event_type === 'lockout_reset' && x.source === 'console:ada'),
+    );
+    await page.locator('#doors li', { hasText: 'keypad open' }).waitFor({ timeout: 5000 });
+    await context.close();
+  });
+
+  it('refuses a POST without the CSRF token, and a viewer’s write, doing nothing', async () => {
+    const { context, page } = await loggedIn('ada');
+    const unlocksBefore = events().filter((e) => e.event_type === 'remote_unlock').length;
+    const forged = await page.request.post(base + 'doors-command', { form: { door: '1', op: 'admit' }, maxRedirects: 0 });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain('CSRF token');
+    await context.close();
+
+    const viewer = await loggedIn('vic');
+    expect(await viewer.page.getByRole('button', { name: 'Admit' }).count()).toBe(0);
+    const csrf = await viewer.page.locator('form.logout input[name="_csrf"]').getAttribute('value');
+    const refused = await viewer.page.request.post(base + 'doors-command', { form: { _csrf: csrf!, door: '1', op: 'admit' }, maxRedirects: 0 });
+    expect(refused.status()).toBe(403);
+    expect(await refused.text()).toContain('a viewer may not do this');
+    expect((await viewer.page.request.get(base + 'tokens')).status()).toBe(403);
+    await viewer.context.close();
+    expect(events().filter((e) => e.event_type === 'remote_unlock').length).toBe(unlocksBefore);
+    expect(d.status()).toMatchObject({ relay: 'locked' });
+  });
+
+  it('ends a session at once when the user’s password changes (revocable sessions)', async () => {
+    const { context, page } = await loggedIn('vic');
+    expect(d.cli.runWithInput('vic password 123\n', 'user', 'passwd', 'vic', '--password', '-').status).toBe(0);
+    await page.goto(base + 'people');
+    await page.waitForURL(/\/login$/);
+    await expect(page.getByRole('heading', { name: 'Log in' }).isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+
+  it('works at 360 px: no page scrolls sideways, and every control has a label', async () => {
+    const { context, page } = await loggedIn('ada', 360);
+    for (const [path, shot] of [
+      ['doors', 'phone-doors'],
+      ['people', 'people'],
+      ['visitors', 'visitors'],
+      ['events', 'events'],
+      ['tokens', 'tokens'],
+    ] as const) {
+      await page.goto(base + path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+      const unlabelled = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('input:not([type=hidden]), select'))
+          .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
+          .map((el) => el.outerHTML),
+      );
+      expect(unlabelled, path).toEqual([]);
+      await page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: path !== 'events' });
+    }
+    await page.goto(base + 'people?q=Vera');
+    await expect(page.getByRole('link', { name: 'Vera Visitor' }).isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+});
