@@ -28,6 +28,9 @@ import { HelperThreads } from './services/helper-threads.js';
 import { Services } from './services/service.js';
 import { StorageWatch } from './services/storage-watch.js';
 import { CredentialLookup } from './storage/credential-lookup.js';
+import { CalendarLookup } from './storage/calendar-lookup.js';
+import { DoorModeRepo, SITE_KEY } from './storage/door-mode-repo.js';
+import { SiteLockdownState } from './door/site-lockdown.js';
 import { EventWriter } from './storage/event-writer.js';
 import { EventRepo } from './storage/event-repo.js';
 import { LockoutRepo } from './storage/lockout-repo.js';
@@ -64,6 +67,8 @@ export class Daemon {
   private store?: Store;
   private writer?: EventWriter;
   private credentials?: CredentialLookup;
+  private calendar?: CalendarLookup;
+  private site?: SiteLockdownState;
   private storageMode: StorageMode = 'normal';
   private storageWatch?: StorageWatch;
   private mqtt?: MqttBridge;
@@ -110,7 +115,14 @@ export class Daemon {
       },
       log.child('events'),
     ));
+    // Lockdowns, unlock modes and shifts as they were when the daemon stopped (or the power went).
+    const modes = new DoorModeRepo(store.db).all();
+    this.calendar = new CalendarLookup(store);
+    this.site = new SiteLockdownState(modes.get(SITE_KEY), writer, this.clock);
     const doors = await buildDoors({
+      calendar: this.calendar,
+      site: this.site,
+      modes,
       config,
       port: this.port,
       relays: this.relays,
@@ -145,7 +157,13 @@ export class Daemon {
     if (config.sync.url !== null && readonly) log.warn(`sync paused: ${opened.reason}`);
     else if (config.sync.url !== null)
       this.sync = new SyncHost(config, writer, log.child('sync'), () => this.bus.emit('sync.changed', undefined), this.retryBaseMs());
-    const commands: CommandContext = { doors: new Map([...this.doors].map(([id, d]) => [id, d.controller])), sync: this.sync ?? null };
+    const credentials = this.credentials!;
+    const commands: CommandContext = {
+      doors: new Map([...this.doors].map(([id, d]) => [id, d.controller])),
+      sync: this.sync ?? null,
+      site: this.site ?? null,
+      personFacts: (personId) => credentials.personFacts(personId),
+    };
     this.storageWatch = new StorageWatch({
       config,
       env,
@@ -221,6 +239,7 @@ export class Daemon {
   /** The real file opened again after deciding from a copy in memory. */
   private reopened(store: Store): void {
     this.credentials?.use(store);
+    this.calendar?.use(store);
     this.store?.close();
     this.store = store;
     this.storageMode = 'normal';

@@ -69,7 +69,8 @@ export function autoUnlockStep(state: AutoUnlockState, input: AutoUnlockInput, c
     case 'closing':
       // The next shift started before anyone left: simply carry on unlocked.
       if (ctx.running) return { state: to('unlocked'), relay: null, event: null };
-      if (input.kind === 'leave') return end('last_to_leave');
+      // A REX press, or a card or PIN granted or presented on the way out: the last person is leaving.
+      if (input.kind === 'leave' || input.kind === 'grant') return end('last_to_leave');
       return ctx.nowMs - state.sinceMs >= ctx.closingMaxMs ? end('closing_cap') : stay;
   }
 }
