@@ -117,6 +117,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     admin: storage().admin,
     tokenId: token.id,
     tokenName: token.name,
+    scopes: token.scopes,
     query: url.searchParams,
     params: raw.map(Number),
     rawParams: raw,

@@ -7,6 +7,7 @@ export const SCOPES = [
   'account.event.access.readonly',
   'account.channel.readonly',
   'account.channel.admit',
+  'account.channel.admit.person',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -6,13 +6,34 @@ import type { DoorConfig } from '../config/schema.js';
 import type { EventRow } from '../storage/event-repo.js';
 import type { DoorStatus } from './door-controller.js';
 
-/** A door as a DoorFlow channel, with its live status. */
-export function channelView(s: DoorStatus, door: DoorConfig): Record<string, unknown> {
+/** What identifies this controller in a DoorFlow channel: the Pi's network interface and serial (api/identity.ts). */
+export interface ControllerIdentity {
+  macAddress: string;
+  serial: string | null;
+}
+
+/**
+ * A door as DoorFlow's `Channel`: mode {description, relock_at, change_stamp}, status, lockdown, auto_unlock, unit
+ * (the door's id on this controller), mac_address, model "keypadd", serial_number; and keypadd's own live fields
+ * beside them (relay, door, keypad lockout, credential mode), which a DoorFlow client ignores.
+ */
+export function channelView(s: DoorStatus, door: DoorConfig, identity: ControllerIdentity): Record<string, unknown> {
   return {
     id: s.id,
     name: s.name,
-    online: true,
-    mode: s.held_unlocked ? 'unlocked' : 'normal',
+    mac_address: identity.macAddress,
+    // The daemon answers for its doors, so a door it lists is online.
+    status: 'online',
+    unit: s.id,
+    model: 'keypadd',
+    model_long: 'keypadd keypad and card door controller',
+    serial_number: identity.serial,
+    card_format: null,
+    pin_format: null,
+    mode: s.mode,
+    lockdown: s.lockdown,
+    auto_unlock: s.auto_unlock ? { id: s.auto_unlock.id, name: s.auto_unlock.name } : null,
+    auto_unlock_state: s.auto_unlock?.state ?? null,
     credential_mode: door.mode,
     relay: s.relay,
     door: s.door,
