@@ -79,6 +79,7 @@ export interface DoorStatus {
   mode: ModesStatus['mode'];
   lockdown: ModesStatus['lockdown'];
   door_lockdown: LockdownState | null;
+  site_lockdown: boolean;
   auto_unlock: ModesStatus['auto_unlock'];
 }
 
@@ -155,6 +156,7 @@ export class DoorController {
       resumed: deps.resumedMode,
       save: (mode) => deps.events.saveDoorMode(deps.door.id, mode, toIsoSeconds(deps.clock.wallMs())),
       emit: (type, label, extra) => this.emit(type, label, extra),
+      notify: () => deps.onStateChange?.(),
     });
   }
 

@@ -45,6 +45,8 @@ export interface DoorModesDeps {
   resumed: PersistedDoorMode | undefined;
   save: (mode: PersistedDoorMode) => void;
   emit: (type: DoorEventType, label: string, extra?: Pick<EventFields, 'source' | 'reason' | 'detail'>) => void;
+  /** What the door shows changed (its retained MQTT state follows). */
+  notify: () => void;
 }
 
 /** What the channel view and status show of the modes. */
@@ -53,6 +55,8 @@ export interface ModesStatus {
   lockdown: { message: string; card_lockdown: { state: boolean }; rex_lockdown: { state: boolean }; aux_lockdown: { state: boolean } } | null;
   /** The door's own lockdown (without the site's). */
   door_lockdown: LockdownState | null;
+  /** A site-wide lockdown is in force. */
+  site_lockdown: boolean;
   auto_unlock: { id: number; name: string; state: AutoUnlockState['phase'] } | null;
 }
 
@@ -93,6 +97,7 @@ export class DoorModes {
         ? { message: lockdownMessage(l), card_lockdown: { state: l.card }, rex_lockdown: { state: l.rex }, aux_lockdown: { state: l.aux } }
         : null,
       door_lockdown: this.mode.lockdown,
+      site_lockdown: isLockedDown(this.deps.site.state),
       auto_unlock: shift ? { id: shift.id, name: shift.name, state: this.auto.phase } : null,
     };
   }
@@ -260,6 +265,7 @@ export class DoorModes {
     this.apply();
     this.mode = { ...this.mode, autoPhase: this.auto.phase, autoSince: this.auto.sinceMs ? toIsoSeconds(this.auto.sinceMs) : null };
     this.deps.save(this.mode);
+    this.deps.notify();
   }
 
   private now(): string {

@@ -46,6 +46,11 @@ export interface DoorState {
   lock: 'locked' | 'unlocked';
   door: 'open' | 'closed' | 'unknown';
   lockout: { active: boolean; until: string | null };
+  /** Site operations (README "Site operations"): locked down (here or site-wide), the site's lockdown, unlock mode, shift. */
+  lockdown: boolean;
+  site_lockdown: boolean;
+  mode: 'unlock' | 'normal';
+  auto_unlock: string;
   last_event_id: number | null;
   last_access: { label: string; event_type: string; person_name: string | null; reason: string | null; at: string } | null;
 }
@@ -55,6 +60,11 @@ export function doorState(s: DoorStatus, lastEvent: EventRow | undefined, lastAc
     lock: s.relay,
     door: s.door,
     lockout: { active: s.lockout.active, until: s.lockout.until },
+    lockdown: s.lockdown !== null,
+    site_lockdown: s.site_lockdown,
+    mode: s.mode.description,
+    // "off" without a shift; else idle, waiting (first person in), unlocked or closing (last to leave).
+    auto_unlock: s.auto_unlock ? s.auto_unlock.state : 'off',
     last_event_id: lastEvent?.id ?? null,
     last_access: lastAccess
       ? {

@@ -5,6 +5,7 @@
  */
 import { DOOR_SCOPED_EVENT_TYPES } from '../core/event-types.js';
 import type { Topics } from './topics.js';
+import { siteOperationMessages } from './site-discovery.js';
 
 /**
  * What each door's event entity may show: every type that happens at a door, from the one table (Home Assistant
@@ -143,5 +144,6 @@ export function discoveryMessages(input: DiscoveryInput): DiscoveryMessage[] {
       entity_category: 'diagnostic',
     },
   });
+  out.push(...siteOperationMessages(input, common, id, topic));
   return out;
 }
