@@ -5,6 +5,7 @@
  * from the others. Every failure on the way, and every stop, drives the relays locked first.
  */
 import { createDemoPerson } from './application/demo.js';
+import { applyCalendarConfig } from './application/site-calendar.js';
 import type { CommandContext } from './commands/door-commands.js';
 import type { Config } from './config/schema.js';
 import { controlHandler } from './control/control-handlers.js';
@@ -137,6 +138,7 @@ export class Daemon {
     log.info(`wiring: ${config.doors.map((d) => describeWiring(d, this.opts.sim)).join('; ')}`);
     await writer.start();
     writer.onRecorded((row) => this.bus.emit('event.recorded', row));
+    if (!store.readonly) this.applyCalendar(store);
     if (this.opts.demo && !store.readonly) createDemoPerson({ store, config, now: Date.now }, this.opts.showDemoPin ?? null, log);
     await this.startServices(opened, runtime);
     if (opened.reason)
@@ -146,6 +148,15 @@ export class Daemon {
     log.info(
       `running ${this.doors.size} door(s) on ${config.data_dir}${this.opts.sim ? ' (simulated door)' : ''}; clock trusted: ${this.clock.trusted()}`,
     );
+  }
+
+  /** The config file's shifts and holidays; a failure is logged and the doors run on what the database has. */
+  private applyCalendar(store: Store): void {
+    try {
+      applyCalendarConfig({ store, config: this.opts.config, now: Date.now });
+    } catch (err) {
+      this.opts.log.error(`shifts and holidays from the config not applied: ${(err as Error).message}`);
+    }
   }
 
   /** The services beside the doors, in order; each one's failure stays its own. */

@@ -168,3 +168,24 @@ export function importHolidays(ctx: AdminContext, ics: string): { imported: Holi
   const all = repo.holidays();
   return { imported: ids.map((id) => holidayView(all.find((h) => h.id === id)!)), skipped };
 }
+
+/** The config file's shifts (by name) and holidays (by date) into the database, at start, in one transaction. */
+export function applyCalendarConfig(ctx: AdminContext): { shifts: number; holidays: number } {
+  const { shifts, holidays } = ctx.config;
+  if (shifts.length === 0 && holidays.length === 0) return { shifts: 0, holidays: 0 };
+  const repo = new CalendarRepo(ctx.store.db);
+  const now = nowIso(ctx);
+  const slotsOf = (specs: readonly string[]) => specs.map((spec) => (parseSlot(spec) as { ok: true; slot: Slot }).slot);
+  ctx.store.db
+    .transaction(() => {
+      for (const s of shifts) {
+        const shift = { slots: slotsOf(s.slots), firstPersonIn: s.first_person_in, lastToLeave: s.last_to_leave };
+        const existing = repo.shiftByName(s.name);
+        if (existing) repo.updateShift(existing.id, shift);
+        else repo.addShift({ name: s.name, ...shift }, now);
+      }
+      for (const h of holidays) repo.putHoliday({ name: h.name, date: h.date, closed: h.slots.length === 0, slots: slotsOf(h.slots) }, now);
+    })
+    .immediate();
+  return { shifts: shifts.length, holidays: holidays.length };
+}

@@ -50,6 +50,12 @@ export class CalendarRepo {
     );
   }
 
+  updateShift(id: number, s: Omit<Shift, 'id' | 'name'>): void {
+    this.db
+      .prepare(`UPDATE shifts SET slots = ?, first_person_in = ?, last_to_leave = ? WHERE id = ?`)
+      .run(toJson(s.slots), s.firstPersonIn ? 1 : 0, s.lastToLeave ? 1 : 0, id);
+  }
+
   deleteShift(id: number): boolean {
     return this.db.prepare(`DELETE FROM shifts WHERE id = ?`).run(id).changes === 1;
   }

@@ -167,3 +167,44 @@ describe('site operations on keypadd run --sim', () => {
     expect(bad.stderr).toContain('date');
   }, 60_000);
 });
+
+describe('shifts and holidays from the config file', () => {
+  it('applies them at start, by name and by date, and a config shift drives a door', async () => {
+    const d = simDoor(
+      [
+        'shifts:',
+        "  - { name: Always, slots: ['daily 00:00-24:00'] }",
+        'holidays:',
+        "  - { name: Christmas Day, date: '12-25' }",
+        "  - { name: Christmas Eve, date: '2026-12-24', slots: ['daily 08:00-12:00'] }",
+        '',
+      ].join('\n'),
+      cleanups,
+    );
+    await d.start();
+    const shifts = d.cli.json<{ id: number; name: string; slots: string[] }[]>('shift', 'list');
+    expect(shifts).toEqual([expect.objectContaining({ name: 'Always', slots: ['daily 00:00-24:00'] })]);
+    expect(d.cli.json<{ date: string; closed: boolean }[]>('holiday', 'list').map((h) => [h.date, h.closed])).toEqual([
+      ['12-25', true],
+      ['2026-12-24', false],
+    ]);
+    d.cli.json('door', 'auto-unlock', '--door', '1', '--shift', String(shifts[0]!.id));
+    await eventually(
+      () => status(d),
+      (s) => s.relay === 'unlocked' && s.auto_unlock?.state === 'unlocked',
+    );
+    // A restart applies the file again without duplicating anything.
+    await d.stop('SIGTERM');
+    await d.start();
+    expect(d.cli.json<unknown[]>('shift', 'list')).toHaveLength(1);
+    expect(status(d)).toMatchObject({ relay: 'unlocked', auto_unlock: { id: shifts[0]!.id } });
+    expect(d.cli.run('shift', 'delete', String(shifts[0]!.id)).status).toBe(2);
+  }, 60_000);
+
+  it('refuses a bad slot or date in the config, naming the field', () => {
+    const d = simDoor("holidays:\n  - { name: Nope, date: '2026-02-30' }\n", cleanups);
+    const r = d.cli.run('holiday', 'list');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('holidays');
+  });
+});
