@@ -86,7 +86,10 @@ const HANDLERS: { [K in CommandOp]: Handler<Extract<DoorCommand, { op: K }>> } =
     door.lockdown(lockdownOf(c), source);
   }),
   unlockdown: onDoor((door, _c, source) => door.unlockdown(source)),
-  site_lockdown: site((s, ctx, c, source) => s.set(lockdownOf(c), source, ctx.doors.values())),
+  site_lockdown: (ctx, c, source) => {
+    if (!c.card && !c.rex && !c.aux) return { ok: false, kind: 'refused', reason: 'lockdown: set at least one of card, rex, aux' };
+    return site<typeof c>((s, context, command, from) => s.set(lockdownOf(command), from, context.doors.values()))(ctx, c, source);
+  },
   site_unlockdown: site((s, ctx, _c, source) => s.end(source, ctx.doors.values())),
   auto_unlock: onDoor((door, c, source) => door.setAutoUnlock(c.shiftId, source)),
   admit_person: (ctx, c, source) => {

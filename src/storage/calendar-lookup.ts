@@ -1,16 +1,15 @@
 /**
- * The site calendar as the doors read it on the main thread: shifts and holidays, a few rows, read again at most
- * once a second (a door ticks each second and decides on every entry; an admin's change is seen within a second).
+ * The site calendar as the doors read it on the main thread, on every tick and every entry: shifts and holidays,
+ * read again only when their version changed (one indexed row, a few microseconds; storage/calendar-repo.ts), so an
+ * admin's change is seen at the next tick or entry and an unchanged calendar costs nothing to parse.
  */
 import type { Holiday, Shift } from '../core/site-calendar.js';
 import { CalendarRepo } from './calendar-repo.js';
 import type { Store } from './store.js';
 
-const FRESH_MS = 1000;
-
 export class CalendarLookup {
   private repo: CalendarRepo;
-  private cached: { atMs: number; shifts: Shift[]; holidays: Holiday[] } | null = null;
+  private cached: { version: number; shifts: Shift[]; holidays: Holiday[] } | null = null;
 
   constructor(store: Store) {
     this.repo = new CalendarRepo(store.db);
@@ -32,9 +31,9 @@ export class CalendarLookup {
 
   /** Throws what SQLite threw: the door then runs no shift, and decides without holidays. */
   private read(): { shifts: Shift[]; holidays: Holiday[] } {
-    const now = performance.now();
-    if (this.cached && now - this.cached.atMs < FRESH_MS) return this.cached;
-    this.cached = { atMs: now, shifts: this.repo.shifts(), holidays: this.repo.holidays() };
+    const version = this.repo.version();
+    if (this.cached && this.cached.version === version) return this.cached;
+    this.cached = { version, shifts: this.repo.shifts(), holidays: this.repo.holidays() };
     return this.cached;
   }
 }

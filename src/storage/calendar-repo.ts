@@ -19,7 +19,16 @@ function fromJson(text: string): Slot[] {
 }
 
 export class CalendarRepo {
-  constructor(private readonly db: Db) {}
+  private readonly versionStatement;
+
+  constructor(private readonly db: Db) {
+    this.versionStatement = db.prepare(`SELECT version FROM calendar_version WHERE id = 1`);
+  }
+
+  /** Changes with every change to shifts or holidays (triggers in migrations.ts): a few microseconds to read. */
+  version(): number {
+    return (this.versionStatement.get() as { version: number } | undefined)?.version ?? -1;
+  }
 
   shifts(): Shift[] {
     const rows = this.db.prepare(`SELECT * FROM shifts ORDER BY id`).all() as {

@@ -240,5 +240,14 @@ export const MIGRATIONS: readonly string[] = [
     completed_at TEXT
   ) STRICT;
   ALTER TABLE people ADD COLUMN emergency INTEGER NOT NULL DEFAULT 0 CHECK (emergency IN (0, 1));
+  -- Bumped by every change to shifts and holidays, so the doors re-read the calendar only when it changed.
+  CREATE TABLE calendar_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL) STRICT;
+  INSERT INTO calendar_version VALUES (1, 0);
+  CREATE TRIGGER shifts_ins AFTER INSERT ON shifts BEGIN UPDATE calendar_version SET version = version + 1; END;
+  CREATE TRIGGER shifts_upd AFTER UPDATE ON shifts BEGIN UPDATE calendar_version SET version = version + 1; END;
+  CREATE TRIGGER shifts_del AFTER DELETE ON shifts BEGIN UPDATE calendar_version SET version = version + 1; END;
+  CREATE TRIGGER holidays_ins AFTER INSERT ON holidays BEGIN UPDATE calendar_version SET version = version + 1; END;
+  CREATE TRIGGER holidays_upd AFTER UPDATE ON holidays BEGIN UPDATE calendar_version SET version = version + 1; END;
+  CREATE TRIGGER holidays_del AFTER DELETE ON holidays BEGIN UPDATE calendar_version SET version = version + 1; END;
   `,
 ];
