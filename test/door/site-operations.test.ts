@@ -228,6 +228,19 @@ describe('unlock until relock_at', () => {
     expect(sink.types()).toContain('unlock_period_ended');
   });
 
+  it('stays held unlocked when the door is opened and closed (relock_on_close ends only a momentary unlock)', () => {
+    build(undefined, { relock_on_close: true });
+    door.holdUnlocked('api:admin');
+    hw.setDoor(true);
+    hw.setDoor(false);
+    expect(door.status()).toMatchObject({ relay: 'unlocked', mode: { description: 'unlock' } });
+    door.backToNormal('api:admin');
+    hw.typeKeys('583920#');
+    hw.setDoor(true);
+    hw.setDoor(false);
+    expect(door.status().relay).toBe('locked');
+  });
+
   it('refuses a relock_at in the past', () => {
     build();
     expect(door.holdUnlocked('api:admin', clock.wall - 1000)).toBe('relock_at: must be in the future');
