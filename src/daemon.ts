@@ -5,6 +5,7 @@
  * from the others. Every failure on the way, and every stop, drives the relays locked first.
  */
 import { createDemoPerson } from './application/demo.js';
+import { applyCalendarConfig } from './application/site-calendar.js';
 import type { CommandContext } from './commands/door-commands.js';
 import type { Config } from './config/schema.js';
 import { controlHandler } from './control/control-handlers.js';
@@ -28,6 +29,9 @@ import { HelperThreads } from './services/helper-threads.js';
 import { Services } from './services/service.js';
 import { StorageWatch } from './services/storage-watch.js';
 import { CredentialLookup } from './storage/credential-lookup.js';
+import { CalendarLookup } from './storage/calendar-lookup.js';
+import { DoorModeRepo, SITE_KEY } from './storage/door-mode-repo.js';
+import { SiteLockdownState } from './door/site-lockdown.js';
 import { EventWriter } from './storage/event-writer.js';
 import { EventRepo } from './storage/event-repo.js';
 import { LockoutRepo } from './storage/lockout-repo.js';
@@ -64,6 +68,8 @@ export class Daemon {
   private store?: Store;
   private writer?: EventWriter;
   private credentials?: CredentialLookup;
+  private calendar?: CalendarLookup;
+  private site?: SiteLockdownState;
   private storageMode: StorageMode = 'normal';
   private storageWatch?: StorageWatch;
   private mqtt?: MqttBridge;
@@ -110,7 +116,14 @@ export class Daemon {
       },
       log.child('events'),
     ));
+    // Lockdowns, unlock modes and shifts as they were when the daemon stopped (or the power went).
+    const modes = new DoorModeRepo(store.db).all();
+    this.calendar = new CalendarLookup(store);
+    this.site = new SiteLockdownState(modes.get(SITE_KEY), writer, this.clock);
     const doors = await buildDoors({
+      calendar: this.calendar,
+      site: this.site,
+      modes,
       config,
       port: this.port,
       relays: this.relays,
@@ -125,6 +138,7 @@ export class Daemon {
     log.info(`wiring: ${config.doors.map((d) => describeWiring(d, this.opts.sim)).join('; ')}`);
     await writer.start();
     writer.onRecorded((row) => this.bus.emit('event.recorded', row));
+    if (!store.readonly) this.applyCalendar(store);
     if (this.opts.demo && !store.readonly) createDemoPerson({ store, config, now: Date.now }, this.opts.showDemoPin ?? null, log);
     await this.startServices(opened, runtime);
     if (opened.reason)
@@ -136,6 +150,15 @@ export class Daemon {
     );
   }
 
+  /** The config file's shifts and holidays; a failure is logged and the doors run on what the database has. */
+  private applyCalendar(store: Store): void {
+    try {
+      applyCalendarConfig({ store, config: this.opts.config, now: Date.now });
+    } catch (err) {
+      this.opts.log.error(`shifts and holidays from the config not applied: ${(err as Error).message}`);
+    }
+  }
+
   /** The services beside the doors, in order; each one's failure stays its own. */
   private async startServices(opened: ReturnType<typeof openStorage>, runtime: string): Promise<void> {
     const { config, log } = this.opts;
@@ -145,7 +168,13 @@ export class Daemon {
     if (config.sync.url !== null && readonly) log.warn(`sync paused: ${opened.reason}`);
     else if (config.sync.url !== null)
       this.sync = new SyncHost(config, writer, log.child('sync'), () => this.bus.emit('sync.changed', undefined), this.retryBaseMs());
-    const commands: CommandContext = { doors: new Map([...this.doors].map(([id, d]) => [id, d.controller])), sync: this.sync ?? null };
+    const credentials = this.credentials!;
+    const commands: CommandContext = {
+      doors: new Map([...this.doors].map(([id, d]) => [id, d.controller])),
+      sync: this.sync ?? null,
+      site: this.site ?? null,
+      personFacts: (personId) => credentials.personFacts(personId),
+    };
     this.storageWatch = new StorageWatch({
       config,
       env,
@@ -222,6 +251,7 @@ export class Daemon {
   /** The real file opened again after deciding from a copy in memory. */
   private reopened(store: Store): void {
     this.credentials?.use(store);
+    this.calendar?.use(store);
     this.store?.close();
     this.store = store;
     this.storageMode = 'normal';

@@ -6,11 +6,12 @@
 import { SupervisedWorker } from '../worker-threads.js';
 import type { Config } from '../config/schema.js';
 import { runCommand, type CommandContext, type CommandOutcome } from '../commands/door-commands.js';
-import { channelView } from '../door/door-views.js';
+import { channelView, type ControllerIdentity } from '../door/door-views.js';
+import { controllerIdentity } from './identity.js';
 import type { Service } from '../services/service.js';
 import type { Logger } from '../log.js';
 import type { EventSink } from '../storage/event-writer.js';
-import type { ChannelRequest, FromApi, ToApi } from './protocol.js';
+import type { ChannelRequest, CommandAnswer, FromApi, ToApi } from './protocol.js';
 import { apiExposure, webExposure } from './exposure.js';
 
 const WORKER = new URL('../../dist/api/api-worker.js', import.meta.url);
@@ -20,6 +21,7 @@ export class ApiHost implements Service {
   private readonly worker: SupervisedWorker<ToApi, FromApi>;
   url: string | null = null;
   error: string | null = null;
+  private readonly identity: ControllerIdentity = controllerIdentity();
 
   constructor(
     private readonly config: Config,
@@ -75,14 +77,10 @@ export class ApiHost implements Service {
         try {
           reply = { type: 'channel_result', id: m.id, ok: true, result: this.channel(m.call) };
         } catch (err) {
-          const notFound = err instanceof Error && err.message.startsWith('no channel');
-          reply = {
-            type: 'channel_result',
-            id: m.id,
-            ok: false,
-            status: notFound ? 404 : 500,
-            body: { error: notFound ? 'not_found' : 'internal_error', error_description: (err as Error).message },
-          };
+          const e = err as Error & { status?: number };
+          const status = e.status ?? (e.message.startsWith('no channel') ? 404 : 500);
+          const error = ({ 404: 'not_found', 409: 'conflict', 422: 'unprocessable_entity' } as Record<number, string>)[status] ?? 'internal_error';
+          reply = { type: 'channel_result', id: m.id, ok: false, status, body: { error, error_description: e.message } };
         }
         this.worker.post(reply);
       }
@@ -94,22 +92,18 @@ export class ApiHost implements Service {
       channelView(
         this.commands.doors.get(id)!.status(),
         this.config.doors.find((d) => d.id === id)!,
+        this.identity,
       );
     if (call.op === 'list') return [...this.commands.doors.keys()].map(view);
-    if (call.op === 'command') {
-      const door = call.command.door;
-      if (!this.commands.doors.has(door)) throw new Error(`no channel ${door}`);
-      const outcome = runCommand(this.commands, call.command, call.source) as CommandOutcome;
-      if (!outcome.ok) throw new Error(outcome.reason);
-      return view(door);
-    }
     if (!this.commands.doors.has(call.id)) throw new Error(`no channel ${call.id}`);
-    if (call.op !== 'get') {
-      // DoorFlow's channel operations, as the command table names them; a door command answers at once.
-      const op = ({ admit: 'admit', unlock: 'hold_unlocked', normal: 'back_to_normal' } as const)[call.op];
-      const outcome = runCommand(this.commands, { op, door: call.id }, call.source) as CommandOutcome;
-      if (!outcome.ok) throw new Error(outcome.reason);
+    if (call.op === 'get') return view(call.id);
+    // Door commands answer at once (only sync_now is asynchronous, and it is no door command).
+    const outcome = runCommand(this.commands, { ...call.command, door: call.id }, call.source) as CommandOutcome;
+    if (!outcome.ok) {
+      const status = outcome.kind === 'not_found' ? 404 : /^[a-z_]+: /.test(outcome.reason) ? 422 : 409;
+      throw Object.assign(new Error(outcome.reason), { status });
     }
-    return view(call.id);
+    const answer: CommandAnswer = { result: outcome.result, channel: view(call.id) };
+    return answer;
   }
 }

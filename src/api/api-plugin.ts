@@ -102,6 +102,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps, routes: readonl
         admin: deps.storage().admin,
         tokenId: token.id,
         tokenName: token.name,
+        scopes: token.scopes,
         query,
         params: raw.map(Number),
         rawParams: raw,

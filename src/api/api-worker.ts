@@ -86,7 +86,19 @@ async function serveWeb(): Promise<void> {
       feed.close();
       done();
     });
-    registerConsole(app, { storage, doors: (call) => channels(call), record, log, tls, sessionHours: config.web.session_hours, feed }, WEB_ROUTES);
+    registerConsole(
+      app,
+      {
+        storage,
+        doors: (call) => channels(call.op === 'list' ? call : { ...call, id: call.command.door }),
+        record,
+        log,
+        tls,
+        sessionHours: config.web.session_hours,
+        feed,
+      },
+      WEB_ROUTES,
+    );
     send({ type: 'web_listening', url: await listenOn(app, config.web.listen, tls) });
   } catch (err) {
     send({ type: 'failed', message: `cannot listen on ${config.web.listen}: ${(err as Error).message}` });

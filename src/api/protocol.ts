@@ -2,12 +2,19 @@
 import type { DoorCommand } from '../commands/door-commands.js';
 import type { NewEvent } from '../storage/event-repo.js';
 
+/**
+ * What the worker asks of the doors: the channels, or a door command run through the command table, answered with
+ * the command's result and the channel after it. A refused command answers 409 (a state: locked down) or 422 (a
+ * field, named first in the reason: "relock_at: must be in the future").
+ */
 export type ChannelRequest =
-  | { op: 'list' }
-  | { op: 'get'; id: number }
-  | { op: 'admit' | 'unlock' | 'normal'; id: number; source: string }
-  /** Any door command of the table (the console's unlock for N minutes, lockout reset); answers the door's view. */
-  | { op: 'command'; command: Extract<DoorCommand, { door: number }>; source: string };
+  { op: 'list' } | { op: 'get'; id: number } | { op: 'command'; id: number; command: Extract<DoorCommand, { door: number }>; source: string };
+
+/** A command's answer: its result (admit_person's decision) and the channel after it. */
+export interface CommandAnswer {
+  result: unknown;
+  channel: Record<string, unknown>;
+}
 
 export type FromApi =
   | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string }

@@ -27,6 +27,7 @@ import { httpError, pageFromQuery, pagingHeaders } from './http.js';
 import type { PinProbeGuard } from './pin-probe-guard.js';
 import type { Scope } from './scopes.js';
 import type { ChannelRequest } from './protocol.js';
+import { CHANNEL_ROUTES } from './channel-routes.js';
 
 export interface ChannelCall {
   (req: ChannelRequest): Promise<unknown>;
@@ -36,6 +37,8 @@ export interface RequestContext {
   admin: AdminContext;
   tokenId: number;
   tokenName: string;
+  /** The token's scopes, for a route that accepts more than one (admission requests). */
+  scopes: readonly string[];
   query: URLSearchParams;
   params: number[];
   rawParams: string[];
@@ -225,19 +228,7 @@ export const ROUTES: Route[] = [
   },
   { method: 'GET', pattern: r(`events/${ID}`), scope: 'account.event.access.readonly', handler: (c) => ok(getEvent(c.admin, c.params[0]!)) },
 
-  { method: 'GET', pattern: r('channels'), scope: 'account.channel.readonly', handler: async (c) => ok(await c.channels({ op: 'list' })) },
-  {
-    method: 'GET',
-    pattern: r(`channels/${ID}`),
-    scope: 'account.channel.readonly',
-    handler: async (c) => ok(await c.channels({ op: 'get', id: c.params[0]! })),
-  },
-  ...(['admit', 'unlock', 'normal'] as const).map((op): Route => ({
-    method: 'POST',
-    pattern: r(`channels/${ID}/${op}`),
-    scope: 'account.channel.admit',
-    handler: async (c) => ok(await c.channels({ op, id: c.params[0]!, source: `api:${c.tokenName}` })),
-  })),
+  ...CHANNEL_ROUTES,
 ];
 
 export function notFoundRoute(path: string) {

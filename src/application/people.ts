@@ -35,6 +35,8 @@ export interface PersonView {
   roles: number[];
   /** keypadd's addition: true when the person comes from the upstream API (read-only here). */
   synced: boolean;
+  /** keypadd's addition: an emergency credential holder, let through a lockdown (recorded as such). */
+  emergency: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -55,6 +57,7 @@ export function personView(ctx: AdminContext, row: PersonRow): PersonView {
     groups: [],
     roles: new MembershipRepo(ctx.store.db).rolesOf(row.id),
     synced: row.upstream_id !== null && row.upstream_id !== undefined,
+    emergency: row.emergency === 1,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -179,6 +182,12 @@ export function listPeople(
   return new PeopleRepo(ctx.store.db)
     .list({ email: filter.email, updatedSince: filter.since_utc, ...limitOffset(filter) })
     .map((r) => personView(ctx, r));
+}
+
+/** Marks a person as an emergency credential holder (security, fire wardens): their credentials pass a lockdown. */
+export function setPersonEmergency(ctx: AdminContext, id: number, emergency: boolean): PersonView {
+  if (!new PeopleRepo(ctx.store.db).setEmergency(id, emergency, nowIso(ctx))) throw notFound('person', `no person ${id}`);
+  return getPerson(ctx, id);
 }
 
 export function setPersonEnabled(ctx: AdminContext, id: number, enabled: boolean): PersonView {

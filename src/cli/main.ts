@@ -18,6 +18,8 @@ import { registerPerson } from './commands/person.js';
 import { registerReservation } from './commands/reservation.js';
 import { registerLockout } from './commands/lockout.js';
 import { registerRole } from './commands/role.js';
+import { registerDoor } from './commands/door.js';
+import { registerCalendar } from './commands/calendar.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
 import { registerStatus } from './commands/status.js';
@@ -58,6 +60,8 @@ export function buildProgram(): Command {
   registerRole(program);
   registerEvent(program);
   registerLockout(program);
+  registerDoor(program);
+  registerCalendar(program);
   registerToken(program);
   registerUser(program);
   registerSync(program);

@@ -9,6 +9,7 @@ import { controlText, door, noControl, pinLength, seconds, weakPins, wiredLines 
 import { syncSchema } from './sync-schema.js';
 import { topicPrefixProblem } from '../core/topic-rules.js';
 import { lockoutSchema } from './lockout-schema.js';
+import { holidaysSchema, shiftsSchema } from './calendar-schema.js';
 
 /** The hostname, cut to what a topic level may safely hold. */
 const defaultNodeId = () => hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'keypadd';
@@ -257,6 +258,8 @@ export const configSchema = z
       })
       .prefault({})
       .describe('GPIO through sysfs (onoff).'),
+    shifts: shiftsSchema,
+    holidays: holidaysSchema,
     doors: z
       .array(door)
       .min(1, 'at least one door is needed')

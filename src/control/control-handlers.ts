@@ -27,6 +27,11 @@ export function controlHandler(deps: ControlDeps): ControlHandler {
         const outcome = await runCommand(deps.commands, { op: 'lockout_reset', door: Number(req.door) }, req.source);
         return outcome.ok ? { ok: true, result: (outcome.result as DoorStatus).lockout } : { ok: false, error: outcome.reason };
       }
+      case 'door_command': {
+        if (req.command.op === 'sync_now') return { ok: false, error: 'use sync_run' };
+        const outcome = await runCommand(deps.commands, req.command, req.source);
+        return outcome.ok ? { ok: true, result: outcome.result } : { ok: false, error: outcome.reason };
+      }
       case 'sync_run': {
         const outcome = await runCommand(deps.commands, { op: 'sync_now', force: req.force === true, full: req.full === true }, 'cli');
         return outcome.ok ? { ok: true, result: outcome.result } : { ok: false, error: outcome.reason };

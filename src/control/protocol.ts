@@ -3,6 +3,7 @@
  * line, one JSON answer per line. Used by `keypadd sim ...` and `keypadd lockout ...` from another shell.
  */
 import { join } from 'node:path';
+import type { DoorCommand } from '../commands/door-commands.js';
 
 export const controlSocketPath = (dataDir: string) => join(dataDir, 'control.sock');
 
@@ -11,6 +12,8 @@ export type ControlRequest =
   | { cmd: 'lockout_list' }
   | { cmd: 'lockout_reset'; door: number; source: string }
   | { cmd: 'sync_run'; force?: boolean; full?: boolean }
+  /** A site operation (lockdown, unlock until, auto-unlock...) run through the command table; `source` names the admin. */
+  | { cmd: 'door_command'; command: DoorCommand; source: string }
   | { cmd: 'sim_key'; door: number; keys: string }
   | { cmd: 'sim_card'; door: number; number: string }
   | { cmd: 'sim_door'; door: number; open: boolean }

@@ -3,7 +3,8 @@
  * Every denial carries exactly one reason code, checked in a fixed order so the same facts always give the same
  * reason. A denial never says more than its reason (a wrong PIN and a PIN during lockout look alike at the door).
  */
-import { localWeekMinute, slotCovers, type Slot } from './schedule.js';
+import { slotsCoverWithHolidays, type Holiday } from './site-calendar.js';
+import type { Slot } from './schedule.js';
 
 export const DENY_REASONS = [
   'unknown_credential',
@@ -14,6 +15,7 @@ export const DENY_REASONS = [
   'no_reservation',
   'pin_expired',
   'locked_out',
+  'lockdown',
   'clock_untrusted',
   'wrong_mode',
   'invalid_record',
@@ -23,6 +25,8 @@ export type DenyReason = (typeof DENY_REASONS)[number];
 
 export type DoorMode = 'pin' | 'card' | 'card_or_pin' | 'card_and_pin';
 export type CredentialKind = 'PIN' | 'Card';
+/** What was presented: a PIN, a card, or a remote admission of a named person (DoorFlow's admit_person). */
+export type PresentedKind = CredentialKind | 'Remote';
 
 /** Standing access from one role: its doors (empty = all) in its weekly slots (empty = 24/7). */
 export interface RoleAccess {
@@ -39,14 +43,22 @@ export interface ReservationAccess {
 
 /** What storage found for a presented credential. */
 export interface AccessFacts {
-  credential: { id: string; kind: CredentialKind; enabled: boolean; createdAtMs: number };
-  person: { id: number; name: string; enabled: boolean; validFromMs: number | null; validToMs: number | null };
+  credential: { id: string; kind: PresentedKind; enabled: boolean; createdAtMs: number };
+  person: {
+    id: number;
+    name: string;
+    enabled: boolean;
+    validFromMs: number | null;
+    validToMs: number | null;
+    /** An emergency credential holder (security, fire warden): let through a lockdown, and recorded as such. */
+    emergency?: boolean;
+  };
   roles: RoleAccess[];
   reservations: ReservationAccess[];
 }
 
 export interface DecisionInput {
-  presented: CredentialKind;
+  presented: PresentedKind;
   /** Null when no credential has the presented value. */
   facts: AccessFacts | null;
   door: { id: number; mode: DoorMode; maxPinAgeDays: number | null };
@@ -55,15 +67,22 @@ export interface DecisionInput {
   timeTrusted: boolean;
   /** The door's keypad is in a wrong-PIN lockout. */
   keypadLockedOut: boolean;
+  /** The door (or the site) is locked down for cards and PINs: only emergency credential holders pass. */
+  lockdown?: boolean;
+  /** The site calendar: on a holiday its rule replaces every timed role schedule (24/7 roles are not schedules). */
+  holidays?: readonly Holiday[];
 }
 
-export type Decision = { granted: true; via: 'role' | 'reservation' } | { granted: false; reason: DenyReason };
+/** `emergency`: granted through a lockdown by the person's emergency flag. */
+export type Decision = { granted: true; via: 'role' | 'reservation'; emergency?: true } | { granted: false; reason: DenyReason };
 
 const deny = (reason: DenyReason): Decision => ({ granted: false, reason });
 const DAY_MS = 86_400_000;
 
 /** Whether the door accepts this kind of credential at all (card_and_pin takes both, paired by the caller). */
-export function modeAccepts(mode: DoorMode, kind: CredentialKind): boolean {
+export function modeAccepts(mode: DoorMode, kind: PresentedKind): boolean {
+  // A remote admission is not read at the door, so the door's credential mode does not apply to it.
+  if (kind === 'Remote') return true;
   return mode === 'card_or_pin' || mode === 'card_and_pin' || (mode === 'pin' ? kind === 'PIN' : kind === 'Card');
 }
 
@@ -72,6 +91,9 @@ export function decide(input: DecisionInput): Decision {
   if (!modeAccepts(door.mode, input.presented)) return deny('wrong_mode');
   // During a lockout every PIN is refused, right or wrong, before it is even looked at.
   if (input.presented === 'PIN' && input.keypadLockedOut) return deny('locked_out');
+  // A lockdown refuses everyone but emergency credential holders, and an unknown credential looks the same (22).
+  const emergencyPass = input.lockdown === true && facts?.person.emergency === true;
+  if (input.lockdown === true && !emergencyPass) return deny('lockdown');
   if (!facts) return deny('unknown_credential');
   // A stored time that does not parse (NaN) fails every comparison, which would read as "no limit": refuse instead.
   if (!readable(facts)) return deny('invalid_record');
@@ -89,7 +111,8 @@ export function decide(input: DecisionInput): Decision {
     if (!timeTrusted) return deny('clock_untrusted');
     if (nowMs - facts.credential.createdAtMs >= door.maxPinAgeDays * DAY_MS) return deny('pin_expired');
   }
-  return standingOrReserved(facts, door.id, nowMs, input.zone, timeTrusted);
+  const decision = standingOrReserved(facts, door.id, nowMs, input.zone, timeTrusted, input.holidays ?? []);
+  return decision.granted && emergencyPass ? { ...decision, emergency: true } : decision;
 }
 
 /** Every stored value the decision compares is a real number or time (storage refuses others; older rows may not). */
@@ -107,15 +130,21 @@ function readable(f: AccessFacts): boolean {
   );
 }
 
-function standingOrReserved(facts: AccessFacts, doorId: number, nowMs: number, zone: string, timeTrusted: boolean): Decision {
+function standingOrReserved(
+  facts: AccessFacts,
+  doorId: number,
+  nowMs: number,
+  zone: string,
+  timeTrusted: boolean,
+  holidays: readonly Holiday[],
+): Decision {
   const forDoor = (doors: number[]) => doors.length === 0 || doors.includes(doorId);
   const roles = facts.roles.filter((r) => forDoor(r.doors));
   if (roles.some((r) => r.slots.length === 0)) return { granted: true, via: 'role' };
   const limited = roles.filter((r) => r.slots.length > 0);
   const reservations = facts.reservations.filter((r) => forDoor(r.doors));
   if (timeTrusted) {
-    const at = localWeekMinute(nowMs, zone);
-    if (limited.some((r) => r.slots.some((s) => slotCovers(s, at)))) return { granted: true, via: 'role' };
+    if (limited.some((r) => slotsCoverWithHolidays(r.slots, holidays, nowMs, zone))) return { granted: true, via: 'role' };
     if (reservations.some((r) => r.startMs <= nowMs && nowMs < r.endMs)) return { granted: true, via: 'reservation' };
   } else if (limited.length > 0 || reservations.length > 0) {
     return deny('clock_untrusted');

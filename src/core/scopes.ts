@@ -7,6 +7,7 @@ export const SCOPES = [
   'account.event.access.readonly',
   'account.channel.readonly',
   'account.channel.admit',
+  'account.channel.admit.person',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -28,8 +29,8 @@ const READ: Scope[] = ['account.person.readonly', 'account.reservation.readonly'
  */
 export const ROLE_SCOPES: Record<ConsoleRole, readonly Scope[]> = {
   viewer: READ,
-  operator: [...READ, 'account.person', 'account.reservation', 'account.channel.admit'],
-  admin: [...READ, 'account.person', 'account.reservation', 'account.channel.admit'],
+  operator: [...READ, 'account.person', 'account.reservation', 'account.channel.admit', 'account.channel.admit.person'],
+  admin: [...READ, 'account.person', 'account.reservation', 'account.channel.admit', 'account.channel.admit.person'],
 };
 
 export const isConsoleRole = (role: string): role is ConsoleRole => (CONSOLE_ROLES as readonly string[]).includes(role);

@@ -16,6 +16,8 @@ import type { CredentialLookup } from '../storage/credential-lookup.js';
 import type { EventSink } from '../storage/event-writer.js';
 import { readerKey } from '../storage/lockout-repo.js';
 import { DoorController } from './door-controller.js';
+import type { CalendarSource, SiteLockdown } from './door-modes.js';
+import type { PersistedDoorMode } from '../storage/door-mode-repo.js';
 
 export interface BuiltDoor {
   controller: DoorController;
@@ -35,6 +37,11 @@ export interface DoorsDeps {
   log: Logger;
   /** What a door shows changed (the bus's door.changed). */
   changed: (doorId: number) => void;
+  /** Shifts and holidays. */
+  calendar: CalendarSource;
+  site: SiteLockdown;
+  /** Door modes to resume, by door id. */
+  modes: ReadonlyMap<number, PersistedDoorMode>;
 }
 
 export async function buildDoors(deps: DoorsDeps): Promise<Map<number, BuiltDoor>> {
@@ -63,6 +70,9 @@ export async function buildDoors(deps: DoorsDeps): Promise<Map<number, BuiltDoor
       resumedCardBackoff: deps.saved.get(readerKey(door.id)),
       onLookup: (err) => deps.credentials.report(err),
       onStateChange: () => deps.changed(door.id),
+      calendar: deps.calendar,
+      site: deps.site,
+      resumedMode: deps.modes.get(door.id),
     });
     controller.start();
     doors.set(door.id, { controller, hw });

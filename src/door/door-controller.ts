@@ -5,13 +5,22 @@
  * guess is stored, so that a crash or power cut right after it cannot hand the guesser fresh tries.
  */
 import type { DoorConfig } from '../config/schema.js';
-import { decide, type AccessFacts, type CredentialKind, type DenyReason, type DoorMode } from '../core/decision.js';
+import {
+  decide,
+  type AccessFacts,
+  type CredentialKind,
+  type Decision,
+  type DenyReason,
+  type DoorMode,
+  type PresentedKind,
+} from '../core/decision.js';
 import { denyCode, denyLabel, grantCode, grantLabel } from '../core/event-codes.js';
 import type { DoorEventType } from '../core/event-types.js';
 import { KeyCollector, type Key } from '../core/key-collector.js';
 import type { LockoutPolicy, PersistedLockout } from '../core/lockout.js';
 import { doorAcceptsPin, type PinRules } from '../core/pin-rules.js';
 import { doorTimings } from '../config/policy.js';
+import { toIsoSeconds } from '../core/site-time.js';
 import type { Clock } from '../drivers/clock.js';
 import { Listeners, type DoorHardware, type HardwareStatus } from '../drivers/door-hardware.js';
 import type { Logger } from '../log.js';
@@ -23,6 +32,14 @@ import { DoorRelay } from './relay.js';
 import { DoorSensors } from './door-sensors.js';
 import { GuessGuard, type GuardStatus } from './guess-guard.js';
 import { hardwareEvent } from './hardware-events.js';
+import { DoorModes, type CalendarSource, type ModeRefusal, type ModesStatus, type SiteLockdown } from './door-modes.js';
+import type { LockdownState } from '../core/site-calendar.js';
+import type { PersistedDoorMode } from '../storage/door-mode-repo.js';
+
+const NO_CALENDAR: CalendarSource = { shifts: () => [], holidays: () => [] };
+const NO_SITE_LOCKDOWN: SiteLockdown = { state: null };
+/** A last-to-leave door relocks at most this long after its shift ends, even if nobody leaves. */
+const CLOSING_MAX_MS = 3_600_000;
 
 export interface DoorDeps {
   door: DoorConfig;
@@ -47,6 +64,12 @@ export interface DoorDeps {
   onLookup?: (err: Error | null) => void;
   /** Called when what the door shows changes: the relay locks or unlocks, a lockout starts or ends. */
   onStateChange?: () => void;
+  /** Shifts and holidays (storage/calendar-lookup.ts); none when absent. */
+  calendar?: CalendarSource;
+  /** The site-wide lockdown (site-lockdown.ts); none when absent. */
+  site?: SiteLockdown;
+  /** The modes saved before a restart (storage/door-mode-repo.ts). */
+  resumedMode?: PersistedDoorMode | undefined;
 }
 
 export interface DoorStatus {
@@ -61,11 +84,16 @@ export interface DoorStatus {
   card_backoff: GuardStatus | null;
   card_failures: number;
   held_unlocked: boolean;
+  mode: ModesStatus['mode'];
+  lockdown: ModesStatus['lockdown'];
+  door_lockdown: LockdownState | null;
+  site_lockdown: boolean;
+  auto_unlock: ModesStatus['auto_unlock'];
 }
 
 /** What one entry at the door came to (for `keypadd sim key` and tests); never holds the PIN. */
 export interface EntryOutcome {
-  credential_type: CredentialKind | 'Card+PIN';
+  credential_type: PresentedKind | 'Card+PIN';
   granted: boolean;
   reason: DenyReason | null;
   person_name: string | null;
@@ -78,6 +106,7 @@ export class DoorController {
   private readonly sensors: DoorSensors;
   private readonly keypadGuard: GuessGuard;
   private readonly readerGuard: GuessGuard | null;
+  private readonly modes: DoorModes;
   private readonly outcomes = new Listeners<EntryOutcome>();
   private pendingCard: { personId: number; credentialId: string; until: number } | null = null;
   private entryTimer: NodeJS.Timeout | undefined;
@@ -103,7 +132,12 @@ export class DoorController {
       this.relay,
       deps.clock,
       (type, label) => this.emit(type, label),
-      () => this.relay.unlock(deps.door.unlock_ms),
+      () => {
+        // A REX press is the last person leaving (last-to-leave), then opens the door for them.
+        this.modes.onAccess('leave');
+        this.relay.unlock(deps.door.unlock_ms);
+      },
+      () => this.modes.lockdown.rex,
     );
     const guard = (input: 'keypad' | 'reader', key: number, policy: LockoutPolicy, resumed: PersistedLockout | undefined) =>
       new GuessGuard({
@@ -119,6 +153,19 @@ export class DoorController {
     this.keypadGuard = guard('keypad', deps.door.id, deps.lockoutPolicy, deps.resumedLockout);
     this.readerGuard = deps.cardPolicy ? guard('reader', readerKey(deps.door.id), deps.cardPolicy, deps.resumedCardBackoff) : null;
     this.relay.onChange = () => deps.onStateChange?.();
+    this.modes = new DoorModes({
+      doorName: deps.door.name,
+      relay: this.relay,
+      clock: deps.clock,
+      zone: deps.zone,
+      calendar: deps.calendar ?? NO_CALENDAR,
+      site: deps.site ?? NO_SITE_LOCKDOWN,
+      closingMaxMs: CLOSING_MAX_MS,
+      resumed: deps.resumedMode,
+      save: (mode) => deps.events.saveDoorMode(deps.door.id, mode, toIsoSeconds(deps.clock.wallMs())),
+      emit: (type, label, extra) => this.emit(type, label, extra),
+      notify: () => deps.onStateChange?.(),
+    });
   }
 
   get id(): number {
@@ -135,11 +182,13 @@ export class DoorController {
     if (hw.onStatus) this.unsubscribe.push(hw.onStatus((st) => this.guard(() => this.onHardwareStatus(st))));
     if (this.keypadGuard.lockedOut) this.annunciator.show('locked_out', this.keypadGuard.remainingMs);
     this.watchExpiry();
+    this.modes.start();
   }
 
   /** Locks, stops listening, and saves the lockout time still to serve. */
   stop(): void {
     this.stopped = true;
+    this.modes.stop();
     this.relay.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     clearTimeout(this.entryTimer);
@@ -171,6 +220,7 @@ export class DoorController {
       card_backoff: this.readerGuard?.status() ?? null,
       card_failures: this.cardFailures,
       held_unlocked: this.relay.isHeld,
+      ...this.modes.status(),
     };
   }
 
@@ -189,23 +239,50 @@ export class DoorController {
     this.emit(e.type, e.label, { source: e.source, detail: e.detail });
   }
 
-  /** A remote unlock (MQTT, API): `source` names who asked; the duration is capped by max_unlock_ms. */
-  remoteUnlock(source: string, durationMs?: number): void {
+  /** A remote unlock (MQTT, API): `source` names who asked; the duration is capped by max_unlock_ms. Refused in lockdown. */
+  remoteUnlock(source: string, durationMs?: number): ModeRefusal {
+    if (this.modes.lockdown.card) return 'the door is locked down: end the lockdown first';
     const ms = Math.min(durationMs ?? this.deps.door.unlock_ms, this.deps.door.max_unlock_ms);
     this.relay.unlock(ms);
     this.annunciator.show('granted', ms);
     this.emit('remote_unlock', `${this.deps.door.name} unlocked remotely (${source})`, { source, detail: { duration_ms: ms } });
+    return null;
   }
 
-  /** Holds the door unlocked until backToNormal (DoorFlow's channel unlock). */
-  holdUnlocked(source: string): void {
-    this.relay.hold();
-    this.emit('remote_hold_unlocked', `${this.deps.door.name} held unlocked (${source})`, { source });
+  /** Holds the door unlocked until backToNormal, or until `relockAtMs` (DoorFlow's channel unlock). Refused in lockdown. */
+  holdUnlocked(source: string, relockAtMs: number | null = null): ModeRefusal {
+    return this.modes.hold(source, relockAtMs);
   }
 
   backToNormal(source: string): void {
-    this.relay.release();
-    this.emit('remote_normal', `${this.deps.door.name} back to normal (${source})`, { source });
+    this.modes.normal(source);
+  }
+
+  lockdown(l: LockdownState, source: string): void {
+    this.modes.setLockdown(l, source);
+  }
+
+  unlockdown(source: string): void {
+    this.modes.endLockdown(source);
+  }
+
+  siteLockdownChanged(source: string, started: boolean): void {
+    this.modes.siteChanged(source, started);
+  }
+
+  setAutoUnlock(shiftId: number | null, source: string): ModeRefusal {
+    return this.modes.setAutoUnlock(shiftId, source);
+  }
+
+  /**
+   * A remote admission of a named person (DoorFlow's admit_person): the same decision as a keypad entry, with the
+   * person's own facts (storage/access-repo.ts personFacts); unlocks when granted. Null facts: no such person.
+   */
+  admitPerson(facts: AccessFacts | null, source: string): Decision {
+    const decision = this.decideNow('Remote', facts, false);
+    if (decision.granted) this.grant('Remote', facts!, decision.emergency === true, source);
+    else this.deny('Remote', facts, decision.reason, { source });
+    return decision;
   }
 
   /**
@@ -275,6 +352,7 @@ export class DoorController {
 
   remoteLock(source: string): void {
     this.relay.lock();
+    this.modes.lockNow();
     this.emit('remote_lock', `${this.deps.door.name} locked remotely (${source})`, { source });
   }
 
@@ -324,11 +402,13 @@ export class DoorController {
     if (decision.granted) {
       this.pendingCard = null;
       // A grant leaves the lockout as it is: only time or an admin clears wrong PINs (core/lockout.ts).
-      return this.grant(pending ? 'Card+PIN' : 'PIN', facts!);
+      return this.grant(pending ? 'Card+PIN' : 'PIN', facts!, decision.emergency === true);
     }
     // Wrong PINs count toward the lockout (and, during one, toward the alarm); a right PIN refused for another
     // reason (schedule, validity...) is not a guess.
-    if (decision.reason === 'unknown_credential' || decision.reason === 'locked_out') return this.wrongPin(facts, decision.reason);
+    // An unknown PIN refused by a lockdown is a guess too: else a lockdown would let emergency PINs be guessed freely.
+    const guess = decision.reason === 'unknown_credential' || decision.reason === 'locked_out' || (decision.reason === 'lockdown' && !facts);
+    if (guess) return this.wrongPin(facts, decision.reason);
     this.deny('PIN', facts, decision.reason);
   }
 
@@ -343,7 +423,7 @@ export class DoorController {
       // The number is kept for enrolment (an unknown card) only; a matched card refused for its schedule or validity
       // belongs to someone, and the event names them instead.
       const detail = reason === 'unknown_credential' ? { card_number: cardNumber } : undefined;
-      const guess = reason === 'unknown_credential' || reason === 'locked_out' || reason === 'storage_error';
+      const guess = reason === 'unknown_credential' || reason === 'locked_out' || reason === 'storage_error' || (reason === 'lockdown' && !facts);
       if (guess && this.readerGuard) {
         this.readerGuard.failure();
         this.watchExpiry();
@@ -356,7 +436,7 @@ export class DoorController {
       this.annunciator.show('awaiting_pin', windowMs);
       return;
     }
-    this.grant('Card', facts!);
+    this.grant('Card', facts!, decision.emergency === true);
   }
 
   /** A lookup that reports storage failures instead of throwing them into the input path. */
@@ -371,9 +451,18 @@ export class DoorController {
     }
   }
 
-  private decideNow(kind: CredentialKind, facts: AccessFacts | null, keypadLockedOut: boolean, mode: DoorMode = this.deps.door.mode) {
+  private decideNow(kind: PresentedKind, facts: AccessFacts | null, keypadLockedOut: boolean, mode: DoorMode = this.deps.door.mode) {
     const { door, clock } = this.deps;
+    let holidays: ReturnType<CalendarSource['holidays']> = [];
+    try {
+      holidays = (this.deps.calendar ?? NO_CALENDAR).holidays();
+    } catch {
+      // The calendar shares the credential's database: a lookup that worked but a calendar that did not is rare,
+      // and the person's own schedule still applies.
+    }
     return decide({
+      lockdown: this.modes.lockdown.card,
+      holidays,
       presented: kind,
       facts,
       door: { id: door.id, mode, maxPinAgeDays: door.max_pin_age_days ?? null },
@@ -391,9 +480,11 @@ export class DoorController {
     this.deny('PIN', facts, reason, detail, true);
   }
 
-  private grant(kind: CredentialKind | 'Card+PIN', facts: AccessFacts): void {
+  private grant(kind: PresentedKind | 'Card+PIN', facts: AccessFacts, emergency = false, source: string | null = null): void {
     // The relay first: the person at the door must not wait for anything else.
     this.relay.unlock(this.deps.door.unlock_ms);
+    // First-person-in starts the shift; after it, the last to leave ends it.
+    this.modes.onAccess('grant');
     this.annunciator.show('granted', this.deps.door.unlock_ms);
     this.deps.events.record(
       accessEvent(
@@ -401,11 +492,13 @@ export class DoorController {
         grantCode(kind),
         {
           door_id: this.deps.door.id,
-          event_label: grantLabel(facts.person.name, kind),
+          event_label: grantLabel(facts.person.name, kind, emergency),
           person_id: facts.person.id,
           person_name: facts.person.name,
           credential_id: facts.credential.id,
           credential_type: kind,
+          source,
+          detail: emergency ? { emergency: true } : null,
         },
         this.moment(),
       ),
@@ -414,7 +507,7 @@ export class DoorController {
   }
 
   /** Records the denial; shows it at once, or (a guess) once it is stored, so a crash cannot undo the count. */
-  private deny(kind: CredentialKind, facts: AccessFacts | null, reason: DenyReason, detail?: Record<string, unknown>, guess = false): void {
+  private deny(kind: PresentedKind, facts: AccessFacts | null, reason: DenyReason, detail?: Record<string, unknown>, guess = false): void {
     this.deps.events.record(
       accessEvent(
         'access_denied',
@@ -433,7 +526,7 @@ export class DoorController {
       ),
     );
     const show = () => {
-      const lockedGuard = kind === 'PIN' ? this.keypadGuard : this.readerGuard;
+      const lockedGuard = kind === 'PIN' ? this.keypadGuard : kind === 'Card' ? this.readerGuard : null;
       if (lockedGuard?.lockedOut) this.annunciator.show('locked_out', lockedGuard.remainingMs);
       else this.annunciator.show('denied', 1000);
       this.outcomes.emit({ credential_type: kind, granted: false, reason, person_name: facts?.person.name ?? null });

@@ -22,6 +22,8 @@ export class DoorSensors {
     private readonly clock: Clock,
     private readonly emit: (type: DoorEventType, label: string) => void,
     private readonly unlockForRex: () => void,
+    /** A REX lockdown is in force: the press is refused (legal only where egress is mechanical: see the README). */
+    private readonly rexLockedDown: () => boolean = () => false,
   ) {}
 
   get doorState(): 'open' | 'closed' | 'unknown' {
@@ -56,10 +58,15 @@ export class DoorSensors {
   private closed(): void {
     clearTimeout(this.heldTimer);
     this.emit('door_closed', `${this.door.name} closed`);
-    if (this.door.relock_on_close && !this.relay.locked) this.relay.lock();
+    // A door held unlocked (unlock mode, a shift) stays so: closing ends a momentary unlock only.
+    if (this.door.relock_on_close && !this.relay.locked && !this.relay.isHeld) this.relay.lock();
   }
 
   private rex(): void {
+    if (this.rexLockedDown()) {
+      this.emit('rex_refused', `${this.door.name}: request to exit refused: REX is locked down`);
+      return;
+    }
     this.unlockForRex();
     this.emit('rex', `${this.door.name}: request to exit`);
   }

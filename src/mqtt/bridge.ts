@@ -15,7 +15,7 @@ import { doorPinRules } from '../config/policy.js';
 import { ACCESS_EVENT_TYPES, type EventType } from '../core/event-types.js';
 import { MqttPublisher } from './publisher.js';
 import { newEvent, now } from '../storage/new-event.js';
-import { runCommand, type CommandContext, type CommandOutcome } from '../commands/door-commands.js';
+import { runCommand, type CommandContext, type CommandOutcome, type DoorCommand } from '../commands/door-commands.js';
 import type { EventBus } from '../services/bus.js';
 import type { Service } from '../services/service.js';
 
@@ -179,13 +179,8 @@ export class MqttBridge implements Service {
         outcome.ok ? { command: name, accepted: true } : { command: name, accepted: false, reason: outcome.reason },
       );
     }
-    const op = ({ unlock: 'admit', lock: 'lock', lockout_reset: 'lockout_reset' } as const)[command.command];
     // Door commands answer at once (only sync_now, handled above, waits on anything).
-    const outcome = runCommand(
-      this.deps.commands,
-      { op, door: doorId, ...(command.durationMs !== undefined ? { durationMs: command.durationMs } : {}) },
-      'mqtt',
-    ) as CommandOutcome;
+    const outcome = runCommand(this.deps.commands, mqttDoorCommand(doorId, command), 'mqtt') as CommandOutcome;
     if (!outcome.ok) return refuse(outcome.reason);
     return { command: name, accepted: true };
   }
@@ -217,5 +212,35 @@ export class MqttBridge implements Service {
         now(),
       ),
     );
+  }
+}
+
+/** An MQTT command as the command table's DoorCommand (sync_now is handled before). */
+function mqttDoorCommand(door: number, command: Command): DoorCommand {
+  const cards = { card: true, rex: false, aux: false };
+  const cardsAndRex = { card: true, rex: true, aux: false };
+  switch (command.command) {
+    case 'unlock':
+      return { op: 'admit', door, ...(command.durationMs !== undefined ? { durationMs: command.durationMs } : {}) };
+    case 'lock':
+    case 'lockout_reset':
+    case 'unlockdown':
+      return { op: command.command, door };
+    case 'lockdown':
+      return { op: 'lockdown', door, ...cards };
+    case 'lockdown_rex':
+      return { op: 'lockdown', door, ...cardsAndRex };
+    case 'hold_unlocked':
+      return { op: 'hold_unlocked', door };
+    case 'normal':
+      return { op: 'back_to_normal', door };
+    case 'site_lockdown':
+      return { op: 'site_lockdown', ...cards };
+    case 'site_lockdown_rex':
+      return { op: 'site_lockdown', ...cardsAndRex };
+    case 'site_unlockdown':
+      return { op: 'site_unlockdown' };
+    case 'sync_now':
+      return { op: 'sync_now' };
   }
 }

@@ -72,10 +72,15 @@ export class CommandIntake {
   /**
    * With require_code every unlock, from Home Assistant or any other client, needs a code: otherwise anyone who can
    * reach HA's mqtt.publish action would bypass it. Without it a code is refused rather than silently not checked.
+   * hold_unlocked (site operations) unlocks with no person behind it, so require_code refuses it over MQTT: a held
+   * door is set from the API, the CLI or the console, where the caller is an admin.
    */
   private codeProblem(command: Command): string | null {
     if (this.deps.requireCode && command.command === 'unlock' && command.code === undefined) {
       return 'code: required for unlock (mqtt.homeassistant.require_code: true)';
+    }
+    if (this.deps.requireCode && command.command === 'hold_unlocked') {
+      return 'command: hold_unlocked is refused over MQTT with mqtt.homeassistant.require_code: true (use the API or the CLI)';
     }
     if (!this.deps.requireCode && command.code !== undefined) return 'code: only with mqtt.homeassistant.require_code: true';
     return null;

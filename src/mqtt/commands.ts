@@ -2,12 +2,28 @@
  * Remote commands arriving on <base>/<node>/<door>/set. Pure parsing: a payload becomes a command or a reason it
  * was refused; nothing here acts. The payload is JSON: {"command": "unlock"} (also "lock", "lockout_reset",
  * "sync_now"); {"command": "unlock", "duration_ms": 3000} shortens or lengthens one unlock within the door's limit.
+ * Site operations (README "Site operations"): "lockdown" (cards and PINs), "lockdown_rex" (and REX), "unlockdown",
+ * "hold_unlocked", "normal"; "site_lockdown", "site_lockdown_rex", "site_unlockdown" act on every door, whichever
+ * door's topic they arrive on. Each variant is its own command name, so a signature covers all it does.
  * With `auth` (mqtt.command_auth: hmac), the payload also carries `ts` and `hmac` (command-auth.ts). A `code` (the
  * PIN mqtt.homeassistant.require_code asks for) is digits only; a refusal never repeats it.
  */
 import { signatureProblem, type CommandAuth } from './command-auth.js';
 
-export const COMMANDS = ['unlock', 'lock', 'lockout_reset', 'sync_now'] as const;
+export const COMMANDS = [
+  'unlock',
+  'lock',
+  'lockout_reset',
+  'sync_now',
+  'lockdown',
+  'lockdown_rex',
+  'unlockdown',
+  'hold_unlocked',
+  'normal',
+  'site_lockdown',
+  'site_lockdown_rex',
+  'site_unlockdown',
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface Command {

@@ -8,6 +8,7 @@
  */
 import { DOOR_SCOPED_EVENT_TYPES } from '../core/event-types.js';
 import type { Topics } from './topics.js';
+import { SITE_CONTROLLER_ENTITIES, SITE_DOOR_ENTITIES } from './site-discovery.js';
 
 /**
  * What each door's event entity may show: every type that happens at a door, from the one table (Home Assistant
@@ -208,5 +209,7 @@ export function discoveryMessages(input: DiscoveryInput): DiscoveryMessage[] {
       };
     },
   };
-  return [...input.doors.flatMap((door) => DOOR_ENTITIES.map((row) => row(ctx, door))), ...CONTROLLER_ENTITIES.map((row) => row(ctx))];
+  const doorRows = [...DOOR_ENTITIES, ...SITE_DOOR_ENTITIES];
+  const controllerRows = [...CONTROLLER_ENTITIES, ...SITE_CONTROLLER_ENTITIES];
+  return [...input.doors.flatMap((door) => doorRows.map((row) => row(ctx, door))), ...controllerRows.map((row) => row(ctx))];
 }

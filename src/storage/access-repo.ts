@@ -17,6 +17,7 @@ interface Row {
   person_enabled: 0 | 1;
   valid_from: string | null;
   valid_to: string | null;
+  emergency: 0 | 1;
 }
 
 export class AccessRepo {
@@ -24,12 +25,16 @@ export class AccessRepo {
   private readonly roles;
   private readonly slots;
   private readonly reservations;
+  private readonly person;
 
   constructor(db: Db) {
     this.credential = db.prepare(
       `SELECT c.id AS credential_id, c.enabled AS credential_enabled, c.created_at AS credential_created, p.id AS person_id,
-              p.first_name, p.last_name, p.enabled AS person_enabled, p.valid_from, p.valid_to
+              p.first_name, p.last_name, p.enabled AS person_enabled, p.valid_from, p.valid_to, p.emergency
        FROM credentials c JOIN people p ON p.id = c.person_id WHERE c.credential_type_id = ? AND c.digest = ?`,
+    );
+    this.person = db.prepare(
+      `SELECT id AS person_id, first_name, last_name, enabled AS person_enabled, valid_from, valid_to, emergency FROM people WHERE id = ?`,
     );
     this.roles = db.prepare(
       `SELECT r.id, (SELECT json_group_array(door_id) FROM role_doors WHERE role_id = r.id) AS doors
@@ -46,6 +51,24 @@ export class AccessRepo {
   lookup(kind: CredentialKind, digest: string, nowIso: string): AccessFacts | null {
     const row = this.credential.get(kind === 'PIN' ? PIN_TYPE_ID : CARD_TYPE_ID, digest) as Row | undefined;
     if (!row) return null;
+    return this.facts(
+      row,
+      { id: row.credential_id, kind, enabled: row.credential_enabled === 1, createdAtMs: Date.parse(row.credential_created) },
+      nowIso,
+    );
+  }
+
+  /**
+   * Facts for a remote admission of a person (DoorFlow's admit_person): no credential is presented, so the person's
+   * own rules decide (enabled, validity, roles, reservations); null when there is no such person.
+   */
+  personFacts(personId: number, nowIso: string): AccessFacts | null {
+    const row = this.person.get(personId) as Row | undefined;
+    if (!row) return null;
+    return this.facts(row, { id: 'remote', kind: 'Remote', enabled: true, createdAtMs: 0 }, nowIso);
+  }
+
+  private facts(row: Row, credential: AccessFacts['credential'], nowIso: string): AccessFacts {
     const roles = (this.roles.all(row.person_id) as { id: number; doors: string }[]).map((r) => ({
       doors: JSON.parse(r.doors) as number[],
       slots: (this.slots.all(r.id) as { days: number; start_minute: number; end_minute: number }[]).map((s) => ({
@@ -61,13 +84,14 @@ export class AccessRepo {
     }));
     const ms = (t: string | null) => (t === null ? null : Date.parse(t));
     return {
-      credential: { id: row.credential_id, kind, enabled: row.credential_enabled === 1, createdAtMs: Date.parse(row.credential_created) },
+      credential,
       person: {
         id: row.person_id,
         name: `${row.first_name} ${row.last_name}`,
         enabled: row.person_enabled === 1,
         validFromMs: ms(row.valid_from),
         validToMs: ms(row.valid_to),
+        emergency: row.emergency === 1,
       },
       roles,
       reservations,

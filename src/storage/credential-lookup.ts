@@ -33,6 +33,11 @@ export class CredentialLookup {
     return this.access.lookup(kind, this.store.digest(value), this.nowIso());
   }
 
+  /** A person's own facts for a remote admission (admit_person); null when there is no such person. */
+  personFacts(personId: number): AccessFacts | null {
+    return this.access.personFacts(personId, this.nowIso());
+  }
+
   /** The door's report after each lookup: null when it worked, the error when storage failed. One log line an episode. */
   report(err: Error | null): void {
     if (err === null) {

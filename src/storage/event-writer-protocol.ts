@@ -1,6 +1,7 @@
 /** Messages between the daemon and the event writer worker. */
 import type { PersistedLockout } from '../core/lockout.js';
 import type { EventRow, NewEvent } from './event-repo.js';
+import type { PersistedDoorMode } from './door-mode-repo.js';
 
 export interface WriterData {
   dataDir: string;
@@ -17,6 +18,8 @@ export interface WriterData {
 export type ToWorker =
   | { type: 'event'; ref: number; event: NewEvent }
   | { type: 'lockout'; doorId: number; state: PersistedLockout; now: string }
+  /** A door's (or, key 0, the site's) mode: lockdown, unlock mode, auto-unlock (storage/door-mode-repo.ts). */
+  | { type: 'door_mode'; key: number; mode: PersistedDoorMode; now: string }
   | { type: 'flush'; token: number }
   /** Prune past the retention, by a time the daemon trusts (it sends none while its clock is not trusted). */
   | { type: 'prune'; nowMs: number }

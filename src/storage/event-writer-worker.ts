@@ -16,6 +16,7 @@ import type { PersistedLockout } from '../core/lockout.js';
 import { dataDirWritable, openDatabase, type Db } from './database.js';
 import { EventRepo, type EventRow, type NewEvent } from './event-repo.js';
 import { LockoutRepo } from './lockout-repo.js';
+import { DoorModeRepo, type PersistedDoorMode } from './door-mode-repo.js';
 import type { FromWorker, ToWorker, WriterData } from './event-writer-protocol.js';
 import { pruneEvents } from './prune.js';
 import { ensureReserve, freeBytes, isDiskFull, releaseReserve } from './reserve.js';
@@ -29,7 +30,7 @@ const send = (m: FromWorker) => port.postMessage(m);
 const spool = new SpoolFile(data.spoolDir, 'worker');
 
 let db: Db | null = null;
-let repos: { events: EventRepo; lockouts: LockoutRepo } | null = null;
+let repos: { events: EventRepo; lockouts: LockoutRepo; modes: DoorModeRepo } | null = null;
 let queue: ToWorker[] = [];
 let scheduled = false;
 let spooling = false;
@@ -49,7 +50,7 @@ function openDb(): boolean {
     // Two seconds for another writer's lock (a sync's apply takes well under that), not five: past it the events
     // go to the spool, and a stop is not held up waiting on a lock.
     db ??= openDatabase(data.dataDir, { alreadyChecked: true, busyTimeoutMs: 2000 });
-    repos ??= { events: new EventRepo(db), lockouts: new LockoutRepo(db) };
+    repos ??= { events: new EventRepo(db), lockouts: new LockoutRepo(db), modes: new DoorModeRepo(db) };
     return true;
   } catch (err) {
     enterSpool(describe(err));
@@ -92,6 +93,7 @@ function transient(err: unknown): boolean {
 function apply(m: ToWorker, out: FromWorker[], rows: { ref: number; row: EventRow }[]): void {
   if (m.type === 'event') rows.push({ ref: m.ref, row: repos!.events.append(m.event as NewEvent) });
   else if (m.type === 'lockout') repos!.lockouts.save(m.doorId, m.state as PersistedLockout, m.now);
+  else if (m.type === 'door_mode') repos!.modes.save(m.key, m.mode as PersistedDoorMode, m.now);
   else if (m.type === 'flush') out.push({ type: 'flushed', token: m.token });
 }
 

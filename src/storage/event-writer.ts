@@ -8,6 +8,7 @@ import { SupervisedWorker } from '../worker-threads.js';
 import type { PersistedLockout } from '../core/lockout.js';
 import type { Logger } from '../log.js';
 import type { EventRow, NewEvent } from './event-repo.js';
+import type { PersistedDoorMode } from './door-mode-repo.js';
 import type { FromWorker, ToWorker, WriterData } from './event-writer-protocol.js';
 import { SpoolFile } from './spool.js';
 
@@ -24,6 +25,11 @@ export interface EventSink {
   record(event: NewEvent): void;
   /** Hands over the lockout state of a keypad or reader (see storage/lockout-repo for the key); returns at once. */
   saveLockout(key: number, state: PersistedLockout, now: string): void;
+  /**
+   * Hands over a door's mode (key 0: the site's); returns at once. Stored in the order sent, with the events; while the
+   * database refuses writes it is not spooled (its event is); a restarted worker is sent the last mode of each key.
+   */
+  saveDoorMode(key: number, mode: PersistedDoorMode, now: string): void;
   /**
    * Resolves true once everything handed over so far is durable (stored, or spooled where a restart finds it), or
    * false as soon as neither takes it (a door must not wait on a disk that refuses writes). The door waits on this
@@ -51,6 +57,8 @@ export class EventWriter implements EventSink {
   private nextToken = 1;
   private readonly pending = new Map<number, NewEvent>();
   private readonly lockouts = new Map<number, { state: PersistedLockout; now: string }>();
+  /** The last mode sent per door, sent again to a restarted worker. */
+  private readonly modes = new Map<number, { mode: PersistedDoorMode; now: string }>();
   private readonly flushes = new Map<number, () => void>();
   private readonly storedWaiters = new Map<number, (stored: boolean) => void>();
   private readonly listeners: ((row: EventRow) => void)[] = [];
@@ -100,6 +108,7 @@ export class EventWriter implements EventSink {
   private resend(): void {
     for (const [ref, event] of this.pending) this.post({ type: 'event', ref, event });
     for (const [doorId, l] of this.lockouts) this.post({ type: 'lockout', doorId, ...l });
+    for (const [key, m] of this.modes) this.post({ type: 'door_mode', key, ...m });
     for (const token of [...this.flushes.keys(), ...this.storedWaiters.keys()]) this.post({ type: 'flush', token });
   }
 
@@ -132,6 +141,11 @@ export class EventWriter implements EventSink {
   saveLockout(key: number, state: PersistedLockout, now: string): void {
     this.lockouts.set(key, { state, now });
     this.post({ type: 'lockout', doorId: key, state, now });
+  }
+
+  saveDoorMode(key: number, mode: PersistedDoorMode, now: string): void {
+    this.modes.set(key, { mode, now });
+    this.post({ type: 'door_mode', key, mode, now });
   }
 
   whenStored(): Promise<boolean> {

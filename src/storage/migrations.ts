@@ -230,4 +230,59 @@ export const MIGRATIONS: readonly string[] = [
     detail TEXT
   );
   `,
+  /* 7: site operations (issue 17): door modes that survive a restart, shifts, holidays, admission requests, emergency flag */ `
+  -- One row per door (door_id 0 = the whole site, for a site lockdown). lockdown: JSON {card, rex, aux} or NULL.
+  -- held/relock_at: DoorFlow's unlock mode (until relock_at when set). auto_*: the auto-unlock shift and where it is.
+  CREATE TABLE door_modes (
+    door_id              INTEGER PRIMARY KEY,
+    lockdown             TEXT,
+    lockdown_source      TEXT,
+    held                 INTEGER NOT NULL DEFAULT 0 CHECK (held IN (0, 1)),
+    relock_at            TEXT,
+    change_stamp         TEXT,
+    auto_unlock_shift_id INTEGER,
+    auto_phase           TEXT NOT NULL DEFAULT 'idle' CHECK (auto_phase IN ('idle', 'waiting', 'unlocked', 'closing')),
+    auto_since           TEXT,
+    updated_at           TEXT NOT NULL
+  ) STRICT;
+  -- Weekly slots as in role_slots, as JSON [{days, start_minute, end_minute}].
+  CREATE TABLE shifts (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    slots           TEXT NOT NULL,
+    first_person_in INTEGER NOT NULL DEFAULT 0 CHECK (first_person_in IN (0, 1)),
+    last_to_leave   INTEGER NOT NULL DEFAULT 0 CHECK (last_to_leave IN (0, 1)),
+    created_at      TEXT NOT NULL
+  ) STRICT;
+  -- date: YYYY-MM-DD once, or MM-DD every year (core/site-calendar.ts). uid: the iCalendar UID it was imported from.
+  CREATE TABLE holidays (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    date       TEXT NOT NULL UNIQUE CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' OR date GLOB '[0-9][0-9]-[0-9][0-9]'),
+    closed     INTEGER NOT NULL DEFAULT 1 CHECK (closed IN (0, 1)),
+    slots      TEXT NOT NULL DEFAULT '[]',
+    uid        TEXT,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE admission_requests (
+    id           INTEGER PRIMARY KEY,
+    channel_id   INTEGER NOT NULL,
+    person_id    INTEGER,
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'admitted', 'denied', 'offline')),
+    reason       TEXT,
+    source       TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    completed_at TEXT
+  ) STRICT;
+  ALTER TABLE people ADD COLUMN emergency INTEGER NOT NULL DEFAULT 0 CHECK (emergency IN (0, 1));
+  -- Bumped by every change to shifts and holidays, so the doors re-read the calendar only when it changed.
+  CREATE TABLE calendar_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL) STRICT;
+  INSERT INTO calendar_version VALUES (1, 0);
+  CREATE TRIGGER shifts_ins AFTER INSERT ON shifts BEGIN UPDATE calendar_version SET version = version + 1; END;
+  CREATE TRIGGER shifts_upd AFTER UPDATE ON shifts BEGIN UPDATE calendar_version SET version = version + 1; END;
+  CREATE TRIGGER shifts_del AFTER DELETE ON shifts BEGIN UPDATE calendar_version SET version = version + 1; END;
+  CREATE TRIGGER holidays_ins AFTER INSERT ON holidays BEGIN UPDATE calendar_version SET version = version + 1; END;
+  CREATE TRIGGER holidays_upd AFTER UPDATE ON holidays BEGIN UPDATE calendar_version SET version = version + 1; END;
+  CREATE TRIGGER holidays_del AFTER DELETE ON holidays BEGIN UPDATE calendar_version SET version = version + 1; END;
+  `,
 ];

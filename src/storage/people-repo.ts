@@ -13,6 +13,8 @@ export interface PersonRow {
   valid_from: string | null;
   valid_to: string | null;
   notes: string | null;
+  /** An emergency credential holder: let through a lockdown (absent on rows built before the column). */
+  emergency?: 0 | 1;
   created_at: string;
   updated_at: string;
 }
@@ -64,6 +66,10 @@ export class PeopleRepo {
            valid_from = @valid_from, valid_to = @valid_to, notes = @notes, updated_at = @updated_at WHERE id = @id`,
       )
       .run({ ...p, id });
+  }
+
+  setEmergency(id: number, emergency: boolean, now: string): boolean {
+    return this.db.prepare(`UPDATE people SET emergency = ?, updated_at = ? WHERE id = ?`).run(emergency ? 1 : 0, now, id).changes === 1;
   }
 
   setEnabled(id: number, enabled: boolean, now: string): boolean {

@@ -223,16 +223,20 @@ describe('API behaviour', () => {
       expect.objectContaining({
         id: 1,
         name: 'Front Door',
-        online: true,
+        status: 'online',
         door: 'closed',
-        mode: 'normal',
+        mode: { description: 'normal', relock_at: null, change_stamp: null },
+        lockdown: null,
+        auto_unlock: null,
         relay: expect.stringMatching(/^(locked|unlocked)$/),
       }),
     ]);
+    // DoorFlow's admit: 202 with an admission request.
     const admit = await api('POST', '/api/3/channels/1/admit');
-    expect(admit.body).toMatchObject({ relay: 'unlocked' });
-    expect((await api('POST', '/api/3/channels/1/unlock')).body).toMatchObject({ mode: 'unlocked', relay: 'unlocked' });
-    expect((await api('POST', '/api/3/channels/1/normal')).body).toMatchObject({ mode: 'normal', relay: 'locked' });
+    expect(admit).toMatchObject({ status: 202, body: { admission_request_id: expect.any(Number), status: 'admitted' } });
+    expect((await api('GET', '/api/3/channels/1')).body).toMatchObject({ relay: 'unlocked' });
+    expect((await api('POST', '/api/3/channels/1/unlock')).body).toMatchObject({ mode: { description: 'unlock' }, relay: 'unlocked' });
+    expect((await api('POST', '/api/3/channels/1/normal')).body).toMatchObject({ mode: { description: 'normal' }, relay: 'locked' });
     expect((await api('GET', '/api/3/channels/9')).status).toBe(404);
     const e = await eventually(
       async () =>

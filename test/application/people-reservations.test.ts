@@ -23,6 +23,7 @@ describe('people', () => {
       first_name: 'Jane',
       last_name: 'Visitor',
       email: 'jane@example.com',
+      emergency: false,
       enabled: true,
       valid_from: '2026-07-01T08:00:00Z', // 09:00 BST
       valid_to: '2026-07-02T17:00:00Z',

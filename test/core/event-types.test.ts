@@ -13,8 +13,8 @@ describe('the event type table', () => {
     for (const code of codes) expect(code < 10 || code > 29).toBe(true);
   });
 
-  it('never gives a decision DoorFlow’s 22 (a channel lockdown), a lockout included', () => {
-    for (const kind of KINDS) for (const reason of DENY_REASONS) expect(denyCode(kind, reason)).not.toBe(22);
+  it('gives DoorFlow’s 22 to a channel lockdown only, never to a keypad or reader lockout', () => {
+    for (const kind of KINDS) for (const reason of DENY_REASONS) expect(denyCode(kind, reason) === 22).toBe(reason === 'lockdown');
     expect(denyCode('PIN', 'locked_out')).toBe(24);
     expect(denyCode('Card', 'locked_out')).toBe(20);
     expect([grantCode('PIN'), grantCode('Card'), grantCode('Card+PIN')]).toEqual([11, 10, 10]);

@@ -36,6 +36,7 @@ class Sink {
   saveLockout(key: number, state: PersistedLockout): void {
     this.lockouts.push({ key, state });
   }
+  saveDoorMode(): void {}
   whenStored(): Promise<boolean> {
     return Promise.resolve(!this.failing);
   }

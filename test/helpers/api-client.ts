@@ -79,6 +79,7 @@ export const ALL_SCOPES = [
   'account.event.access.readonly',
   'account.channel.readonly',
   'account.channel.admit',
+  'account.channel.admit.person',
 ];
 
 /** A sim daemon with the API on a free port (plus `yaml`), started, with a token of every scope as the client's default. */

@@ -165,8 +165,9 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
       unknown
     >;
     expect(contact).toMatchObject({ device_class: 'door', payload_on: 'open', payload_off: 'closed', state_topic: 'keypadd/door-ctl/1/state' });
-    const sensors = (await config('sensor', 3)).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    const sensors = (await config('sensor', 4)).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
     expect(sensors.map((s) => s.unique_id).sort()).toEqual([
+      'keypadd_door-ctl_door1_auto_unlock',
       'keypadd_door-ctl_door1_last_access',
       'keypadd_door-ctl_outbox_backlog',
       'keypadd_door-ctl_sync_status',
@@ -228,7 +229,7 @@ describe.skipIf(!HAVE)('MQTT publishing', () => {
     );
     expect(results.slice(1).map((m) => (JSON.parse(m.payload) as { reason: string }).reason)).toEqual([
       'payload: not valid JSON (send {"command":"unlock"})',
-      'command: must be one of unlock, lock, lockout_reset, sync_now',
+      'command: must be one of unlock, lock, lockout_reset, sync_now, lockdown, lockdown_rex, unlockdown, hold_unlocked, normal, site_lockdown, site_lockdown_rex, site_unlockdown',
       'duration_ms: must be a whole number from 100 to 600000',
       'payload: must be a JSON object',
       'sync is not configured on this controller',

@@ -1,6 +1,7 @@
 /** keypadd person add|list|show|disable|enable|delete */
 import type { Command } from 'commander';
-import { addPerson, deletePerson, getPerson, listPeople, setPersonEnabled, type PersonView } from '../../application/people.js';
+import { addPerson, deletePerson, getPerson, listPeople, setPersonEmergency, setPersonEnabled, type PersonView } from '../../application/people.js';
+import { invalid } from '../../application/errors.js';
 import { listCredentials } from '../../application/credentials.js';
 import { listReservations } from '../../application/reservations.js';
 import { listRoles } from '../../application/roles.js';
@@ -41,11 +42,24 @@ export function registerPerson(program: Command): void {
     .option('--valid-to <time>', 'no access from this time on (a date alone, 2026-12-31: through the end of that day)')
     .option('--notes <text>', 'free text')
     .option('--visitor', 'no standing role: access only through reservations')
+    .option('--emergency', 'an emergency credential holder: their credentials still open doors during a lockdown')
     .action(
       withSession(
-        (s, o: { firstName: string; lastName: string; email?: string; validFrom?: string; validTo?: string; notes?: string; visitor?: boolean }) => {
+        (
+          s,
+          o: {
+            firstName: string;
+            lastName: string;
+            email?: string;
+            validFrom?: string;
+            validTo?: string;
+            notes?: string;
+            visitor?: boolean;
+            emergency?: boolean;
+          },
+        ) => {
           const ctx = s.admin();
-          const p = addPerson(ctx, {
+          const added = addPerson(ctx, {
             visitor: o.visitor === true,
             first_name: o.firstName,
             last_name: o.lastName,
@@ -54,6 +68,7 @@ export function registerPerson(program: Command): void {
             valid_to: o.validTo,
             notes: o.notes,
           });
+          const p = o.emergency ? setPersonEmergency(ctx, added.id, true) : added;
           print(s, p, () =>
             [
               `Added person ${p.id}: ${fullName(p)}${p.email ? ` <${shown(p.email)}>` : ''}`,
@@ -134,6 +149,19 @@ export function registerPerson(program: Command): void {
         }),
       );
   }
+
+  person
+    .command('emergency')
+    .description('mark a person as an emergency credential holder (on), or not (off): their credentials pass a lockdown')
+    .argument('<id>', 'person id', positiveInt)
+    .argument('<on|off>', 'on or off')
+    .action(
+      withSession((s, id: number, state: string) => {
+        if (state !== 'on' && state !== 'off') throw invalid('state', 'must be on or off');
+        const p = setPersonEmergency(s.admin(), id, state === 'on');
+        print(s, p, () => `Person ${p.id} (${fullName(p)}) ${p.emergency ? 'is' : 'is no longer'} an emergency credential holder`);
+      }),
+    );
 
   person
     .command('delete')
