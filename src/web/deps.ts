@@ -12,8 +12,12 @@ import type { FeedHub } from './feed.js';
 export interface DoorView {
   id: number;
   name: string;
-  online: boolean;
-  mode: 'normal' | 'unlocked';
+  /** DoorFlow's channel (door/door-views.ts channelView): the daemon answers for its doors, so a listed door is online. */
+  status: 'online' | 'offline';
+  mode: { description: 'unlock' | 'normal'; relock_at: string | null };
+  lockdown: { message: string; rex_lockdown: { state: boolean } } | null;
+  auto_unlock: { id: number; name: string } | null;
+  auto_unlock_state: string | null;
   credential_mode: string;
   relay: 'locked' | 'unlocked';
   door: 'open' | 'closed' | 'unknown';

@@ -14,6 +14,8 @@ const MESSAGES: Record<string, string> = {
   unlock: 'Door unlocked for the time asked (at most its max_unlock_ms).',
   normal: 'Door back to normal.',
   lockout_reset: 'Keypad lockout reset.',
+  lockdown: 'Door locked down: cards and PINs refused (emergency credentials still open it), relay held locked.',
+  unlockdown: 'Lockdown ended: the door is back to its normal rules.',
 };
 
 function doorCard(c: WebContext, door: DoorView): Html {
@@ -35,9 +37,16 @@ function doorCard(c: WebContext, door: DoorView): Html {
     <ul class="state">
       <li class="${door.relay === 'unlocked' ? 'bad' : ''}">relay ${door.relay}</li>
       <li class="${door.door === 'open' ? 'bad' : ''}">door ${door.door}</li>
-      <li>${door.mode === 'unlocked' ? 'held unlocked' : 'normal mode'}</li>
-      ${lockout}
-      <li>${door.online ? 'reader online' : 'reader offline'}</li>
+      <li class="${door.mode.description === 'unlock' ? 'bad' : ''}">
+        ${
+          door.mode.description === 'unlock'
+            ? html`held unlocked${door.mode.relock_at ? html` until ${siteTime(door.mode.relock_at, zone)}` : ''}`
+            : 'normal mode'
+        }
+      </li>
+      ${door.lockdown ? html`<li class="bad">locked down${door.lockdown.rex_lockdown.state ? ' (exit button too)' : ''}: ${door.lockdown.message}</li>` : ''}
+      ${door.auto_unlock ? html`<li>auto-unlock ${door.auto_unlock.name}: ${door.auto_unlock_state ?? 'idle'}</li>` : ''} ${lockout}
+      <li>${door.status === 'online' ? 'controller online' : 'controller offline'}</li>
     </ul>
     ${
       write
@@ -45,6 +54,7 @@ function doorCard(c: WebContext, door: DoorView): Html {
             ${button('admit', 'Admit')}
             ${button('unlock', 'Unlock', html`<label for="minutes-${door.id}">Minutes</label><input id="minutes-${door.id}" name="minutes" type="number" min="1" max="1440" value="5" required />`)}
             ${button('normal', 'Back to normal')} ${button('lockout_reset', 'Reset lockout')}
+            ${door.lockdown ? (mayDo(c.viewer.role, 'admin') ? button('unlockdown', 'End lockdown') : '') : button('lockdown', 'Lock down')}
           </div>`
         : html`<p class="muted">Viewers see the doors; operators and admins command them.</p>`
     }
@@ -107,7 +117,12 @@ export const DOOR_ROUTES: WebRoute[] = [
         command = { op: 'admit' as const, door, durationMs: minutes * 60_000 };
       } else if (op === 'normal') command = { op: 'back_to_normal' as const, door };
       else if (op === 'lockout_reset') command = { op: 'lockout_reset' as const, door };
-      else throw httpError(422, 'validation_failed', 'op: must be admit, unlock, normal or lockout_reset');
+      else if (op === 'lockdown') command = { op: 'lockdown' as const, door, card: true, rex: false, aux: false };
+      else if (op === 'unlockdown') {
+        // Ending a lockdown is the unsafe direction: admins only (an operator may start one).
+        if (!mayDo(c.viewer.role, 'admin')) throw httpError(403, 'forbidden', 'op: only an admin may end a lockdown');
+        command = { op: 'unlockdown' as const, door };
+      } else throw httpError(422, 'validation_failed', 'op: must be admit, unlock, normal, lockout_reset, lockdown or unlockdown');
       await c.deps.doors({ op: 'command', command, source: c.source });
       return c.reply.redirect(`doors?done=${op}`, 303);
     },

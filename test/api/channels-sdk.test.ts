@@ -100,9 +100,11 @@ describe('operations through the SDK', () => {
     const visitor = await api.post('/api/3/people', { first_name: 'No', last_name: 'Access', role_ids: [] });
     d.cli.json('role', 'unassign', '--person', String(visitor.body.id), '--role', '1');
     await new Promise((r) => setTimeout(r, 1200)); // past the last grant's unlock
+    // The relay's unlock count, not its level: on a loaded machine a short unlock can end before the CLI reads it.
+    const unlocksBefore = d.status().unlock_count;
     const ok = await channels.admitPerson({ id: 1, admitPersonRequest: { personId: staff } });
     expect(ok).toMatchObject({ status: 'admitted' });
-    expect(d.status().relay).toBe('unlocked');
+    expect(d.status().unlock_count).toBe(unlocksBefore + 1);
     const read = await admissions.getAdmissionRequest({ id: ok.admissionRequestId! });
     expect(read).toMatchObject({
       id: ok.admissionRequestId,

@@ -1,6 +1,7 @@
 /** The discovery builder on its own (no broker): names, devices, availability and require_code, row by row. */
 import { describe, expect, it } from 'vitest';
 import { CONTROLLER_ENTITIES, discoveryMessages, DOOR_ENTITIES, type DiscoveryInput } from '../../src/mqtt/discovery.js';
+import { SITE_CONTROLLER_ENTITIES, SITE_DOOR_ENTITIES } from '../../src/mqtt/site-discovery.js';
 import { parseCommand } from '../../src/mqtt/commands.js';
 import { CommandIntake } from '../../src/mqtt/command-intake.js';
 import { topics } from '../../src/mqtt/topics.js';
@@ -25,8 +26,11 @@ const payloads = (i: DiscoveryInput) => discoveryMessages(i).filter((m) => m.pay
 describe('Home Assistant discovery messages', () => {
   it('gives every entity of a door the door’s device (via the controller) and both availabilities; the rest the controller’s', () => {
     const all = payloads(input());
-    expect(all).toHaveLength(2 * 5 + CONTROLLER_ENTITIES.length);
-    expect(discoveryMessages(input())).toHaveLength(2 * DOOR_ENTITIES.length + CONTROLLER_ENTITIES.length);
+    // Per door: 5 of the 6 rows (lock or lock sensor) and the 2 site-operation rows; the controller's 2 and the site switch.
+    expect(all).toHaveLength(2 * (5 + SITE_DOOR_ENTITIES.length) + CONTROLLER_ENTITIES.length + SITE_CONTROLLER_ENTITIES.length);
+    expect(discoveryMessages(input())).toHaveLength(
+      2 * (DOOR_ENTITIES.length + SITE_DOOR_ENTITIES.length) + CONTROLLER_ENTITIES.length + SITE_CONTROLLER_ENTITIES.length,
+    );
     for (const { topic, payload } of all) {
       const door = /\/door(\d+)/.exec(topic)?.[1];
       expect(payload.unique_id.startsWith('keypadd_n1_')).toBe(true);
@@ -41,7 +45,7 @@ describe('Home Assistant discovery messages', () => {
     }
     // Names as HA composes them: the device's name first, so the entity's own part never repeats the door's.
     const gate = all.filter((m) => m.topic.includes('/door7')).map((m) => m.payload.name);
-    expect(gate.sort()).toEqual(['Access', 'Contact', 'Keypad lockout', 'Last access', null].sort());
+    expect(gate.sort()).toEqual(['Access', 'Auto-unlock', 'Contact', 'Keypad lockout', 'Last access', 'Lockdown', null].sort());
     expect(new Set(all.map((m) => m.payload.unique_id)).size).toBe(all.length);
   });
 
@@ -110,6 +114,18 @@ describe('a command’s code', () => {
     ]);
     expect(run(true, '{"command":"unlock","code":"4821"}').executed).toEqual([{ command: 'unlock', code: '4821' }]);
     expect(run(true, '{"command":"lock"}').executed).toEqual([{ command: 'lock' }]);
+    // hold_unlocked unlocks with no person behind it: refused with require_code, obeyed without.
+    expect(run(true, '{"command":"hold_unlocked"}')).toEqual({
+      executed: [],
+      answers: [
+        {
+          command: 'hold_unlocked',
+          accepted: false,
+          reason: 'command: hold_unlocked is refused over MQTT with mqtt.homeassistant.require_code: true (use the API or the CLI)',
+        },
+      ],
+    });
+    expect(run(false, '{"command":"hold_unlocked"}').executed).toEqual([{ command: 'hold_unlocked' }]);
     expect(run(false, '{"command":"unlock","code":"4821"}').answers).toEqual([
       { command: 'unlock', accepted: false, reason: 'code: only with mqtt.homeassistant.require_code: true' },
     ]);

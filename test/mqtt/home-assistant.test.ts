@@ -54,9 +54,16 @@ const doorConfigs = (id: number) => [
   `homeassistant/binary_sensor/door-ctl/door${id}_lockout/config`,
   `homeassistant/event/door-ctl/door${id}_access/config`,
   `homeassistant/lock/door-ctl/door${id}/config`,
+  `homeassistant/sensor/door-ctl/door${id}_auto_unlock/config`,
   `homeassistant/sensor/door-ctl/door${id}_last_access/config`,
+  `homeassistant/switch/door-ctl/door${id}_lockdown/config`,
 ];
-const CONTROLLER = ['homeassistant/sensor/door-ctl/outbox_backlog/config', 'homeassistant/sensor/door-ctl/sync_status/config'];
+// The site lockdown switch is the controller's: it stays while any door is configured.
+const CONTROLLER = [
+  'homeassistant/sensor/door-ctl/outbox_backlog/config',
+  'homeassistant/sensor/door-ctl/sync_status/config',
+  'homeassistant/switch/door-ctl/site_lockdown/config',
+];
 
 /** Waits until the daemon's retained state of a door names `eventId` as its last event. */
 const stateNaming = (consumer: Consumer, door: number, eventId: number) =>
