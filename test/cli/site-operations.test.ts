@@ -70,6 +70,28 @@ describe('site operations on keypadd run --sim', () => {
     expect(detail.find((x) => x.event_label.includes('emergency'))).toBeDefined();
   }, 60_000);
 
+  it('admits a named person from the CLI only if they have access now, as at the keypad', async () => {
+    const d = simDoor('', cleanups);
+    await d.start();
+    const staff = d.cli.json<{ id: number }>('person', 'add', '--first-name', 'Ann', '--last-name', 'Staff');
+    const guest = d.cli.json<{ id: number }>('person', 'add', '--first-name', 'No', '--last-name', 'Access');
+    d.cli.json('role', 'unassign', '--person', String(guest.id), '--role', '1');
+    const before = d.status().unlock_count;
+    const ok = d.cli.json<{ decision: { granted: boolean } }>('door', 'admit-person', '--door', '1', '--person', String(staff.id));
+    expect(ok.decision.granted).toBe(true);
+    expect(d.status().unlock_count).toBe(before + 1);
+    const no = d.cli.run('door', 'admit-person', '--door', '1', '--person', String(guest.id));
+    expect(no.status).toBe(1);
+    expect(no.stdout).toMatch(/^denied: /);
+    expect(d.status().unlock_count).toBe(before + 1);
+    expect(d.cli.run('door', 'admit-person', '--door', '1', '--person', '99999').stderr).toContain('person_id: no person 99999');
+    const admitted = await eventually(
+      () => events(d).filter((x) => x.event_type === 'access_granted' && x.source === 'cli'),
+      (e) => e.length === 1,
+    );
+    expect(admitted[0]).toMatchObject({ person_id: staff.id, event_code: 15 });
+  }, 60_000);
+
   it('an unlock with a relock time ends by itself, with an event', async () => {
     const d = simDoor('', cleanups);
     await d.start();

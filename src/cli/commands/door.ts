@@ -1,5 +1,5 @@
 /**
- * keypadd door lockdown|unlockdown|unlock|normal|auto-unlock and keypadd site lockdown|unlockdown: site operations on
+ * keypadd door lockdown|unlockdown|unlock|normal|auto-unlock|admit-person and keypadd site lockdown|unlockdown: site operations on
  * the running daemon (the doors are its), through the same command table as the API and MQTT; each is an event with
  * source "cli". A lockdown, an unlock until a time and an auto-unlock shift survive the daemon's restart.
  */
@@ -97,6 +97,24 @@ export function registerDoor(program: Command): void {
         if (Number.isNaN(shiftId)) throw invalid('shift', 'must be a shift id or off');
         const d = await run<DoorStatus>(s, { op: 'auto_unlock', door: o.door, shiftId });
         print(s, d, () => describe(d));
+      }),
+    );
+
+  door
+    .command('admit-person')
+    .description('unlock once for a named person, only if they have access at this door now (as at the keypad)')
+    .requiredOption('--door <id>', 'door id', positiveInt)
+    .requiredOption('--person <id>', 'person id', positiveInt)
+    .action(
+      withSession(async (s, o: { door: number; person: number }) => {
+        const r = await run<{ decision: { granted: boolean; reason?: string }; status: DoorStatus }>(s, {
+          op: 'admit_person',
+          door: o.door,
+          personId: o.person,
+        });
+        print(s, r, () => `${r.decision.granted ? 'admitted' : `denied: ${r.decision.reason ?? 'refused'}`}\n${describe(r.status)}`);
+        // A denial prints its reason and exits 1 (as a failed doctor check or pull does), so a script can branch on it.
+        if (!r.decision.granted) process.exitCode = 1;
       }),
     );
 
