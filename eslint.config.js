@@ -9,15 +9,30 @@ import tseslint from 'typescript-eslint';
 
 /** Each layer above the core, and the folders (under src/) it must never import. */
 const LAYERS = {
-  config: ['drivers', 'storage', 'door', 'commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'systemd'],
-  drivers: ['storage', 'door', 'commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
-  storage: ['drivers', 'door', 'commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
-  application: ['drivers', 'door', 'commands', 'services', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
-  door: ['commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
-  services: ['door', 'commands', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
-  commands: ['services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
+  config: [
+    'drivers',
+    'storage',
+    'door',
+    'commands',
+    'services',
+    'application',
+    'sync',
+    'webhooks',
+    'mqtt',
+    'api',
+    'control',
+    'ops',
+    'cli',
+    'systemd',
+  ],
+  drivers: ['storage', 'door', 'commands', 'services', 'application', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli'],
+  storage: ['drivers', 'door', 'commands', 'services', 'application', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli'],
+  application: ['drivers', 'door', 'commands', 'services', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli'],
+  door: ['commands', 'services', 'application', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli'],
+  services: ['door', 'commands', 'application', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli'],
+  commands: ['services', 'application', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli'],
 };
-const SERVICES = ['sync', 'mqtt', 'api', 'control'];
+const SERVICES = ['sync', 'mqtt', 'api', 'control', 'webhooks'];
 
 /** Every folder and file of src/ but the ones named: the rest of the tree, as import-x zone targets. */
 const below = (...above) =>

@@ -15,7 +15,8 @@ import type { AdminContext } from '../application/context.js';
 import { TokenRepo, type TokenRow } from '../storage/token-repo.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { fromRefusal, HttpError, httpError, readJson, sendJson } from './http.js';
-import { notFoundRoute, ROUTES, type ChannelCall } from './routes.js';
+import { NOTIFICATION_ROUTES } from './notification-routes.js';
+import { notFoundRoute, ROUTES as CORE_ROUTES, type ChannelCall } from './routes.js';
 import { ADDRESS_THROTTLE, AddressThrottle, addressKey } from './address-throttle.js';
 import { PinProbeGuard } from './pin-probe-guard.js';
 import { hasScope } from './scopes.js';
@@ -23,6 +24,8 @@ import type { FromApi, ToApi } from './protocol.js';
 import type { NewEvent } from '../storage/event-repo.js';
 
 lowerThreadPriority(10);
+/** Every route: the core table and each feature's own (new features add a file exporting Route[] and join it here). */
+const ROUTES = [...CORE_ROUTES, ...NOTIFICATION_ROUTES];
 const { config, readonly } = workerData as { config: Config; readonly: boolean };
 const port = parentPort!;
 const send = (m: FromApi) => port.postMessage(m);

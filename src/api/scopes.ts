@@ -7,6 +7,8 @@ export const SCOPES = [
   'account.event.access.readonly',
   'account.channel.readonly',
   'account.channel.admit',
+  'account.notification_rule',
+  'account.notification_rule.readonly',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -27,6 +27,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerLockRelays } from './commands/lock-relays.js';
 import { registerBackup } from './commands/backup.js';
 import { registerWiringTest } from './commands/wiring-test.js';
+import { registerWebhook } from './commands/webhook.js';
 import { DaemonNotRunningError } from '../control/client.js';
 import { AlreadyRunningError } from '../control/instance-lock.js';
 import { ControlRefusedError } from './control.js';
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerBackup(program);
   registerWiringTest(program);
+  registerWebhook(program);
   registerConfig(program);
   registerLockRelays(program);
   return program;

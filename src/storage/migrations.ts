@@ -195,4 +195,33 @@ export const MIGRATIONS: readonly string[] = [
     OR strftime('%Y-%m-%dT%H:%M:%SZ', NEW.end_time) IS NOT NEW.end_time
   BEGIN SELECT RAISE(ABORT, 'reservations.start_time/end_time: must be a UTC time like 2026-01-15T09:00:00Z'); END;
   `,
+  /* 6: webhooks (DoorFlow's notification rules): the rule, its delivery state, and the events it parked */ `
+  CREATE TABLE notification_rules (
+    id                INTEGER PRIMARY KEY,
+    name              TEXT NOT NULL,
+    active            INTEGER NOT NULL DEFAULT 1,
+    call_back_url     TEXT NOT NULL,
+    event_codes       TEXT NOT NULL,               -- JSON array of DoorFlow event codes
+    door_ids          TEXT NOT NULL DEFAULT '[]',  -- JSON array; empty = every door (and controller events)
+    allow_http        INTEGER NOT NULL DEFAULT 0,  -- http:// to a host other than loopback, explicitly allowed
+    secret            TEXT NOT NULL,               -- the HMAC key: kept readable, since each delivery is signed with it
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    -- Written by the webhook worker only.
+    failing_since     TEXT,
+    failing_alarmed   INTEGER NOT NULL DEFAULT 0,
+    last_error        TEXT,
+    last_delivered_at TEXT,
+    delivered_count   INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE TABLE webhook_parked (
+    id         INTEGER PRIMARY KEY,
+    rule_id    INTEGER NOT NULL REFERENCES notification_rules (id) ON DELETE CASCADE,
+    event_id   INTEGER NOT NULL,
+    http_status INTEGER,
+    reason     TEXT NOT NULL,
+    parked_at  TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX webhook_parked_rule ON webhook_parked (rule_id, id);
+  `,
 ];
