@@ -213,12 +213,15 @@ export const ROUTES: Route[] = [
       const p = pageFromQuery(c.query, 1000, 'n');
       const q = {
         person_id: intList(c.query, 'person_id')?.[0],
-        channel_ids: intList(c.query, 'channels'),
+        // door_controllers is DoorFlow's alias of channels.
+        channel_ids: intList(c.query, 'channels') ?? intList(c.query, 'door_controllers'),
         event_codes: intList(c.query, 'event_codes'),
         since: time(c, 'since'),
         until: time(c, 'until'),
       };
-      const events = listEvents(c.admin, { ...q, limit: p.per_page, offset: (p.page - 1) * p.per_page });
+      const sort = (c.query.get('sort') ?? 'DESC').toUpperCase();
+      if (sort !== 'ASC' && sort !== 'DESC') throw invalid('sort', 'must be ASC or DESC');
+      const events = listEvents(c.admin, { ...q, ascending: sort === 'ASC', limit: p.per_page, offset: (p.page - 1) * p.per_page });
       return ok({ events }, pagingHeaders(countEvents(c.admin, q), p));
     },
   },
