@@ -16,6 +16,7 @@ import { TokenRepo, type TokenRow } from '../storage/token-repo.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { fromRefusal, HttpError, httpError, readJson, sendJson } from './http.js';
 import { NOTIFICATION_ROUTES } from './notification-routes.js';
+import { SITE_ROUTES } from './site-routes.js';
 import { notFoundRoute, ROUTES as CORE_ROUTES, type ChannelCall } from './routes.js';
 import { ADDRESS_THROTTLE, AddressThrottle, addressKey } from './address-throttle.js';
 import { PinProbeGuard } from './pin-probe-guard.js';
@@ -25,7 +26,7 @@ import type { NewEvent } from '../storage/event-repo.js';
 
 lowerThreadPriority(10);
 /** Every route: the core table and each feature's own (new features add a file exporting Route[] and join it here). */
-const ROUTES = [...CORE_ROUTES, ...NOTIFICATION_ROUTES];
+const ROUTES = [...CORE_ROUTES, ...NOTIFICATION_ROUTES, ...SITE_ROUTES];
 const { config, readonly } = workerData as { config: Config; readonly: boolean };
 const port = parentPort!;
 const send = (m: FromApi) => port.postMessage(m);
@@ -74,9 +75,24 @@ port.on('message', (m: ToApi) => {
 
 const lastTouched = new Map<number, number>();
 
+/**
+ * The token a request presents: `Bearer <token>`, or HTTP Basic with the token as the user name and any (usually
+ * empty) password, as older DoorFlow integrations send it. Basic is as strong as Bearer here: it is the same token.
+ */
+function presentedToken(header: string): string | null {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]{1,2000})$/i.exec(header);
+  if (!basic) return null;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const user = decoded.split(':')[0] ?? '';
+  return user === '' ? null : user;
+}
+
 /** A good token always passes; a bad one from an address that sent too many is refused unseen (429). */
 function authenticate(req: IncomingMessage, client: string): TokenRow {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  const presented = presentedToken(req.headers.authorization ?? '');
+  const m = presented === null ? null : [presented, presented];
   const { tokens } = storage();
   const row = m ? tokens.find(m[1]!) : undefined;
   if (!row) {
@@ -93,7 +109,11 @@ function authenticate(req: IncomingMessage, client: string): TokenRow {
         `${client}: ${ADDRESS_THROTTLE.maxFailures} bad tokens within a minute; refusing its bad tokens for ${ADDRESS_THROTTLE.blockMs / 1000} s`,
       );
     }
-    throw httpError(401, 'invalid_token', m ? 'the access token is not valid (unknown or revoked)' : 'send Authorization: Bearer <token>');
+    throw httpError(
+      401,
+      'invalid_token',
+      m ? 'the access token is not valid (unknown or revoked)' : 'send Authorization: Bearer <token> (or HTTP Basic with the token as the user name)',
+    );
   }
   // last_used_at at most once a minute per token: a busy script must not turn every GET into a write.
   const mono = performance.now();

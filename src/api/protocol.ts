@@ -1,7 +1,12 @@
 /** Messages between the daemon and the API worker. */
 import type { NewEvent } from '../storage/event-repo.js';
 
-export type ChannelRequest = { op: 'list' } | { op: 'get'; id: number } | { op: 'admit' | 'unlock' | 'normal'; id: number; source: string };
+export type ChannelRequest =
+  | { op: 'list' }
+  | { op: 'get'; id: number }
+  | { op: 'admit' | 'unlock' | 'normal'; id: number; source: string }
+  /** POST /api/3/sync: start a pull from the upstream now (answered at once; the pull's outcome is its own event). */
+  | { op: 'sync'; source: string };
 
 export type FromApi =
   | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string }

@@ -25,10 +25,12 @@ import { credentialUpdateBody, parseBody, personBody, reservationBody } from './
 import { createCredentialRoute } from './credential-create.js';
 import { httpError, pageFromQuery, pagingHeaders } from './http.js';
 import type { PinProbeGuard } from './pin-probe-guard.js';
+import type { ChannelRequest } from './protocol.js';
 import type { Scope } from './scopes.js';
 
+/** A request for the daemon's main thread, where the doors and the sync are (protocol.ts ChannelRequest). */
 export interface ChannelCall {
-  (req: { op: 'list' } | { op: 'get'; id: number } | { op: 'admit' | 'unlock' | 'normal'; id: number; source: string }): Promise<unknown>;
+  (req: ChannelRequest): Promise<unknown>;
 }
 
 export interface RequestContext {

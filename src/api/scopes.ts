@@ -9,6 +9,8 @@ export const SCOPES = [
   'account.channel.admit',
   'account.notification_rule',
   'account.notification_rule.readonly',
+  'account.site.readonly',
+  'account.sync',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
