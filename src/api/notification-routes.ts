@@ -23,6 +23,7 @@ const ruleBody = z.object({
   match_event_codes: z.array(z.int().min(0).max(999)).max(200).optional(),
   match_controller_ids: z.array(z.int().min(1)).max(200).optional(),
   allow_insecure_http: z.boolean().optional(),
+  payload_format: z.string().max(20).optional(),
 });
 
 export const NOTIFICATION_ROUTES: Route[] = [

@@ -5,6 +5,7 @@
  */
 import { DOOR_EVENT_CODES } from '../core/event-types.js';
 import { EVENT_TYPES } from '../core/event-types.js';
+import { PAYLOAD_FORMATS, type PayloadFormat } from '../core/webhook-payload.js';
 import { webhookUrlProblem } from '../core/webhook-url.js';
 import { NotificationRuleRepo, webhookOutbox, type NotificationRuleRow, type ParkedRow } from '../storage/notification-rule-repo.js';
 import { OutboxRepo } from '../storage/outbox-repo.js';
@@ -36,6 +37,8 @@ export interface NotificationRuleView {
   actions: { type: 0; type_description: 'Callback URL'; data: string }[];
   /** keypadd additions. */
   allow_insecure_http: boolean;
+  /** What the POST carries: the event's JSON, or a chat service's shape (core/webhook-payload.ts). */
+  payload_format: PayloadFormat;
   delivery: {
     /** ok: delivering or caught up; retrying: the endpoint fails now; failing: it has failed for a day (an alarm was raised). */
     state: 'ok' | 'retrying' | 'failing' | 'inactive';
@@ -60,6 +63,7 @@ export interface NotificationRuleBody {
   match_event_codes?: number[] | undefined;
   match_controller_ids?: number[] | undefined;
   allow_insecure_http?: boolean | undefined;
+  payload_format?: string | undefined;
 }
 
 export function ruleView(ctx: AdminContext, r: NotificationRuleRow): NotificationRuleView {
@@ -74,6 +78,7 @@ export function ruleView(ctx: AdminContext, r: NotificationRuleRow): Notificatio
     events: r.event_codes.map((code) => ({ code, name: CODE_NAMES.get(code) ?? `Event ${code}` })),
     actions: [{ type: 0, type_description: 'Callback URL', data: r.call_back_url }],
     allow_insecure_http: r.allow_http,
+    payload_format: r.payload,
     delivery: {
       state,
       backlog: r.active ? new OutboxRepo(ctx.store.db, webhookOutbox(r.id)).backlog() : 0,
@@ -108,8 +113,12 @@ function readBody(ctx: AdminContext, b: NotificationRuleBody) {
   const known = new Set(ctx.config.doors.map((d) => d.id));
   const doors = [...new Set(b.match_controller_ids ?? [])].sort((x, y) => x - y);
   for (const d of doors) if (!known.has(d)) p.add('match_controller_ids', `door ${d} is not configured (doors: ${[...known].join(', ')})`);
+  const payload = (b.payload_format ?? 'event') as PayloadFormat;
+  if (!PAYLOAD_FORMATS.includes(payload)) p.add('payload_format', `must be one of ${PAYLOAD_FORMATS.join(', ')}`);
+  else if (payload === 'telegram' && b.call_back_url && !/[?&]chat_id=[^&]+/.test(b.call_back_url))
+    p.add('call_back_url', 'a telegram rule needs ?chat_id=<chat> in its URL');
   p.throwIfAny();
-  return { name, active: b.active ?? true, call_back_url: b.call_back_url!, event_codes: codes, door_ids: doors, allow_http: allowHttp };
+  return { name, active: b.active ?? true, call_back_url: b.call_back_url!, event_codes: codes, door_ids: doors, allow_http: allowHttp, payload };
 }
 
 /** Makes a rule; the answer carries `secret` (the HMAC key of X-Keypadd-Signature), which is never shown again. */

@@ -204,6 +204,7 @@ export const MIGRATIONS: readonly string[] = [
     event_codes       TEXT NOT NULL,               -- JSON array of DoorFlow event codes
     door_ids          TEXT NOT NULL DEFAULT '[]',  -- JSON array; empty = every door (and controller events)
     allow_http        INTEGER NOT NULL DEFAULT 0,  -- http:// to a host other than loopback, explicitly allowed
+    payload           TEXT NOT NULL DEFAULT 'event' CHECK (payload IN ('event', 'slack', 'telegram', 'text')),
     secret            TEXT NOT NULL,               -- the HMAC key: kept readable, since each delivery is signed with it
     created_at        TEXT NOT NULL,
     updated_at        TEXT NOT NULL,

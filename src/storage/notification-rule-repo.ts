@@ -5,6 +5,7 @@
  * delivered, and an inactive or deleted rule holds nothing back.
  */
 import { randomBytes } from 'node:crypto';
+import type { PayloadFormat } from '../core/webhook-payload.js';
 import type { Db } from './database.js';
 
 /** The meta keys of the webhook cursors: the prefix, then the rule id. */
@@ -20,6 +21,7 @@ export interface NotificationRuleRow {
   /** Empty: every door, and the controller's own events. */
   door_ids: number[];
   allow_http: boolean;
+  payload: PayloadFormat;
   created_at: string;
   updated_at: string;
   failing_since: string | null;
@@ -36,6 +38,7 @@ export interface NotificationRuleInput {
   event_codes: number[];
   door_ids: number[];
   allow_http: boolean;
+  payload: PayloadFormat;
 }
 
 export interface ParkedRow {
@@ -56,7 +59,7 @@ type Raw = Omit<NotificationRuleRow, 'active' | 'event_codes' | 'door_ids' | 'al
   secret: string;
 };
 
-const COLUMNS = `id, name, active, call_back_url, event_codes, door_ids, allow_http, created_at, updated_at, failing_since, failing_alarmed,
+const COLUMNS = `id, name, active, call_back_url, event_codes, door_ids, allow_http, payload, created_at, updated_at, failing_since, failing_alarmed,
   last_error, last_delivered_at, delivered_count`;
 
 function row(r: Raw): NotificationRuleRow {
@@ -68,6 +71,7 @@ function row(r: Raw): NotificationRuleRow {
     event_codes: JSON.parse(r.event_codes) as number[],
     door_ids: JSON.parse(r.door_ids) as number[],
     allow_http: r.allow_http === 1,
+    payload: r.payload,
     created_at: r.created_at,
     updated_at: r.updated_at,
     failing_since: r.failing_since,
@@ -89,8 +93,8 @@ export class NotificationRuleRepo {
         const id = Number(
           this.db
             .prepare(
-              `INSERT INTO notification_rules (name, active, call_back_url, event_codes, door_ids, allow_http, secret, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `INSERT INTO notification_rules (name, active, call_back_url, event_codes, door_ids, allow_http, payload, secret, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
             .run(
               input.name,
@@ -99,6 +103,7 @@ export class NotificationRuleRepo {
               JSON.stringify(input.event_codes),
               JSON.stringify(input.door_ids),
               input.allow_http ? 1 : 0,
+              input.payload,
               secret,
               now,
               now,
@@ -119,8 +124,8 @@ export class NotificationRuleRepo {
         if (!before) return undefined;
         this.db
           .prepare(
-            `UPDATE notification_rules SET name = ?, active = ?, call_back_url = ?, event_codes = ?, door_ids = ?, allow_http = ?, updated_at = ?
-             WHERE id = ?`,
+            `UPDATE notification_rules SET name = ?, active = ?, call_back_url = ?, event_codes = ?, door_ids = ?, allow_http = ?, payload = ?,
+             updated_at = ? WHERE id = ?`,
           )
           .run(
             input.name,
@@ -129,6 +134,7 @@ export class NotificationRuleRepo {
             JSON.stringify(input.event_codes),
             JSON.stringify(input.door_ids),
             input.allow_http ? 1 : 0,
+            input.payload,
             now,
             id,
           );

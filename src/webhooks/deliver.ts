@@ -17,6 +17,7 @@ export type Outcome =
 export interface Delivery {
   url: string;
   body: string;
+  contentType: string;
   secret: string;
   idempotencyKey: string;
   headers: Record<string, string>;
@@ -81,7 +82,7 @@ function post(url: URL, d: Delivery): Promise<Answer> {
         agent: secure ? agents.https : agents.http,
         headers: {
           ...d.headers,
-          'content-type': 'application/json',
+          'content-type': d.contentType,
           'content-length': String(body.length),
           'idempotency-key': d.idempotencyKey,
           'x-keypadd-signature': signature(d.secret, d.body),

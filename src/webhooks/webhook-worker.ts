@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { backoffMs } from '../core/backoff.js';
 import { toIsoSeconds } from '../core/site-time.js';
+import { webhookPayload } from '../core/webhook-payload.js';
 import { loggableUrl } from '../core/webhook-url.js';
 import { eventView } from '../application/events.js';
 import { openDatabase, type Db } from '../storage/database.js';
@@ -82,10 +83,10 @@ class RuleRunner {
           this.drain.ack(row.id, generation);
           continue;
         }
-        const body = JSON.stringify(eventView(data.doors, row));
+        const payload = webhookPayload(this.rule.payload, eventView(data.doors, row), this.rule.call_back_url);
         const outcome = await deliver({
           url: this.rule.call_back_url,
-          body,
+          ...payload,
           secret: this.rule.secret,
           // Every event has a uid made when it happened; the id stands in for one an older import left without.
           idempotencyKey: row.uid ?? `keypadd-event-${row.id}`,

@@ -126,7 +126,15 @@ describe('OutboxDrain', () => {
       created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     });
     const rules = new NotificationRuleRepo(database);
-    const input = { name: 'r', active: true, call_back_url: 'https://example.com/h', event_codes: [30], door_ids: [], allow_http: false };
+    const input = {
+      name: 'r',
+      active: true,
+      call_back_url: 'https://example.com/h',
+      event_codes: [30],
+      door_ids: [],
+      allow_http: false,
+      payload: 'event' as const,
+    };
     const slow = rules.insert(input, old).row;
     const gone = rules.insert(input, old).row;
     const off = rules.insert(input, old).row;

@@ -125,6 +125,31 @@ describe('notification rules API', () => {
     expect(off.body).toMatchObject({ active: false, delivery: { state: 'inactive', backlog: 0 } });
   }, 30_000);
 
+  it('a slack-format rule posts {"text"} (signed over exactly those bytes); an unknown format is refused', async () => {
+    const slack = new WebhookReceiver();
+    await slack.start();
+    cleanups.push(() => slack.stop());
+    const made = await api.post('/api/3/notification_rules', body(slack.url, { name: 'Slack', payload_format: 'slack' }), rules);
+    expect(made.body.payload_format).toBe('slack');
+    await denial('000666');
+    const [got] = await eventually(
+      () => slack.taken(),
+      (t) => t.length >= 1,
+    );
+    expect(Object.keys(got!.body)).toEqual(['text']);
+    expect(got!.body.text).toMatch(/rejected/);
+    expect(signatureValid(got!, made.body.secret)).toBe(true);
+    await api.call({ method: 'DELETE', path: `/api/3/notification_rules/${made.body.id}`, token: rules });
+    const bad = await api.post('/api/3/notification_rules', body(slack.url, { payload_format: 'xml' }), rules);
+    expect(bad.body.errors.payload_format[0]).toMatch(/one of event, slack, telegram, text/);
+    const noChat = await api.post(
+      '/api/3/notification_rules',
+      body('https://api.telegram.org/botT/sendMessage', { payload_format: 'telegram' }),
+      rules,
+    );
+    expect(noChat.body.errors.call_back_url[0]).toMatch(/chat_id/);
+  });
+
   it('never follows a redirect to another host', async () => {
     let elsewhere = 0;
     const other = createServer((_req, res) => {

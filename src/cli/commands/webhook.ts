@@ -27,25 +27,29 @@ export function registerWebhook(program: Command): void {
     )
     .option('--door <id>', 'only events at this door (repeat for several; default every door and the controller)', collectInt)
     .option('--allow-http', 'allow plain http:// to a host other than this machine (the events cross the network readable)')
+    .option('--payload <format>', 'what the POST carries: event (the event JSON, default), slack, telegram, text (ntfy)')
     .option('--inactive', 'make it switched off')
     .action(
-      withSession((s, o: { name: string; url: string; event: number[]; door?: number[]; allowHttp?: boolean; inactive?: boolean }) => {
-        const rule = addNotificationRule(s.admin(), {
-          name: o.name,
-          call_back_url: o.url,
-          match_event_codes: o.event,
-          match_controller_ids: o.door,
-          allow_insecure_http: o.allowHttp === true,
-          active: o.inactive !== true,
-        });
-        print(s, rule, () =>
-          [
-            `Added webhook ${rule.id} "${rule.name}" to ${rule.actions[0]!.data} for events ${rule.events.map((e) => e.code).join(', ')}`,
-            `Signing secret (shown only now; X-Keypadd-Signature is sha256=HMAC-SHA256(secret, body)):`,
-            `  ${rule.secret}`,
-          ].join('\n'),
-        );
-      }),
+      withSession(
+        (s, o: { name: string; url: string; event: number[]; door?: number[]; allowHttp?: boolean; payload?: string; inactive?: boolean }) => {
+          const rule = addNotificationRule(s.admin(), {
+            name: o.name,
+            call_back_url: o.url,
+            match_event_codes: o.event,
+            match_controller_ids: o.door,
+            allow_insecure_http: o.allowHttp === true,
+            payload_format: o.payload,
+            active: o.inactive !== true,
+          });
+          print(s, rule, () =>
+            [
+              `Added webhook ${rule.id} "${rule.name}" to ${rule.actions[0]!.data} for events ${rule.events.map((e) => e.code).join(', ')}`,
+              `Signing secret (shown only now; X-Keypadd-Signature is sha256=HMAC-SHA256(secret, body)):`,
+              `  ${rule.secret}`,
+            ].join('\n'),
+          );
+        },
+      ),
     );
 
   webhook
