@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { scenarioApi, scenarioDecisions, scenarioFootprint, scenarioLockout, scenarioOutbox, scenarioWiegand } from './scenarios.mjs';
 import { scenarioSync } from './sync-scenario.mjs';
+import { scenarioWebhooks } from './webhook-scenario.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -14,6 +15,7 @@ const scenarios = {
   footprint: scenarioFootprint,
   api: scenarioApi,
   lockout: scenarioLockout,
+  webhooks: scenarioWebhooks,
 };
 const rows = [];
 for (const [name, run] of Object.entries(scenarios)) {
