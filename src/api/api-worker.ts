@@ -16,6 +16,7 @@ import { TokenRepo, type TokenRow } from '../storage/token-repo.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { fromRefusal, HttpError, httpError, readJson, sendJson } from './http.js';
 import { NOTIFICATION_ROUTES } from './notification-routes.js';
+import { OAUTH_ROUTES } from './oauth-routes.js';
 import { SITE_ROUTES } from './site-routes.js';
 import { notFoundRoute, ROUTES as CORE_ROUTES, type ChannelCall } from './routes.js';
 import { ADDRESS_THROTTLE, AddressThrottle, addressKey } from './address-throttle.js';
@@ -26,7 +27,7 @@ import type { NewEvent } from '../storage/event-repo.js';
 
 lowerThreadPriority(10);
 /** Every route: the core table and each feature's own (new features add a file exporting Route[] and join it here). */
-const ROUTES = [...CORE_ROUTES, ...NOTIFICATION_ROUTES, ...SITE_ROUTES];
+const ROUTES = [...CORE_ROUTES, ...NOTIFICATION_ROUTES, ...SITE_ROUTES, ...OAUTH_ROUTES];
 const { config, readonly } = workerData as { config: Config; readonly: boolean };
 const port = parentPort!;
 const send = (m: FromApi) => port.postMessage(m);
@@ -133,7 +134,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const hit = matching.find((x) => x.r.method === req.method);
   if (!hit)
     throw httpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path} (allowed: ${matching.map((x) => x.r.method).join(', ')})`);
-  const token = authenticate(req, client);
+  const token = hit.r.auth === 'none' ? { id: 0, name: '', scopes: [] as string[] } : authenticate(req, client);
   if (hit.r.scope && !hasScope(token.scopes, hit.r.scope)) throw httpError(403, 'forbidden', `this token lacks the ${hit.r.scope} scope`);
   const raw = hit.m!.slice(1);
   const answer = await hit.r.handler({
@@ -147,6 +148,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     channels,
     pinProbes,
     record,
+    authorization: req.headers.authorization ?? '',
+    scopes: token.scopes,
     log,
   });
   sendJson(res, answer.status, answer.body, answer.headers);

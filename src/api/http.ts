@@ -50,6 +50,9 @@ export function readJson(req: IncomingMessage): Promise<unknown> {
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       if (text.trim() === '') return resolve(undefined);
+      // OAuth clients send form bodies (RFC 6749); they arrive as an object of strings, like a JSON body.
+      if (/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? ''))
+        return resolve(Object.fromEntries(new URLSearchParams(text)));
       try {
         resolve(JSON.parse(text));
       } catch {

@@ -46,6 +46,10 @@ export interface RequestContext {
   pinProbes: PinProbeGuard;
   /** Hands an event to the daemon's writer; returns at once (the writer keeps it until it is stored). */
   record: (event: NewEvent) => void;
+  /** The Authorization header as sent (OAuth's token endpoint reads HTTP Basic client credentials from it). */
+  authorization: string;
+  /** The token's scopes (empty on a route with auth: 'none'). */
+  scopes: string[];
   log: (level: 'error' | 'warn' | 'info', message: string) => void;
 }
 
@@ -59,6 +63,8 @@ export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   pattern: RegExp;
   scope: Scope | null;
+  /** 'none': answered without a token (OAuth's token and revoke endpoints); tokenId is then 0. Default: a token. */
+  auth?: 'none';
   handler: (c: RequestContext) => Answer | Promise<Answer>;
 }
 

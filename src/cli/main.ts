@@ -28,6 +28,7 @@ import { registerLockRelays } from './commands/lock-relays.js';
 import { registerBackup } from './commands/backup.js';
 import { registerWiringTest } from './commands/wiring-test.js';
 import { registerWebhook } from './commands/webhook.js';
+import { registerOAuthClient } from './commands/oauth-client.js';
 import { DaemonNotRunningError } from '../control/client.js';
 import { AlreadyRunningError } from '../control/instance-lock.js';
 import { ControlRefusedError } from './control.js';
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
   registerBackup(program);
   registerWiringTest(program);
   registerWebhook(program);
+  registerOAuthClient(program);
   registerConfig(program);
   registerLockRelays(program);
   return program;

@@ -225,4 +225,17 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX webhook_parked_rule ON webhook_parked (rule_id, id);
   `,
+  /* 7: OAuth client credentials (scripts get short-lived tokens from a client id and secret made with the CLI) */ `
+  CREATE TABLE oauth_clients (
+    id          INTEGER PRIMARY KEY,
+    client_id   TEXT NOT NULL UNIQUE,
+    secret_hash TEXT NOT NULL,               -- SHA-256 of the secret, which is shown once
+    name        TEXT NOT NULL,
+    scopes      TEXT NOT NULL,               -- JSON: the most a token issued to it may carry
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+  ) STRICT;
+  ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+  ALTER TABLE api_tokens ADD COLUMN oauth_client_id INTEGER REFERENCES oauth_clients (id);
+  `,
 ];
