@@ -196,8 +196,9 @@ export const MIGRATIONS: readonly string[] = [
   BEGIN SELECT RAISE(ABORT, 'reservations.start_time/end_time: must be a UTC time like 2026-01-15T09:00:00Z'); END;
   `,
   /* 6: webhooks (DoorFlow's notification rules): the rule, its delivery state, and the events it parked */ `
+  -- AUTOINCREMENT: a deleted rule's id never names another rule (a client holding it, the worker's runners).
   CREATE TABLE notification_rules (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     name              TEXT NOT NULL,
     active            INTEGER NOT NULL DEFAULT 1,
     call_back_url     TEXT NOT NULL,

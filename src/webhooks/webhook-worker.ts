@@ -209,6 +209,9 @@ function open(): Db | null {
   return db;
 }
 
+const fingerprint = (r: Rule) =>
+  JSON.stringify([r.created_at, r.updated_at, r.call_back_url, r.event_codes, r.door_ids, r.payload, r.allow_http, r.secret, r.name]);
+
 /** The rules as the database has them now: new ones start, removed or changed ones are replaced. */
 function refresh(database: Db): void {
   const rules = new NotificationRuleRepo(database).activeWithSecrets();
@@ -220,7 +223,8 @@ function refresh(database: Db): void {
     }
   for (const rule of rules) {
     const runner = runners.get(rule.id);
-    if (runner && runner.rule.updated_at === rule.updated_at) continue;
+    // Anything that shapes delivery changed (a PUT, or a rule made again in the same second): a new runner.
+    if (runner && fingerprint(runner.rule) === fingerprint(rule)) continue;
     if (runner) runner.stopped = true;
     runners.set(rule.id, new RuleRunner(database, rule));
   }

@@ -150,6 +150,30 @@ describe('notification rules API', () => {
     expect(noChat.body.errors.call_back_url[0]).toMatch(/chat_id/);
   });
 
+  it('a rule deleted and another made in the same second: the new one delivers to its own URL, under a new id', async () => {
+    const first = new WebhookReceiver();
+    const second = new WebhookReceiver();
+    await first.start();
+    await second.start();
+    cleanups.push(
+      () => first.stop(),
+      () => second.stop(),
+    );
+    const a = await api.post('/api/3/notification_rules', body(first.url, { name: 'A' }), rules);
+    await new Promise((r) => setTimeout(r, 600)); // the worker has a runner for it
+    await api.call({ method: 'DELETE', path: `/api/3/notification_rules/${a.body.id}`, token: rules });
+    const b = await api.post('/api/3/notification_rules', body(second.url, { name: 'B' }), rules);
+    expect(b.body.id).not.toBe(a.body.id);
+    await denial('000777');
+    const got = await eventually(
+      () => second.taken(),
+      (t) => t.length >= 1,
+    );
+    expect(signatureValid(got[0]!, b.body.secret)).toBe(true);
+    expect(first.received).toHaveLength(0);
+    await api.call({ method: 'DELETE', path: `/api/3/notification_rules/${b.body.id}`, token: rules });
+  });
+
   it('never follows a redirect to another host', async () => {
     let elsewhere = 0;
     const other = createServer((_req, res) => {
