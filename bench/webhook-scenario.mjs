@@ -1,4 +1,4 @@
-// Scenario 8: webhooks. A 10,000-event backlog delivered to a local HTTP receiver (a child process, as a real
+// Scenario 9: webhooks. A 10,000-event backlog delivered to a local HTTP receiver (a child process, as a real
 // endpoint is another process), in order, one POST at a time per rule; and the PIN decision p99 while it drains.
 // Throughput is timed from the daemon's start (the worker's start included) to the last event received.
 import { spawn } from 'node:child_process';
@@ -66,7 +66,7 @@ export async function scenarioWebhooks({ quick }) {
   const rate = (got.n / drainMs) * 1000;
   return [
     row(
-      '8 webhooks',
+      '9 webhooks',
       `${n.toLocaleString('en')}-event backlog to a local receiver: throughput`,
       `${Math.round(rate)} events/s`,
       'report',
@@ -74,14 +74,14 @@ export async function scenarioWebhooks({ quick }) {
       `${ms(drainMs)} in all, ${got.n} received, ${got.outOfOrder} out of order`,
     ),
     row(
-      '8 webhooks',
+      '9 webhooks',
       `decision p99 while it drains (${people.toLocaleString('en')} people)`,
       ms(s.p99),
       '< 2 ms',
       s.p99 < 2,
       `${s.n} grants, max ${ms(s.max)}`,
     ),
-    row('8 webhooks', 'event-loop delay max while it drains', ms(h.max / 1e6 - 1), 'report', null),
-    row('8 webhooks', 'events lost or out of order', String(n - got.n + got.outOfOrder), '0', got.n === n && got.outOfOrder === 0),
+    row('9 webhooks', 'event-loop delay max while it drains', ms(h.max / 1e6 - 1), 'report', null),
+    row('9 webhooks', 'events lost or out of order', String(n - got.n + got.outOfOrder), '0', got.n === n && got.outOfOrder === 0),
   ];
 }
