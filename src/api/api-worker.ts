@@ -15,6 +15,7 @@ import type { AdminContext } from '../application/context.js';
 import { TokenRepo, type TokenRow } from '../storage/token-repo.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { fromRefusal, HttpError, httpError, readJson, sendJson } from './http.js';
+import { GROUP_ROUTES } from './group-routes.js';
 import { NOTIFICATION_ROUTES } from './notification-routes.js';
 import { OAUTH_ROUTES } from './oauth-routes.js';
 import { SITE_ROUTES } from './site-routes.js';
@@ -27,7 +28,7 @@ import type { NewEvent } from '../storage/event-repo.js';
 
 lowerThreadPriority(10);
 /** Every route: the core table and each feature's own (new features add a file exporting Route[] and join it here). */
-const ROUTES = [...CORE_ROUTES, ...NOTIFICATION_ROUTES, ...SITE_ROUTES, ...OAUTH_ROUTES];
+const ROUTES = [...CORE_ROUTES, ...GROUP_ROUTES, ...NOTIFICATION_ROUTES, ...SITE_ROUTES, ...OAUTH_ROUTES];
 const { config, readonly } = workerData as { config: Config; readonly: boolean };
 const port = parentPort!;
 const send = (m: FromApi) => port.postMessage(m);

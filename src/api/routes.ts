@@ -124,9 +124,7 @@ export const ROUTES: Route[] = [
     scope: 'account.person',
     handler: async (c) => {
       const b = parseBody(personBody, await c.body(), 'person');
-      if (b.group_ids?.length) throw invalid('group_ids', 'groups are not kept by this controller: use role_ids');
-      const person = addPerson(c.admin, b);
-      return created(b.role_ids ? updatePerson(c.admin, person.id, { role_ids: b.role_ids }) : person);
+      return created(addPerson(c.admin, b));
     },
   },
   { method: 'GET', pattern: r(`people/${ID}`), scope: 'account.person.readonly', handler: (c) => ok(getPerson(c.admin, c.params[0]!)) },
@@ -136,7 +134,6 @@ export const ROUTES: Route[] = [
     scope: 'account.person',
     handler: async (c) => {
       const b = parseBody(personBody, await c.body(), 'person');
-      if (b.group_ids?.length) throw invalid('group_ids', 'groups are not kept by this controller: use role_ids');
       return ok(updatePerson(c.admin, c.params[0]!, b));
     },
   },
@@ -211,7 +208,6 @@ export const ROUTES: Route[] = [
   { method: 'DELETE', pattern: r(`reservations/${ID}`), scope: 'account.reservation', handler: (c) => ok(deleteReservation(c.admin, c.params[0]!)) },
 
   { method: 'GET', pattern: r('roles'), scope: 'account.person.readonly', handler: (c) => ok(listRoles(c.admin)) },
-  { method: 'GET', pattern: r('groups'), scope: 'account.person.readonly', handler: () => ok([]) },
 
   {
     method: 'GET',

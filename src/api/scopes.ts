@@ -10,6 +10,10 @@ export const SCOPES = [
   'account.notification_rule',
   'account.notification_rule.readonly',
   'account.site.readonly',
+  'account.group',
+  'account.group.readonly',
+  'account.group_reservation',
+  'account.group_reservation.readonly',
   'account.sync',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

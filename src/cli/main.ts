@@ -17,6 +17,7 @@ import { registerEvent } from './commands/event.js';
 import { registerPerson } from './commands/person.js';
 import { registerReservation } from './commands/reservation.js';
 import { registerLockout } from './commands/lockout.js';
+import { registerGroup } from './commands/group.js';
 import { registerRole } from './commands/role.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   registerCredentials(program);
   registerReservation(program);
   registerRole(program);
+  registerGroup(program);
   registerEvent(program);
   registerLockout(program);
   registerToken(program);

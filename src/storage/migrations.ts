@@ -239,4 +239,52 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
   ALTER TABLE api_tokens ADD COLUMN oauth_client_id INTEGER REFERENCES oauth_clients (id);
   `,
+  /* 8: groups as DoorFlow has them (doors and weekly slots like a role), membership, and group reservations */ `
+  -- No rows in group_doors means every door; no rows in group_slots means 24/7 (as for roles). "groups" is an SQL keyword.
+  CREATE TABLE access_groups (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL UNIQUE,
+    notes       TEXT,
+    upstream_id INTEGER,                       -- set on groups pulled from the upstream (read-only here)
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX groups_upstream ON access_groups (upstream_id) WHERE upstream_id IS NOT NULL;
+  CREATE TABLE group_doors (
+    group_id INTEGER NOT NULL REFERENCES access_groups (id) ON DELETE CASCADE,
+    door_id  INTEGER NOT NULL,
+    PRIMARY KEY (group_id, door_id)
+  ) STRICT;
+  CREATE TABLE group_slots (
+    id           INTEGER PRIMARY KEY,
+    group_id     INTEGER NOT NULL REFERENCES access_groups (id) ON DELETE CASCADE,
+    days         INTEGER NOT NULL CHECK (days BETWEEN 1 AND 127),
+    start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),
+    end_minute   INTEGER NOT NULL CHECK (end_minute BETWEEN 1 AND 1440)
+  ) STRICT;
+  CREATE TABLE person_groups (
+    person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    group_id  INTEGER NOT NULL REFERENCES access_groups (id) ON DELETE CASCADE,
+    PRIMARY KEY (person_id, group_id)
+  ) STRICT;
+  CREATE INDEX person_groups_group ON person_groups (group_id);
+  -- A time-limited membership; deactivated_at is set when it is deleted while active (DoorFlow keeps such rows).
+  CREATE TABLE group_reservations (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id      INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    start_time     TEXT NOT NULL CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', start_time) IS start_time),
+    end_time       TEXT NOT NULL CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', end_time) IS end_time),
+    deactivated_at TEXT,
+    upstream_id    INTEGER,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX group_reservations_upstream ON group_reservations (upstream_id) WHERE upstream_id IS NOT NULL;
+  CREATE INDEX group_reservations_person ON group_reservations (person_id, end_time);
+  CREATE TABLE group_reservation_groups (
+    reservation_id INTEGER NOT NULL REFERENCES group_reservations (id) ON DELETE CASCADE,
+    group_id       INTEGER NOT NULL REFERENCES access_groups (id) ON DELETE CASCADE,
+    PRIMARY KEY (reservation_id, group_id)
+  ) STRICT;
+  `,
 ];
