@@ -179,6 +179,50 @@ describe('group reservations', () => {
   });
 });
 
+describe('the CLI', () => {
+  it('group assign|unassign|delete and group-reservation add change what the PIN opens at once', async () => {
+    const p = await personWithPin('Cli');
+    const g = d.cli.json<{ id: number }>('group', 'add', '--name', 'Night shift', '--slot', 'daily 00:00-24:00').id;
+    d.cli.json('group', 'assign', '--person', String(p.id), '--group', String(g));
+    expect(outcome(p.pin)).toMatchObject({ granted: true });
+    expect(d.cli.json<{ id: number; people: number }[]>('group', 'list').find((x) => x.id === g)?.people).toBe(1);
+    d.cli.json('group', 'unassign', '--person', String(p.id), '--group', String(g));
+    expect(outcome(p.pin)).toMatchObject({ granted: false, reason: 'no_reservation' });
+    const now = Date.now();
+    const r = d.cli.json<{ id: number; state: string }>(
+      'group-reservation',
+      'add',
+      '--person',
+      String(p.id),
+      '--group',
+      String(g),
+      '--start',
+      iso(now - 60_000),
+      '--end',
+      iso(now + 3_600_000),
+    );
+    expect(r.state).toBe('active');
+    expect(outcome(p.pin)).toMatchObject({ granted: true });
+    // Deleting the group takes what it gave, reservations included.
+    d.cli.json('group', 'delete', String(g));
+    expect(outcome(p.pin)).toMatchObject({ granted: false, reason: 'no_reservation' });
+    const refused = d.cli.run(
+      'group-reservation',
+      'add',
+      '--person',
+      String(p.id),
+      '--group',
+      '9999',
+      '--start',
+      iso(now),
+      '--end',
+      iso(now + 60_000),
+    );
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('group_ids');
+  });
+});
+
 describe("DoorFlow's SDK", () => {
   it('lists groups, makes a person with groupIds, and creates, lists and deletes group reservations', async () => {
     const config = new Configuration({ basePath: `http://127.0.0.1:${api.port}`, accessToken: `Bearer ${groupsToken}` });
