@@ -83,9 +83,10 @@ export const ALL_SCOPES = [
 ];
 
 /** A sim daemon with the API on a free port (plus `yaml`), started, with a token of every scope as the client's default. */
-export async function apiDaemon(yaml: string, cleanups: (() => void)[]): Promise<{ d: SimDaemon; api: ApiClient }> {
+export async function apiDaemon(yaml: string, cleanups: (() => void)[], env: Record<string, string> = {}): Promise<{ d: SimDaemon; api: ApiClient }> {
   const port = await freePort();
   const d = simDoor(`api: { enabled: true, listen: 127.0.0.1:${port} }\n${yaml}`, cleanups);
+  d.cli.extraEnv = env;
   await d.start();
   await eventually(
     () => d.stderr,
