@@ -91,6 +91,8 @@ export async function apiDaemon(yaml: string, cleanups: (() => void)[], env: Rec
   await eventually(
     () => d.stderr,
     (s) => s.includes('API listening'),
+    // The API worker starts in about 0.6 s here; on a machine busy with other test files it has taken over 5 s.
+    20_000,
   );
   const api = new ApiClient(port, token(d, 'admin-script', ...ALL_SCOPES));
   return { d, api };
