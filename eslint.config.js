@@ -17,6 +17,7 @@ const LAYERS = {
     'services',
     'application',
     'sync',
+    'webhooks',
     'mqtt',
     'api',
     'control',
@@ -26,18 +27,18 @@ const LAYERS = {
     'http',
     'web',
   ],
-  drivers: ['storage', 'door', 'commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
-  storage: ['drivers', 'door', 'commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
-  application: ['drivers', 'door', 'commands', 'services', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
-  door: ['commands', 'services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
-  services: ['door', 'commands', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
-  commands: ['services', 'application', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  drivers: ['storage', 'door', 'commands', 'services', 'application', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  storage: ['drivers', 'door', 'commands', 'services', 'application', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  application: ['drivers', 'door', 'commands', 'services', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  door: ['commands', 'services', 'application', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  services: ['door', 'commands', 'application', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
+  commands: ['services', 'application', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli', 'http', 'web'],
   // The shared HTTP stack (Fastify, limits, error bodies): used by the API and the console, knows neither.
-  http: ['drivers', 'door', 'commands', 'services', 'sync', 'mqtt', 'api', 'web', 'control', 'ops', 'cli'],
+  http: ['drivers', 'door', 'commands', 'services', 'sync', 'webhooks', 'mqtt', 'api', 'web', 'control', 'ops', 'cli'],
   // The console's pages: over the application layer and the HTTP stack, hosted by the API's worker.
-  web: ['drivers', 'door', 'services', 'sync', 'mqtt', 'api', 'control', 'ops', 'cli'],
+  web: ['drivers', 'door', 'services', 'sync', 'webhooks', 'mqtt', 'api', 'control', 'ops', 'cli'],
 };
-const SERVICES = ['sync', 'mqtt', 'api', 'control'];
+const SERVICES = ['sync', 'mqtt', 'api', 'control', 'webhooks'];
 
 /** Every folder and file of src/ but the ones named: the rest of the tree, as import-x zone targets. */
 const below = (...above) =>

@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { scenarioApi, scenarioDecisions, scenarioFootprint, scenarioLockout, scenarioOutbox, scenarioWiegand } from './scenarios.mjs';
 import { scenarioSync } from './sync-scenario.mjs';
 import { scenarioConsole } from './console-scenario.mjs';
+import { scenarioWebhooks } from './webhook-scenario.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -16,6 +17,7 @@ const scenarios = {
   api: scenarioApi,
   lockout: scenarioLockout,
   console: scenarioConsole,
+  webhooks: scenarioWebhooks,
 };
 const rows = [];
 for (const [name, run] of Object.entries(scenarios)) {

@@ -36,10 +36,12 @@ import { EventWriter } from './storage/event-writer.js';
 import { EventRepo } from './storage/event-repo.js';
 import { LockoutRepo } from './storage/lockout-repo.js';
 import { MQTT_OUTBOX } from './storage/outbox-repo.js';
+import { WEBHOOK_OUTBOX_PREFIX } from './storage/notification-rule-repo.js';
 import { openStorage, reserveBytes, type StorageMode } from './storage/open-storage.js';
 import { readSpool, runtimeDir, spoolDir } from './storage/spool.js';
 import type { Store } from './storage/store.js';
 import { SyncHost } from './sync/sync-host.js';
+import { WebhookHost, webhookTimings } from './webhooks/webhook-host.js';
 import { createRequire } from 'node:module';
 
 export { HardwareConfigError } from './drivers/wiring.js';
@@ -75,6 +77,7 @@ export class Daemon {
   private mqtt?: MqttBridge;
   private api?: ApiHost;
   private sync?: SyncHost;
+  private webhooks?: WebhookHost;
   private services: Services;
   private handler?: ControlHandler;
   readonly doors = new Map<number, BuiltDoor>();
@@ -112,7 +115,12 @@ export class Daemon {
         // A copy in memory (a full disk) is read-only here, but the writer keeps trying the real file: space may return.
         readonly: opened.mode === 'readonly',
         reserveBytes: reserveBytes(config),
-        retention: { days: config.events.retention_days, outboxes: config.mqtt.url !== null ? [MQTT_OUTBOX] : [] },
+        retention: {
+          days: config.events.retention_days,
+          outboxes: config.mqtt.url !== null ? [MQTT_OUTBOX] : [],
+          // Every active webhook rule's cursor, whatever rules exist when the prune runs.
+          outboxPrefixes: [WEBHOOK_OUTBOX_PREFIX],
+        },
       },
       log.child('events'),
     ));
@@ -185,6 +193,18 @@ export class Daemon {
       opened,
       reopened: (store) => this.reopened(store),
     });
+    // Webhooks drain the database: on a copy in memory or a read-only card they wait for the next start.
+    if (!readonly)
+      this.webhooks = new WebhookHost(
+        { dataDir: config.data_dir, doors: config.doors.map((d) => ({ id: d.id, name: d.name })), version: VERSION, ...webhookTimings(env) },
+        this.bus,
+        writer,
+        log.child('webhooks'),
+      );
+    const webhooks = () => {
+      const w = this.webhooks?.summary();
+      return w ? { rules: w.rules, retrying: w.retrying, failing: w.failing, backlog: w.backlog, parked: w.parked } : null;
+    };
     this.mqtt = new MqttBridge({
       config,
       bus: this.bus,
@@ -196,6 +216,7 @@ export class Daemon {
       storageProblem: () => this.storageStatus().problem,
       env,
       sync: this.sync,
+      webhooks,
       readonly,
     });
     // The console is served by the API's worker too (off the door's thread), so either one starts it.
@@ -208,6 +229,7 @@ export class Daemon {
       this.storageWatch,
       this.mqtt,
       this.sync,
+      this.webhooks,
       this.api,
       control,
       new ClockWatch(this.clock, writer, this.bus, log),
@@ -229,7 +251,7 @@ export class Daemon {
     await this.lock?.release();
     this.doors.clear();
     this.relays.clear();
-    this.lock = this.writer = this.mqtt = this.api = this.sync = this.store = undefined;
+    this.lock = this.writer = this.mqtt = this.api = this.sync = this.webhooks = this.store = undefined;
   }
 
   /** Drives every relay locked at once, without waiting for anything: for stops and fatal errors. */
@@ -307,7 +329,9 @@ export class Daemon {
     const mqtt = s.mqtt?.enabled ? `MQTT ${s.mqtt.connected ? 'up' : 'down'}, ${s.mqtt.backlog ?? 0} to publish` : 'MQTT off';
     const sync = s.sync ? `; sync ${s.sync.status}${s.sync.age_s !== null ? ` ${formatAge(s.sync.age_s)} ago` : ''}` : '';
     const storage = s.storage.healthy ? '' : `; STORAGE FAILING: ${s.storage.problem}`;
-    return `${doors}; ${mqtt}; clock ${s.clock_trusted ? 'trusted' : 'NOT trusted'}${sync}${storage}`;
+    const w = s.webhooks;
+    const hooks = w && w.rules > 0 ? `; webhooks ${w.failing > 0 ? `${w.failing} FAILING` : w.retrying > 0 ? `${w.retrying} retrying` : 'ok'}` : '';
+    return `${doors}; ${mqtt}; clock ${s.clock_trusted ? 'trusted' : 'NOT trusted'}${sync}${hooks}${storage}`;
   }
 
   status(): {
@@ -321,6 +345,7 @@ export class Daemon {
     mqtt: ReturnType<MqttBridge['status']> | null;
     api: { url: string | null; error: string | null } | null;
     sync: ReturnType<SyncHost['summary']> | null;
+    webhooks: ReturnType<WebhookHost['summary']> | null;
     services_failed: Record<string, string>;
     doors: DoorStatus[];
   } {
@@ -335,6 +360,7 @@ export class Daemon {
       mqtt: this.mqtt?.status() ?? null,
       api: this.api ? { url: this.api.url, error: this.api.error } : null,
       sync: this.sync?.summary() ?? null,
+      webhooks: this.webhooks?.summary() ?? null,
       services_failed: Object.fromEntries(this.services.failures),
       doors: [...this.doors.values()].map((d) => d.controller.status()),
     };

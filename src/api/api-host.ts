@@ -87,6 +87,16 @@ export class ApiHost implements Service {
     }
   }
 
+  /** Starts a pull and answers at once: the door's thread never waits for the upstream, nor does the client. */
+  private syncNow(source: string): unknown {
+    if (!this.commands.sync) return { result: 'ok', started: false, reason: 'no upstream is configured (sync.url): nothing to pull' };
+    void Promise.resolve(runCommand(this.commands, { op: 'sync_now' }, source)).catch((err: Error) =>
+      this.log.error(`sync asked over the API failed: ${err.message}`),
+    );
+    this.log.info(`sync asked by ${source}`);
+    return { result: 'ok', started: true };
+  }
+
   private channel(call: ChannelRequest): unknown {
     const view = (id: number) =>
       channelView(
@@ -95,6 +105,7 @@ export class ApiHost implements Service {
         this.identity,
       );
     if (call.op === 'list') return [...this.commands.doors.keys()].map(view);
+    if (call.op === 'sync') return this.syncNow(call.source);
     if (!this.commands.doors.has(call.id)) throw new Error(`no channel ${call.id}`);
     if (call.op === 'get') return view(call.id);
     // Door commands answer at once (only sync_now is asynchronous, and it is no door command).

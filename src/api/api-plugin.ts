@@ -37,6 +37,28 @@ interface Dispatched {
 
 const dispatched = new WeakMap<FastifyRequest, Dispatched>();
 
+/** The caller of a route answered without a token (Route.auth 'none'): no id, no name, no scope. */
+const NO_TOKEN = { id: 0, name: '', scopes: [] as string[] } as unknown as TokenRow;
+
+/**
+ * The token a request presents: `Bearer <token>`, or HTTP Basic with the token as the user name and any (usually
+ * empty) password, as older DoorFlow integrations send it. Basic is as strong as Bearer here: it is the same token.
+ */
+export function presentedToken(header: string): string | null {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]{1,2000})$/i.exec(header);
+  if (!basic) return null;
+  const user = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':')[0] ?? '';
+  return user === '' ? null : user;
+}
+
+/** A body as the handler reads it: OAuth clients send form bodies (RFC 6749), everything else JSON. */
+function parseBody(text: string | undefined, contentType: string | undefined): unknown {
+  if (text !== undefined && /^application\/x-www-form-urlencoded\b/i.test(contentType ?? '')) return Object.fromEntries(new URLSearchParams(text));
+  return parseJsonBody(text);
+}
+
 /** Registers /api/3 on `app` with `routes`; also answers every other path with DoorFlow's 404 body. */
 export function registerApi(app: FastifyInstance, deps: ApiDeps, routes: readonly Route[]): void {
   const badTokens = new AddressThrottle();
@@ -44,9 +66,9 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps, routes: readonl
 
   /** A good token always passes; a bad one from an address that sent too many is refused unseen (429). */
   function authenticate(authorization: string | undefined, client: string): TokenRow {
-    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    const presented = presentedToken(authorization ?? '');
     const { tokens } = deps.storage();
-    const row = m ? tokens.find(m[1]!) : undefined;
+    const row = presented === null ? undefined : tokens.find(presented);
     if (!row) {
       const wait = badTokens.blockedForS(client);
       if (wait > 0)
@@ -60,7 +82,13 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps, routes: readonl
           'warn',
           `${client}: ${ADDRESS_THROTTLE.maxFailures} bad tokens within a minute; refusing its bad tokens for ${ADDRESS_THROTTLE.blockMs / 1000} s`,
         );
-      throw httpError(401, 'invalid_token', m ? 'the access token is not valid (unknown or revoked)' : 'send Authorization: Bearer <token>');
+      throw httpError(
+        401,
+        'invalid_token',
+        presented !== null
+          ? 'the access token is not valid (unknown or revoked)'
+          : 'send Authorization: Bearer <token> (or HTTP Basic with the token as the user name)',
+      );
     }
     // last_used_at at most once a minute per token: a busy script must not turn every GET into a write.
     const mono = performance.now();
@@ -89,7 +117,9 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps, routes: readonl
           'method_not_allowed',
           `${request.method} is not allowed on ${path} (allowed: ${matching.map((x) => x.route.method).join(', ')})`,
         );
-      const token = authenticate(request.headers.authorization, addressKey(request.raw.socket.remoteAddress ?? 'unknown'));
+      // OAuth's token endpoint authenticates the client itself (oauth-routes.ts), so it is answered without a token.
+      const token =
+        hit.route.auth === 'none' ? NO_TOKEN : authenticate(request.headers.authorization, addressKey(request.raw.socket.remoteAddress ?? 'unknown'));
       if (hit.route.scope && !hasScope(token.scopes, hit.route.scope))
         throw httpError(403, 'forbidden', `this token lacks the ${hit.route.scope} scope`);
       dispatched.set(request, { route: hit.route, match: hit.match!, token, query: url.searchParams });
@@ -106,10 +136,11 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps, routes: readonl
         query,
         params: raw.map(Number),
         rawParams: raw,
-        body: () => Promise.resolve(parseJsonBody(request.body as string | undefined)),
+        body: () => Promise.resolve(parseBody(request.body as string | undefined, request.headers['content-type'])),
         channels: deps.channels,
         pinProbes: deps.pinProbes,
         record: deps.record,
+        authorization: request.headers.authorization ?? '',
         log: deps.log,
       });
     };
@@ -123,6 +154,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps, routes: readonl
     };
     api.all('/api/3', respond);
     api.all('/api/3/*', respond);
+    api.all('/oauth/*', respond);
     done();
   });
 

@@ -12,7 +12,11 @@ import type { AdminContext } from '../application/context.js';
 import { TokenRepo } from '../storage/token-repo.js';
 import { createHttpServer, isTls, listenOn } from '../http/server.js';
 import { HttpError, httpError } from './http.js';
-import { ROUTES, type ChannelCall } from './routes.js';
+import { ROUTES as CORE_ROUTES, type ChannelCall } from './routes.js';
+import { GROUP_ROUTES } from './group-routes.js';
+import { NOTIFICATION_ROUTES } from './notification-routes.js';
+import { OAUTH_ROUTES } from './oauth-routes.js';
+import { SITE_ROUTES } from './site-routes.js';
 import { PinProbeGuard } from './pin-probe-guard.js';
 import { registerApi } from './api-plugin.js';
 import type { FromApi, ToApi } from './protocol.js';
@@ -22,6 +26,8 @@ import { FeedHub } from '../web/feed.js';
 import { WEB_ROUTES } from '../web/routes.js';
 
 lowerThreadPriority(10);
+/** Every route: the core table and each feature's own (new features add a file exporting Route[] and join it here). */
+const ROUTES = [...CORE_ROUTES, ...GROUP_ROUTES, ...NOTIFICATION_ROUTES, ...SITE_ROUTES, ...OAUTH_ROUTES];
 const { config, readonly } = workerData as { config: Config; readonly: boolean };
 const port = parentPort!;
 const send = (m: FromApi) => port.postMessage(m);

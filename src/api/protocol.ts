@@ -8,7 +8,11 @@ import type { NewEvent } from '../storage/event-repo.js';
  * field, named first in the reason: "relock_at: must be in the future").
  */
 export type ChannelRequest =
-  { op: 'list' } | { op: 'get'; id: number } | { op: 'command'; id: number; command: Extract<DoorCommand, { door: number }>; source: string };
+  | { op: 'list' }
+  | { op: 'get'; id: number }
+  | { op: 'command'; id: number; command: Extract<DoorCommand, { door: number }>; source: string }
+  /** POST /api/3/sync: start a pull from the upstream now (answered at once; the pull's outcome is its own event). */
+  | { op: 'sync'; source: string };
 
 /** A command's answer: its result (admit_person's decision) and the channel after it. */
 export interface CommandAnswer {

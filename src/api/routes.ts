@@ -25,10 +25,11 @@ import { credentialUpdateBody, parseBody, personBody, reservationBody } from './
 import { createCredentialRoute } from './credential-create.js';
 import { httpError, pageFromQuery, pagingHeaders } from './http.js';
 import type { PinProbeGuard } from './pin-probe-guard.js';
-import type { Scope } from './scopes.js';
 import type { ChannelRequest } from './protocol.js';
+import type { Scope } from './scopes.js';
 import { CHANNEL_ROUTES } from './channel-routes.js';
 
+/** A request for the daemon's main thread, where the doors and the sync are (protocol.ts ChannelRequest). */
 export interface ChannelCall {
   (req: ChannelRequest): Promise<unknown>;
 }
@@ -37,7 +38,7 @@ export interface RequestContext {
   admin: AdminContext;
   tokenId: number;
   tokenName: string;
-  /** The token's scopes, for a route that accepts more than one (admission requests). */
+  /** The token's scopes (empty on a route with auth: 'none'), for a route that accepts more than one. */
   scopes: readonly string[];
   query: URLSearchParams;
   params: number[];
@@ -48,6 +49,8 @@ export interface RequestContext {
   pinProbes: PinProbeGuard;
   /** Hands an event to the daemon's writer; returns at once (the writer keeps it until it is stored). */
   record: (event: NewEvent) => void;
+  /** The Authorization header as sent (OAuth's token endpoint reads HTTP Basic client credentials from it). */
+  authorization: string;
   log: (level: 'error' | 'warn' | 'info', message: string) => void;
 }
 
@@ -61,6 +64,8 @@ export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   pattern: RegExp;
   scope: Scope | null;
+  /** 'none': answered without a token (OAuth's token and revoke endpoints); tokenId is then 0. Default: a token. */
+  auth?: 'none';
   handler: (c: RequestContext) => Answer | Promise<Answer>;
 }
 
@@ -120,9 +125,7 @@ export const ROUTES: Route[] = [
     scope: 'account.person',
     handler: async (c) => {
       const b = parseBody(personBody, await c.body(), 'person');
-      if (b.group_ids?.length) throw invalid('group_ids', 'groups are not kept by this controller: use role_ids');
-      const person = addPerson(c.admin, b);
-      return created(b.role_ids ? updatePerson(c.admin, person.id, { role_ids: b.role_ids }) : person);
+      return created(addPerson(c.admin, b));
     },
   },
   { method: 'GET', pattern: r(`people/${ID}`), scope: 'account.person.readonly', handler: (c) => ok(getPerson(c.admin, c.params[0]!)) },
@@ -132,7 +135,6 @@ export const ROUTES: Route[] = [
     scope: 'account.person',
     handler: async (c) => {
       const b = parseBody(personBody, await c.body(), 'person');
-      if (b.group_ids?.length) throw invalid('group_ids', 'groups are not kept by this controller: use role_ids');
       return ok(updatePerson(c.admin, c.params[0]!, b));
     },
   },
@@ -207,7 +209,6 @@ export const ROUTES: Route[] = [
   { method: 'DELETE', pattern: r(`reservations/${ID}`), scope: 'account.reservation', handler: (c) => ok(deleteReservation(c.admin, c.params[0]!)) },
 
   { method: 'GET', pattern: r('roles'), scope: 'account.person.readonly', handler: (c) => ok(listRoles(c.admin)) },
-  { method: 'GET', pattern: r('groups'), scope: 'account.person.readonly', handler: () => ok([]) },
 
   {
     method: 'GET',
@@ -217,12 +218,15 @@ export const ROUTES: Route[] = [
       const p = pageFromQuery(c.query, 1000, 'n');
       const q = {
         person_id: intList(c.query, 'person_id')?.[0],
-        channel_ids: intList(c.query, 'channels'),
+        // door_controllers is DoorFlow's alias of channels.
+        channel_ids: intList(c.query, 'channels') ?? intList(c.query, 'door_controllers'),
         event_codes: intList(c.query, 'event_codes'),
         since: time(c, 'since'),
         until: time(c, 'until'),
       };
-      const events = listEvents(c.admin, { ...q, limit: p.per_page, offset: (p.page - 1) * p.per_page });
+      const sort = (c.query.get('sort') ?? 'DESC').toUpperCase();
+      if (sort !== 'ASC' && sort !== 'DESC') throw invalid('sort', 'must be ASC or DESC');
+      const events = listEvents(c.admin, { ...q, ascending: sort === 'ASC', limit: p.per_page, offset: (p.page - 1) * p.per_page });
       return ok({ events }, pagingHeaders(countEvents(c.admin, q), p));
     },
   },

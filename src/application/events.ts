@@ -69,6 +69,8 @@ export interface EventQuery {
   until?: string | undefined;
   channel_ids?: number[] | undefined;
   event_codes?: number[] | undefined;
+  /** Oldest first (DoorFlow's sort=ASC); newest first by default. */
+  ascending?: boolean;
   limit?: number;
   offset?: number;
 }
@@ -77,7 +79,7 @@ const filterOf = (q: EventQuery) => ({ personId: q.person_id, since: q.since, un
 
 export function listEvents(ctx: AdminContext, q: EventQuery): EventView[] {
   return new EventRepo(ctx.store.db)
-    .list({ ...filterOf(q), limit: q.limit ?? 100, offset: q.offset ?? 0 })
+    .list({ ...filterOf(q), limit: q.limit ?? 100, offset: q.offset ?? 0, ascending: q.ascending === true })
     .map((e) => eventView(ctx.config.doors, e));
 }
 

@@ -2,6 +2,7 @@
 import { PeopleRepo, type PersonRow } from '../storage/people-repo.js';
 import { MembershipRepo } from '../storage/membership-repo.js';
 import { RoleRepo } from '../storage/role-repo.js';
+import { GroupRepo } from '../storage/group-repo.js';
 import { defaultRoleId } from './roles.js';
 import { type AdminContext, limitOffset, nowIso } from './context.js';
 import { Problems, notFound, refuseIfSynced } from './errors.js';
@@ -31,6 +32,7 @@ export interface PersonView {
   valid_from: string | null;
   valid_to: string | null;
   notes: string | null;
+  /** Standing group memberships (group reservations are listed on their own). */
   groups: number[];
   roles: number[];
   /** keypadd's addition: true when the person comes from the upstream API (read-only here). */
@@ -54,7 +56,7 @@ export function personView(ctx: AdminContext, row: PersonRow): PersonView {
     valid_from: row.valid_from,
     valid_to: row.valid_to,
     notes: row.notes,
-    groups: [],
+    groups: new GroupRepo(ctx.store.db).groupsOf(row.id),
     roles: new MembershipRepo(ctx.store.db).rolesOf(row.id),
     synced: row.upstream_id !== null && row.upstream_id !== undefined,
     emergency: row.emergency === 1,
@@ -63,7 +65,11 @@ export function personView(ctx: AdminContext, row: PersonRow): PersonView {
   };
 }
 
-export function addPerson(ctx: AdminContext, input: PersonInput): PersonView {
+/**
+ * Makes a person. `role_ids` replaces the default role; `group_ids` are standing groups. Unknown ids are refused
+ * with the rest, and nothing is made on a refusal.
+ */
+export function addPerson(ctx: AdminContext, input: PersonInput & { role_ids?: number[] | undefined; group_ids?: number[] | undefined }): PersonView {
   const repo = new PeopleRepo(ctx.store.db);
   const problems = new Problems();
   const first = checkName('first_name', input.first_name, problems);
@@ -80,13 +86,15 @@ export function addPerson(ctx: AdminContext, input: PersonInput): PersonView {
 
   return ctx.store.db
     .transaction(() => {
-      if (email !== null && repo.byEmail(email)) {
-        const p = new Problems();
-        p.add('email', 'is already in use by another person');
-        p.throwIfAny();
-      }
+      const p = new Problems();
+      if (email !== null && repo.byEmail(email)) p.add('email', 'is already in use by another person');
+      const roleRepo = new RoleRepo(ctx.store.db);
+      for (const r of input.role_ids ?? []) if (!roleRepo.get(r)) p.add('role_ids', `no role with id ${r}`);
+      const groups = new GroupRepo(ctx.store.db);
+      for (const g of input.group_ids ?? []) if (!groups.get(g)) p.add('group_ids', `no group with id ${g}`);
+      p.throwIfAny();
       const now = nowIso(ctx);
-      const role = input.visitor ? null : defaultRoleId(ctx);
+      const role = input.visitor || input.role_ids !== undefined ? null : defaultRoleId(ctx);
       const row = repo.insert({
         first_name: first,
         last_name: last,
@@ -99,6 +107,8 @@ export function addPerson(ctx: AdminContext, input: PersonInput): PersonView {
         updated_at: now,
       });
       if (role !== null) new MembershipRepo(ctx.store.db).add(row.id, role);
+      if (input.role_ids !== undefined) new MembershipRepo(ctx.store.db).replace(row.id, [...new Set(input.role_ids)]);
+      if (input.group_ids !== undefined) groups.replaceMembership(row.id, [...new Set(input.group_ids)]);
       return personView(ctx, row);
     })
     .immediate();
@@ -120,9 +130,13 @@ function checkText(field: string, value: string | null | undefined, problems: Pr
 
 /**
  * Changes the given fields of a person (PUT /people/{id}); fields left out keep their value. `role_ids` replaces
- * the person's roles. Every problem is reported at once and nothing changes on a refusal.
+ * the person's roles, `group_ids` their standing groups. Every problem is reported at once and nothing changes on a refusal.
  */
-export function updatePerson(ctx: AdminContext, id: number, input: PersonInput & { role_ids?: number[] | undefined }): PersonView {
+export function updatePerson(
+  ctx: AdminContext,
+  id: number,
+  input: PersonInput & { role_ids?: number[] | undefined; group_ids?: number[] | undefined },
+): PersonView {
   const repo = new PeopleRepo(ctx.store.db);
   return ctx.store.db
     .transaction(() => {
@@ -144,6 +158,8 @@ export function updatePerson(ctx: AdminContext, id: number, input: PersonInput &
       if (validFrom && validTo && validTo <= validFrom) problems.add('valid_to', 'must be after valid_from');
       const roles = new RoleRepo(ctx.store.db);
       for (const r of input.role_ids ?? []) if (!roles.get(r)) problems.add('role_ids', `no role with id ${r}`);
+      const groups = new GroupRepo(ctx.store.db);
+      for (const g of input.group_ids ?? []) if (!groups.get(g)) problems.add('group_ids', `no group with id ${g}`);
       problems.throwIfAny();
       repo.update(id, {
         first_name: first,
@@ -156,6 +172,7 @@ export function updatePerson(ctx: AdminContext, id: number, input: PersonInput &
         updated_at: nowIso(ctx),
       });
       if (input.role_ids !== undefined) new MembershipRepo(ctx.store.db).replace(id, [...new Set(input.role_ids)]);
+      if (input.group_ids !== undefined) groups.replaceMembership(id, [...new Set(input.group_ids)]);
       return getPerson(ctx, id);
     })
     .immediate();

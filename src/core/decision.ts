@@ -34,6 +34,14 @@ export interface RoleAccess {
   slots: Slot[];
 }
 
+/**
+ * Access from one group the person belongs to: the group's doors and weekly slots, exactly as a role's, and for a
+ * group reservation the window it runs in (start inclusive, end exclusive). A standing membership has no window.
+ */
+export interface GroupAccess extends RoleAccess {
+  window: { startMs: number; endMs: number } | null;
+}
+
 export interface ReservationAccess {
   startMs: number;
   endMs: number;
@@ -55,6 +63,8 @@ export interface AccessFacts {
   };
   roles: RoleAccess[];
   reservations: ReservationAccess[];
+  /** Standing group memberships and group reservations not yet ended; absent means none. */
+  groups?: GroupAccess[];
 }
 
 export interface DecisionInput {
@@ -74,7 +84,7 @@ export interface DecisionInput {
 }
 
 /** `emergency`: granted through a lockdown by the person's emergency flag. */
-export type Decision = { granted: true; via: 'role' | 'reservation'; emergency?: true } | { granted: false; reason: DenyReason };
+export type Decision = { granted: true; via: 'role' | 'group' | 'reservation'; emergency?: true } | { granted: false; reason: DenyReason };
 
 const deny = (reason: DenyReason): Decision => ({ granted: false, reason });
 const DAY_MS = 86_400_000;
@@ -124,12 +134,19 @@ function readable(f: AccessFacts): boolean {
     time(f.person.validFromMs) &&
     time(f.person.validToMs) &&
     f.reservations.every((r) => Number.isFinite(r.startMs) && Number.isFinite(r.endMs)) &&
-    f.roles.every((r) =>
+    (f.groups ?? []).every((g) => g.window === null || (Number.isFinite(g.window.startMs) && Number.isFinite(g.window.endMs))) &&
+    [...f.roles, ...(f.groups ?? [])].every((r) =>
       r.slots.every((s) => Number.isInteger(s.days) && s.days >= 1 && s.days <= 127 && minute(s.startMinute, 1439) && minute(s.endMinute, 1440)),
     )
   );
 }
 
+/**
+ * Roles and groups are one kind of grant (doors, weekly slots, and for a group reservation a window), checked by one
+ * path: a grant for this door with neither slots nor window opens at any time; any other needs a trusted clock. A
+ * holiday replaces weekly slots (site-calendar.ts); a window alone (a group reservation without slots) is not
+ * affected, as a person's own reservation is not.
+ */
 function standingOrReserved(
   facts: AccessFacts,
   doorId: number,
@@ -139,15 +156,29 @@ function standingOrReserved(
   holidays: readonly Holiday[],
 ): Decision {
   const forDoor = (doors: number[]) => doors.length === 0 || doors.includes(doorId);
-  const roles = facts.roles.filter((r) => forDoor(r.doors));
-  if (roles.some((r) => r.slots.length === 0)) return { granted: true, via: 'role' };
-  const limited = roles.filter((r) => r.slots.length > 0);
+  const grants = [
+    ...facts.roles.map((r) => ({ ...r, window: null, via: 'role' as const })),
+    ...(facts.groups ?? []).map((g) => ({ ...g, via: 'group' as const })),
+  ].filter((g) => forDoor(g.doors));
+  const always = grants.find((g) => g.slots.length === 0 && g.window === null);
+  if (always) return { granted: true, via: always.via };
+  const timed = grants.filter((g) => g.slots.length > 0 || g.window !== null);
   const reservations = facts.reservations.filter((r) => forDoor(r.doors));
   if (timeTrusted) {
-    if (limited.some((r) => slotsCoverWithHolidays(r.slots, holidays, nowMs, zone))) return { granted: true, via: 'role' };
+    const open = timed.find(
+      (g) =>
+        (g.window === null || (g.window.startMs <= nowMs && nowMs < g.window.endMs)) &&
+        (g.slots.length === 0 || slotsCoverWithHolidays(g.slots, holidays, nowMs, zone)),
+    );
+    if (open) return { granted: true, via: open.via };
     if (reservations.some((r) => r.startMs <= nowMs && nowMs < r.endMs)) return { granted: true, via: 'reservation' };
-  } else if (limited.length > 0 || reservations.length > 0) {
+  } else if (timed.length > 0 || reservations.length > 0) {
     return deny('clock_untrusted');
   }
-  return deny(limited.length > 0 ? 'outside_schedule' : 'no_reservation');
+  // Outside every weekly slot it holds: outside_schedule; otherwise no reservation (or group reservation) is running.
+  return deny(
+    timed.some((g) => g.slots.length > 0 && (g.window === null || (g.window.startMs <= nowMs && nowMs < g.window.endMs)))
+      ? 'outside_schedule'
+      : 'no_reservation',
+  );
 }

@@ -50,6 +50,10 @@ export const EVENT_TYPES = {
   disk_full: { code: 63, scope: 'controller', title: 'Disk full', alarm: true },
   events_spooled: { code: 64, scope: 'controller', title: 'Events kept in the spool', alarm: true },
   events_prune_limited: { code: 65, scope: 'controller', title: 'Pruning held back', alarm: true },
+  // Webhooks (notification rules): an event the endpoint refused for good, an endpoint failing for a day, and back.
+  webhook_parked: { code: 66, scope: 'controller', title: 'Webhook event parked', alarm: true },
+  webhook_failing: { code: 67, scope: 'controller', title: 'Webhook failing', alarm: true },
+  webhook_recovered: { code: 68, scope: 'controller', title: 'Webhook recovered' },
   // Credential sync from the upstream API (DoorFlow has no codes for a controller's own sync).
   sync_completed: { code: 70, scope: 'controller', title: 'Sync completed' },
   sync_failed: { code: 71, scope: 'controller', title: 'Sync failed' },

@@ -8,6 +8,14 @@ export const SCOPES = [
   'account.channel.readonly',
   'account.channel.admit',
   'account.channel.admit.person',
+  'account.notification_rule',
+  'account.notification_rule.readonly',
+  'account.site.readonly',
+  'account.group',
+  'account.group.readonly',
+  'account.group_reservation',
+  'account.group_reservation.readonly',
+  'account.sync',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -30,7 +38,7 @@ const READ: Scope[] = ['account.person.readonly', 'account.reservation.readonly'
 export const ROLE_SCOPES: Record<ConsoleRole, readonly Scope[]> = {
   viewer: READ,
   operator: [...READ, 'account.person', 'account.reservation', 'account.channel.admit', 'account.channel.admit.person'],
-  admin: [...READ, 'account.person', 'account.reservation', 'account.channel.admit', 'account.channel.admit.person'],
+  admin: SCOPES,
 };
 
 export const isConsoleRole = (role: string): role is ConsoleRole => (CONSOLE_ROLES as readonly string[]).includes(role);

@@ -34,6 +34,8 @@ export interface BridgeDeps {
   readonly?: boolean;
   /** The credential sync, when configured: its health for the status topic. */
   sync?: { summary(): StatusExtras['sync'] & {} } | undefined;
+  /** The webhooks' delivery, for the status topic. */
+  webhooks?: () => StatusExtras['webhooks'];
   /** Where commands go (commands/door-commands.ts). */
   commands: CommandContext;
 }
@@ -119,6 +121,7 @@ export class MqttBridge implements Service {
       storage_problem: this.deps.storageProblem?.() ?? null,
       last_sync: sync?.last_success_at ?? null,
       sync,
+      webhooks: this.deps.webhooks?.() ?? null,
     });
   }
 

@@ -35,4 +35,6 @@ export interface StatusExtras {
   storage_problem: string | null;
   last_sync: string | null;
   sync: { status: string; last_success_at: string | null; age_s: number | null; last_error: string | null } | null;
+  /** The webhooks' delivery (null when the webhook service is not running). */
+  webhooks?: { rules: number; retrying: number; failing: number; backlog: number; parked: number } | null;
 }

@@ -309,7 +309,16 @@ port.on('message', (m: ToPublisher) => {
     case 'status': {
       // Sent every 2 s; published at once only when the sync's state moved (a pull ended), else every 10 s.
       const key = (x: StatusExtras) =>
-        JSON.stringify([x.clock_trusted, x.storage_problem, x.sync?.status, x.sync?.last_success_at, x.sync?.last_error]);
+        JSON.stringify([
+          x.clock_trusted,
+          x.storage_problem,
+          x.sync?.status,
+          x.sync?.last_success_at,
+          x.sync?.last_error,
+          x.webhooks?.failing,
+          x.webhooks?.retrying,
+          x.webhooks?.parked,
+        ]);
       const moved = key(m.status) !== key(status);
       status = m.status;
       if (moved && connected) publishStatus();

@@ -26,6 +26,8 @@ export class AccessRepo {
   private readonly slots;
   private readonly reservations;
   private readonly person;
+  private readonly groups;
+  private readonly groupSlots;
 
   constructor(db: Db) {
     this.credential = db.prepare(
@@ -45,6 +47,16 @@ export class AccessRepo {
       `SELECT start_time, end_time, (SELECT json_group_array(door_id) FROM reservation_doors WHERE reservation_id = r.id) AS doors
        FROM reservations r WHERE person_id = ? AND end_time > ?`,
     );
+    // Standing memberships (no window) and group reservations not ended nor deactivated, each with its group's doors.
+    this.groups = db.prepare(
+      `SELECT g.id, NULL AS start_time, NULL AS end_time, (SELECT json_group_array(door_id) FROM group_doors WHERE group_id = g.id) AS doors
+       FROM person_groups pg JOIN access_groups g ON g.id = pg.group_id WHERE pg.person_id = ?
+       UNION ALL
+       SELECT g.id, gr.start_time, gr.end_time, (SELECT json_group_array(door_id) FROM group_doors WHERE group_id = g.id) AS doors
+       FROM group_reservations gr JOIN group_reservation_groups rg ON rg.reservation_id = gr.id JOIN access_groups g ON g.id = rg.group_id
+       WHERE gr.person_id = ? AND gr.end_time > ? AND gr.deactivated_at IS NULL`,
+    );
+    this.groupSlots = db.prepare(`SELECT days, start_minute, end_minute FROM group_slots WHERE group_id = ?`);
   }
 
   /** Facts for the credential with this digest, or null when none has it. `nowIso` trims ended reservations. */
@@ -71,16 +83,19 @@ export class AccessRepo {
   private facts(row: Row, credential: AccessFacts['credential'], nowIso: string): AccessFacts {
     const roles = (this.roles.all(row.person_id) as { id: number; doors: string }[]).map((r) => ({
       doors: JSON.parse(r.doors) as number[],
-      slots: (this.slots.all(r.id) as { days: number; start_minute: number; end_minute: number }[]).map((s) => ({
-        days: s.days,
-        startMinute: s.start_minute,
-        endMinute: s.end_minute,
-      })),
+      slots: this.slotsOf(this.slots, r.id),
     }));
     const reservations = (this.reservations.all(row.person_id, nowIso) as { start_time: string; end_time: string; doors: string }[]).map((r) => ({
       startMs: Date.parse(r.start_time),
       endMs: Date.parse(r.end_time),
       doors: JSON.parse(r.doors) as number[],
+    }));
+    const groups = (
+      this.groups.all(row.person_id, row.person_id, nowIso) as { id: number; start_time: string | null; end_time: string | null; doors: string }[]
+    ).map((g) => ({
+      doors: JSON.parse(g.doors) as number[],
+      slots: this.slotsOf(this.groupSlots, g.id),
+      window: g.start_time === null || g.end_time === null ? null : { startMs: Date.parse(g.start_time), endMs: Date.parse(g.end_time) },
     }));
     const ms = (t: string | null) => (t === null ? null : Date.parse(t));
     return {
@@ -95,6 +110,15 @@ export class AccessRepo {
       },
       roles,
       reservations,
+      groups,
     };
+  }
+
+  private slotsOf(statement: typeof this.groupSlots, id: number) {
+    return (statement.all(id) as { days: number; start_minute: number; end_minute: number }[]).map((s) => ({
+      days: s.days,
+      startMinute: s.start_minute,
+      endMinute: s.end_minute,
+    }));
   }
 }

@@ -76,11 +76,11 @@ export class EventRepo {
       .immediate();
   }
 
-  /** Newest first, as an admin reads a log; `since` and `until` bound created_at. */
-  list(filter: EventFilter & { limit: number; offset?: number }): EventRow[] {
+  /** Newest first, as an admin reads a log (or oldest first with `ascending`); `since` and `until` bound created_at. */
+  list(filter: EventFilter & { limit: number; offset?: number; ascending?: boolean }): EventRow[] {
     const w = eventWhere(filter);
     return this.db
-      .prepare(`SELECT * FROM events ${w.sql} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .prepare(`SELECT * FROM events ${w.sql} ORDER BY id ${filter.ascending ? 'ASC' : 'DESC'} LIMIT ? OFFSET ?`)
       .all(...w.params, filter.limit, filter.offset ?? 0) as EventRow[];
   }
 

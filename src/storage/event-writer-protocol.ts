@@ -12,7 +12,7 @@ export interface WriterData {
   /** Size of the disk reserve (storage/reserve.ts) freed when the disk is full; 0 for none. */
   reserveBytes: number;
   /** Events past this age are pruned, only those every listed outbox has delivered (storage/prune.ts). */
-  retention: { days: number; outboxes: readonly string[] };
+  retention: { days: number; outboxes: readonly string[]; outboxPrefixes?: readonly string[] };
 }
 
 export type ToWorker =

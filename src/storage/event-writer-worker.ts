@@ -276,7 +276,12 @@ function close(budgetMs: number): void {
 function prune(nowMs: number): void {
   if (spooling || !db || !repos) return;
   try {
-    const r = pruneEvents(db, { nowMs, days: data.retention.days, outboxes: data.retention.outboxes });
+    const r = pruneEvents(db, {
+      nowMs,
+      days: data.retention.days,
+      outboxes: data.retention.outboxes,
+      outboxPrefixes: data.retention.outboxPrefixes ?? [],
+    });
     if (r.count > 0 || r.due > 0) send({ type: 'pruned', ...r });
     truncateWal(db);
   } catch (err) {

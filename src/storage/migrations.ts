@@ -195,7 +195,7 @@ export const MIGRATIONS: readonly string[] = [
     OR strftime('%Y-%m-%dT%H:%M:%SZ', NEW.end_time) IS NOT NEW.end_time
   BEGIN SELECT RAISE(ABORT, 'reservations.start_time/end_time: must be a UTC time like 2026-01-15T09:00:00Z'); END;
   `,
-  /* console users, their sessions, and the audit of what each did (issue 18) */ `
+  /* 6: console users, their sessions, and the audit of what each did (issue 18) */ `
   -- A password is kept only as scrypt$N$r$p$salt$hash (application/console-users.ts); names compare without case.
   CREATE TABLE console_users (
     id INTEGER PRIMARY KEY,
@@ -284,5 +284,97 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER holidays_ins AFTER INSERT ON holidays BEGIN UPDATE calendar_version SET version = version + 1; END;
   CREATE TRIGGER holidays_upd AFTER UPDATE ON holidays BEGIN UPDATE calendar_version SET version = version + 1; END;
   CREATE TRIGGER holidays_del AFTER DELETE ON holidays BEGIN UPDATE calendar_version SET version = version + 1; END;
+  `,
+  /* 8: webhooks (DoorFlow's notification rules): the rule, its delivery state, and the events it parked */ `
+  -- AUTOINCREMENT: a deleted rule's id never names another rule (a client holding it, the worker's runners).
+  CREATE TABLE notification_rules (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    name              TEXT NOT NULL,
+    active            INTEGER NOT NULL DEFAULT 1,
+    call_back_url     TEXT NOT NULL,
+    event_codes       TEXT NOT NULL,               -- JSON array of DoorFlow event codes
+    door_ids          TEXT NOT NULL DEFAULT '[]',  -- JSON array; empty = every door (and controller events)
+    allow_http        INTEGER NOT NULL DEFAULT 0,  -- http:// to a host other than loopback, explicitly allowed
+    payload           TEXT NOT NULL DEFAULT 'event' CHECK (payload IN ('event', 'slack', 'telegram', 'text')),
+    secret            TEXT NOT NULL,               -- the HMAC key: kept readable, since each delivery is signed with it
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    -- Written by the webhook worker only.
+    failing_since     TEXT,
+    failing_alarmed   INTEGER NOT NULL DEFAULT 0,
+    last_error        TEXT,
+    last_delivered_at TEXT,
+    delivered_count   INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE TABLE webhook_parked (
+    id         INTEGER PRIMARY KEY,
+    rule_id    INTEGER NOT NULL REFERENCES notification_rules (id) ON DELETE CASCADE,
+    event_id   INTEGER NOT NULL,
+    http_status INTEGER,
+    reason     TEXT NOT NULL,
+    parked_at  TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX webhook_parked_rule ON webhook_parked (rule_id, id);
+  `,
+  /* 9: OAuth client credentials (scripts get short-lived tokens from a client id and secret made with the CLI) */ `
+  CREATE TABLE oauth_clients (
+    id          INTEGER PRIMARY KEY,
+    client_id   TEXT NOT NULL UNIQUE,
+    secret_hash TEXT NOT NULL,               -- SHA-256 of the secret, which is shown once
+    name        TEXT NOT NULL,
+    scopes      TEXT NOT NULL,               -- JSON: the most a token issued to it may carry
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+  ) STRICT;
+  ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+  ALTER TABLE api_tokens ADD COLUMN oauth_client_id INTEGER REFERENCES oauth_clients (id);
+  `,
+  /* 10: groups as DoorFlow has them (doors and weekly slots like a role), membership, and group reservations */ `
+  -- No rows in group_doors means every door; no rows in group_slots means 24/7 (as for roles). "groups" is an SQL keyword.
+  CREATE TABLE access_groups (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL UNIQUE,
+    notes       TEXT,
+    upstream_id INTEGER,                       -- set on groups pulled from the upstream (read-only here)
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX groups_upstream ON access_groups (upstream_id) WHERE upstream_id IS NOT NULL;
+  CREATE TABLE group_doors (
+    group_id INTEGER NOT NULL REFERENCES access_groups (id) ON DELETE CASCADE,
+    door_id  INTEGER NOT NULL,
+    PRIMARY KEY (group_id, door_id)
+  ) STRICT;
+  CREATE TABLE group_slots (
+    id           INTEGER PRIMARY KEY,
+    group_id     INTEGER NOT NULL REFERENCES access_groups (id) ON DELETE CASCADE,
+    days         INTEGER NOT NULL CHECK (days BETWEEN 1 AND 127),
+    start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),
+    end_minute   INTEGER NOT NULL CHECK (end_minute BETWEEN 1 AND 1440)
+  ) STRICT;
+  CREATE TABLE person_groups (
+    person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    group_id  INTEGER NOT NULL REFERENCES access_groups (id) ON DELETE CASCADE,
+    PRIMARY KEY (person_id, group_id)
+  ) STRICT;
+  CREATE INDEX person_groups_group ON person_groups (group_id);
+  -- A time-limited membership; deactivated_at is set when it is deleted while active (DoorFlow keeps such rows).
+  CREATE TABLE group_reservations (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id      INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    start_time     TEXT NOT NULL CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', start_time) IS start_time),
+    end_time       TEXT NOT NULL CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', end_time) IS end_time),
+    deactivated_at TEXT,
+    upstream_id    INTEGER,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX group_reservations_upstream ON group_reservations (upstream_id) WHERE upstream_id IS NOT NULL;
+  CREATE INDEX group_reservations_person ON group_reservations (person_id, end_time);
+  CREATE TABLE group_reservation_groups (
+    reservation_id INTEGER NOT NULL REFERENCES group_reservations (id) ON DELETE CASCADE,
+    group_id       INTEGER NOT NULL REFERENCES access_groups (id) ON DELETE CASCADE,
+    PRIMARY KEY (reservation_id, group_id)
+  ) STRICT;
   `,
 ];

@@ -19,6 +19,8 @@ export interface PruneOptions {
   days: number;
   /** The outboxes whose consumers must have every event before it goes (MQTT's, each webhook's): the lowest cursor wins. */
   outboxes: readonly string[];
+  /** Outboxes made at run time (a webhook per rule): every cursor whose key starts with one of these counts too. */
+  outboxPrefixes?: readonly string[];
 }
 
 export interface PruneResult {
@@ -39,6 +41,14 @@ export function pruneEvents(db: Db, o: PruneOptions): PruneResult {
   const last = db.prepare(`SELECT max(id) AS id FROM events WHERE time_trusted IS NOT 0 AND created_at < ?`).get(cutoff) as { id: number | null };
   let through = last.id ?? 0;
   for (const key of o.outboxes) through = Math.min(through, new OutboxRepo(db, key).cursor());
+  for (const prefix of o.outboxPrefixes ?? []) {
+    const lowest = db
+      .prepare(`SELECT min(CAST(value AS INTEGER)) AS id FROM meta WHERE substr(key, 1, length(@prefix)) = @prefix`)
+      .get({ prefix }) as {
+      id: number | null;
+    };
+    if (lowest.id !== null) through = Math.min(through, lowest.id);
+  }
   const due = (db.prepare(`SELECT count(*) AS n FROM events WHERE id <= ?`).get(through) as { n: number }).n;
   const total = (db.prepare(`SELECT count(*) AS n FROM events`).get() as { n: number }).n;
   const limit = Math.max(1, Math.floor(total * MAX_PRUNE_SHARE));

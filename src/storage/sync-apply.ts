@@ -5,6 +5,7 @@
  * Set-based SQL keeps 100,000 people to a few seconds of one worker thread; WAL readers (the door) never wait.
  */
 import type { Db } from './database.js';
+import { applyGroupMemberships, applyGroupReservations, applyGroups, GROUPS_DIFFER } from './sync-apply-groups.js';
 
 export interface Change {
   added: number;
@@ -17,6 +18,8 @@ export interface Applied {
   credentials: Change;
   reservations: Change;
   roles: Change;
+  groups: Change;
+  group_reservations: Change;
   clashes: { local_credential_id: string; local_person_id: number; credential_type_id: number; upstream_credential_id: string }[];
 }
 
@@ -51,7 +54,7 @@ const n = (db: Db, sql: string, ...params: unknown[]) => (db.prepare(sql).get(..
 const PERSON_DIFFERS = `(p.first_name IS NOT s.first_name OR p.last_name IS NOT s.last_name OR p.email IS NOT s.email
   OR p.enabled IS NOT s.enabled OR p.valid_from IS NOT s.valid_from OR p.valid_to IS NOT s.valid_to OR p.notes IS NOT s.notes
   OR s.role_keys IS NOT (SELECT json_group_array(k) FROM (SELECT r.upstream_id AS k FROM person_roles pr JOIN roles r ON r.id = pr.role_id
-     WHERE pr.person_id = p.id AND r.upstream_id IS NOT NULL ORDER BY 1)))`;
+     WHERE pr.person_id = p.id AND r.upstream_id IS NOT NULL ORDER BY 1)) OR ${GROUPS_DIFFER})`;
 
 // A stored synced credential that the staged one with its id still is (same value, type and person).
 const CREDENTIAL_SAME = `EXISTS (SELECT 1 FROM s_credentials s JOIN people p ON p.upstream_id = s.person_upstream
@@ -64,7 +67,15 @@ const RESERVATION_SAME = `EXISTS (SELECT 1 FROM s_reservations s JOIN people p O
 export function applyStaged(db: Db, o: ApplyOptions): Applied {
   return db
     .transaction(() => {
-      const out: Applied = { people: zero(), credentials: zero(), reservations: zero(), roles: zero(), clashes: [] };
+      const out: Applied = {
+        people: zero(),
+        credentials: zero(),
+        reservations: zero(),
+        roles: zero(),
+        groups: zero(),
+        group_reservations: zero(),
+        clashes: [],
+      };
 
       // The guard first: counted before anything moves.
       const syncedPeople = n(db, `SELECT count(*) AS n FROM people WHERE upstream_id IS NOT NULL`);
@@ -86,6 +97,7 @@ export function applyStaged(db: Db, o: ApplyOptions): Applied {
       }
 
       applyRoles(db, o, out.roles);
+      applyGroups(db, o.now, out.groups);
 
       out.people.removed = goingPeople;
       if (o.full) db.prepare(`DELETE FROM people WHERE upstream_id IS NOT NULL AND upstream_id NOT IN (SELECT upstream_id FROM s_people)`).run();
@@ -110,6 +122,7 @@ export function applyStaged(db: Db, o: ApplyOptions): Applied {
        SELECT p.id, r.id FROM s_people s JOIN people p ON p.upstream_id = s.upstream_id, json_each(s.role_keys) j
        JOIN roles r ON r.upstream_id = j.value`,
       ).run();
+      applyGroupMemberships(db);
 
       out.clashes = db
         .prepare(
@@ -165,6 +178,7 @@ export function applyStaged(db: Db, o: ApplyOptions): Applied {
        WHERE NOT EXISTS (SELECT 1 FROM reservation_doors d WHERE d.reservation_id = v.id)`,
       ).run();
       out.reservations = { added: insertedRes - replacedRes, changed: replacedRes, removed: goingRes };
+      applyGroupReservations(db, o.now, out.group_reservations);
       return out;
     })
     .immediate();

@@ -26,6 +26,25 @@ export interface StagedReservation {
   doors: number[];
 }
 
+/** An upstream group that `sync.doors` maps to doors here. */
+export interface StagedGroup {
+  upstream_id: number;
+  name: string;
+  notes: string | null;
+  /** Local door ids, sorted; never empty (an unmapped group is not staged). */
+  doors: number[];
+  slots: Slot[];
+}
+
+export interface StagedGroupReservation {
+  upstream_id: number;
+  person_upstream: number;
+  start_time: string;
+  end_time: string;
+  /** Upstream group ids, sorted: only groups staged in this pull. */
+  groups: number[];
+}
+
 export interface StagedRole {
   upstream_id: string;
   name: string;
@@ -39,10 +58,14 @@ export class Staging {
     db.exec(`
       DROP TABLE IF EXISTS temp.s_people; DROP TABLE IF EXISTS temp.s_credentials;
       DROP TABLE IF EXISTS temp.s_reservations; DROP TABLE IF EXISTS temp.s_roles;
+      DROP TABLE IF EXISTS temp.s_groups; DROP TABLE IF EXISTS temp.s_group_reservations;
+      CREATE TEMP TABLE s_groups (upstream_id INTEGER PRIMARY KEY, name TEXT NOT NULL, notes TEXT, doors TEXT NOT NULL, slots TEXT NOT NULL);
+      CREATE TEMP TABLE s_group_reservations (
+        upstream_id INTEGER PRIMARY KEY, person_upstream INTEGER NOT NULL, start_time TEXT NOT NULL, end_time TEXT NOT NULL, groups TEXT NOT NULL);
       CREATE TEMP TABLE s_roles (upstream_id TEXT PRIMARY KEY, name TEXT NOT NULL, doors TEXT NOT NULL, slots TEXT NOT NULL);
       CREATE TEMP TABLE s_people (
         upstream_id INTEGER PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT NOT NULL, email TEXT,
-        enabled INTEGER NOT NULL, valid_from TEXT, valid_to TEXT, notes TEXT, role_keys TEXT NOT NULL);
+        enabled INTEGER NOT NULL, valid_from TEXT, valid_to TEXT, notes TEXT, role_keys TEXT NOT NULL, group_ups TEXT NOT NULL);
       CREATE TEMP TABLE s_credentials (
         upstream_id TEXT PRIMARY KEY, person_upstream INTEGER NOT NULL, credential_type_id INTEGER NOT NULL,
         value TEXT, digest TEXT NOT NULL, pin_length INTEGER, enabled INTEGER NOT NULL);
@@ -55,12 +78,14 @@ export class Staging {
     this.put = {
       role: db.prepare(`INSERT INTO s_roles VALUES (@upstream_id, @name, @doors, @slots)`),
       person: db.prepare(
-        `INSERT INTO s_people VALUES (@upstream_id, @first_name, @last_name, @email, @enabled, @valid_from, @valid_to, @notes, @role_keys)`,
+        `INSERT INTO s_people VALUES (@upstream_id, @first_name, @last_name, @email, @enabled, @valid_from, @valid_to, @notes, @role_keys, @group_ups)`,
       ),
       credential: db.prepare(
         `INSERT INTO s_credentials VALUES (@upstream_id, @person_upstream, @credential_type_id, @value, @digest, @pin_length, @enabled)`,
       ),
       reservation: db.prepare(`INSERT INTO s_reservations VALUES (@upstream_id, @person_upstream, @start_time, @end_time, @doors)`),
+      group: db.prepare(`INSERT INTO s_groups VALUES (@upstream_id, @name, @notes, @doors, @slots)`),
+      groupReservation: db.prepare(`INSERT INTO s_group_reservations VALUES (@upstream_id, @person_upstream, @start_time, @end_time, @groups)`),
     };
   }
 
@@ -68,10 +93,31 @@ export class Staging {
     this.put.role.run({ upstream_id: r.upstream_id, name: r.name, doors: JSON.stringify(doors), slots: JSON.stringify(r.slots) });
   }
 
-  /** Why the row cannot be staged (a duplicate within the upstream's data), or null when it is staged. */
+  group(g: StagedGroup): string | null {
+    return this.insert(() => this.put.group.run({ ...g, doors: JSON.stringify(g.doors), slots: JSON.stringify(g.slots) }), {
+      '.upstream_id': 'a second group with this id',
+    });
+  }
+
+  groupReservation(r: StagedGroupReservation): string | null {
+    return this.insert(() => this.put.groupReservation.run({ ...r, groups: JSON.stringify(r.groups) }), {
+      '.upstream_id': 'a second group reservation with this id',
+    });
+  }
+
+  /**
+   * Why the row cannot be staged (a duplicate within the upstream's data), or null when it is staged. Its mapped
+   * "role:<id>" keys become role links, its mapped "group:<id>" keys group memberships.
+   */
   person(p: StagedPerson, mappedKeys: ReadonlySet<string>): string | null {
     const { keys, ...row } = p;
-    return this.insert(() => this.put.person.run({ ...row, role_keys: JSON.stringify(keys.filter((k) => mappedKeys.has(k))) }), {
+    const mine = keys.filter((k) => mappedKeys.has(k));
+    const roleKeys = mine.filter((k) => k.startsWith('role:'));
+    const groupUps = mine
+      .filter((k) => k.startsWith('group:'))
+      .map((k) => Number(k.slice(6)))
+      .sort((a, b) => a - b);
+    return this.insert(() => this.put.person.run({ ...row, role_keys: JSON.stringify(roleKeys), group_ups: JSON.stringify(groupUps) }), {
       '.upstream_id': 'a second person with this id',
     });
   }
@@ -92,7 +138,8 @@ export class Staging {
 
   drop(): void {
     this.db.exec(`DROP TABLE IF EXISTS temp.s_people; DROP TABLE IF EXISTS temp.s_credentials;
-      DROP TABLE IF EXISTS temp.s_reservations; DROP TABLE IF EXISTS temp.s_roles;`);
+      DROP TABLE IF EXISTS temp.s_reservations; DROP TABLE IF EXISTS temp.s_roles;
+      DROP TABLE IF EXISTS temp.s_groups; DROP TABLE IF EXISTS temp.s_group_reservations;`);
   }
 
   /** `reasons` maps a column named in SQLite's "UNIQUE constraint failed: <table>.<column>" to what it means. */

@@ -11,6 +11,9 @@ export interface SyncCounts {
   credentials: Change;
   reservations: Change;
   roles: Change;
+  /** Absent in counts stored before groups were synced. */
+  groups?: Change;
+  group_reservations?: Change;
   /** Records refused (bad or duplicate), by "kind.field: reason". */
   skipped: number;
   skipped_reasons: Record<string, number>;

@@ -27,10 +27,38 @@ export class TokenRepo {
     return { token, row: { id, name, scopes, created_at: now, last_used_at: null, revoked_at: null } };
   }
 
-  /** The live token with this value, or undefined. */
+  /** An OAuth token: made for a client, good until `expiresAt` (client credentials grant, application/oauth.ts). */
+  createForClient(clientId: number, name: string, scopes: string[], now: string, expiresAt: string): { token: string; row: TokenRow } {
+    const made = this.create(name, scopes, now);
+    this.db.prepare(`UPDATE api_tokens SET expires_at = ?, oauth_client_id = ? WHERE id = ?`).run(expiresAt, clientId, made.row.id);
+    return made;
+  }
+
+  /** When a token stops working (null: never), and the OAuth client it was issued to. */
+  lifetime(id: number): { expires_at: string | null; client_id: string | null; created_at: string } {
+    return this.db
+      .prepare(
+        `SELECT t.expires_at, c.client_id, t.created_at FROM api_tokens t LEFT JOIN oauth_clients c ON c.id = t.oauth_client_id WHERE t.id = ?`,
+      )
+      .get(id) as { expires_at: string | null; client_id: string | null; created_at: string };
+  }
+
+  /** Revokes the token with this value (OAuth's revoke); false when there is none live. */
+  revokeValue(token: string, now: string): boolean {
+    return (
+      this.db.prepare(`UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`).run(now, hashToken(token)).changes === 1
+    );
+  }
+
+  /** The live token with this value (not revoked, not expired, its OAuth client not revoked), or undefined. */
   find(token: string): TokenRow | undefined {
-    const r = this.db.prepare(`SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`).get(hashToken(token)) as
-      (Omit<TokenRow, 'scopes'> & { scopes: string }) | undefined;
+    const r = this.db
+      .prepare(
+        `SELECT t.* FROM api_tokens t LEFT JOIN oauth_clients c ON c.id = t.oauth_client_id
+         WHERE t.token_hash = ? AND t.revoked_at IS NULL AND c.revoked_at IS NULL
+           AND (t.expires_at IS NULL OR t.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))`,
+      )
+      .get(hashToken(token)) as (Omit<TokenRow, 'scopes'> & { scopes: string }) | undefined;
     return r && { ...r, scopes: JSON.parse(r.scopes) as string[] };
   }
 

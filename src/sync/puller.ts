@@ -1,5 +1,5 @@
 /**
- * One pull: roles, people, credentials and reservations fetched page by page into staging, checked record by
+ * One pull: roles, groups, people, credentials, reservations and group reservations fetched page by page into staging, checked record by
  * record, then applied in one transaction. Anything that goes wrong before the apply (a 500 on page 3, a cut-off
  * body, a rejected token) leaves the cache exactly as it was. Used by the daemon's sync worker and by
  * `keypadd sync run` when no daemon is running.
@@ -21,6 +21,7 @@ import { applyStaged, DeleteRefusedError, type Applied } from '../storage/sync-a
 import { checkCredential, checkPerson, checkReservation, checkRole, type Checked } from './records.js';
 import { Staging } from '../storage/sync-staging.js';
 import { readSyncState, writeSyncState, type SyncCounts, type SyncState } from '../storage/sync-state.js';
+import { stageGroupReservations, stageGroups, type GroupPullDeps } from './group-pull.js';
 import { syncEvent } from './sync-events.js';
 import { Upstream, UpstreamError } from './upstream.js';
 
@@ -89,6 +90,8 @@ export class Puller {
         credentials: applied.credentials,
         reservations: applied.reservations,
         roles: applied.roles,
+        groups: applied.groups,
+        group_reservations: applied.group_reservations,
         clashes: applied.clashes.length,
       });
       const after: SyncState = {
@@ -151,14 +154,27 @@ export class Puller {
       if (counts.skipped <= LOG_SKIPPED) this.deps.log.warn(`sync: skipped upstream ${kind} ${safeId(id)}: ${key.slice(kind.length + 1)}`);
     };
 
-    // Roles (unpaged in DoorFlow), and the groups the config maps, become synced roles with explicit doors.
+    // Roles (unpaged in DoorFlow) become synced roles, and the groups the config maps synced groups, with explicit doors.
     const doorsOf = new Map<string, number[]>();
+    const groupDoors = new Map<number, number[]>();
     const channelDoors = new Map<number, number[]>();
     for (const m of config.sync.doors) {
       for (const r of m.role_ids) doorsOf.set(`role:${r}`, [...(doorsOf.get(`role:${r}`) ?? []), m.door]);
-      for (const g of m.group_ids) doorsOf.set(`group:${g}`, [...(doorsOf.get(`group:${g}`) ?? []), m.door]);
+      for (const g of m.group_ids)
+        groupDoors.set(
+          g,
+          [...new Set([...(groupDoors.get(g) ?? []), m.door])].sort((a, b) => a - b),
+        );
       for (const c of m.channel_ids) channelDoors.set(c, [...(channelDoors.get(c) ?? []), m.door]);
     }
+    const groupDeps: GroupPullDeps = {
+      upstream,
+      staging,
+      pages: (path, query, each) => this.pages(upstream, path, query, each),
+      stage: (kind, raw, checked, put) => this.stage(kind, raw, checked, put, skip),
+      ignored: () => void counts.ignored++,
+      warn: (m) => this.deps.log.warn(m),
+    };
     const shifts = new Map<number, Slot[]>(config.sync.shifts.map((sh) => [sh.id, sh.slots.map((x) => parseSlotOrThrow(x))]));
     const mapped = new Set<string>();
     for (const raw of (await upstream.list('/api/3/roles')).items) {
@@ -175,14 +191,8 @@ export class Puller {
       );
       mapped.add(r.row.upstream_id);
     }
-    for (const [key, doors] of doorsOf) {
-      if (!key.startsWith('group:')) continue;
-      staging.role(
-        { upstream_id: key, name: `Group ${key.slice(6)}`, slots: [] },
-        [...doors].sort((a, b) => a - b),
-      );
-      mapped.add(key);
-    }
+    const groups = await stageGroups(groupDeps, groupDoors);
+    for (const key of groups) mapped.add(key);
 
     const known = new Set<number>();
     if (since !== null) {
@@ -214,6 +224,7 @@ export class Puller {
       if (r.ok && (r.row.doors.length === 0 || !known.has(r.row.person_upstream))) return void counts.ignored++;
       this.stage('reservation', raw, r, (row) => staging.reservation(row), skip);
     });
+    await stageGroupReservations(groupDeps, groups, known);
     return counts;
   }
 

@@ -10,7 +10,7 @@ import { parseSlot, type Slot } from '../core/schedule.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import { controlCharProblem } from '../core/text.js';
 import { CARD_TYPE_ID, PIN_TYPE_ID } from '../storage/credential-repo.js';
-import type { StagedCredential, StagedPerson, StagedReservation, StagedRole } from '../storage/sync-staging.js';
+import type { StagedCredential, StagedGroup, StagedGroupReservation, StagedPerson, StagedReservation, StagedRole } from '../storage/sync-staging.js';
 
 export type Checked<T> = { ok: true; row: T } | { ok: false; field: string; reason: string };
 
@@ -53,6 +53,23 @@ const reservation = z.looseObject({
   start_time: z.string(),
   end_time: z.string(),
   channel_ids: z.array(id),
+});
+
+const group = z.looseObject({
+  id,
+  name: text(200).pipe(z.string().min(1)),
+  notes: text(2000).nullable().optional(),
+  // keypadd's addition (a keypadd upstream): the group's weekly slots.
+  schedule: z.array(z.string()).optional(),
+});
+
+const groupReservation = z.looseObject({
+  id,
+  person_id: id,
+  start_time: z.string(),
+  end_time: z.string(),
+  state: z.string().optional(),
+  group_ids: z.array(id),
 });
 
 const role = z.looseObject({
@@ -172,4 +189,37 @@ export function checkRole(raw: unknown, shifts: Map<number, Slot[]>): Checked<St
     slots = known;
   }
   return { ok: true, row: { upstream_id: `role:${v.id}`, name: v.name, slots } };
+}
+
+/**
+ * An upstream group: DoorFlow's has no hours (24/7 where `sync.doors` maps it); a keypadd upstream's carries its
+ * `schedule`, kept, so a group limited upstream is never widened here.
+ */
+export function checkGroup(raw: unknown): Checked<Omit<StagedGroup, 'doors'>> {
+  const r = group.safeParse(raw);
+  if (!r.success) return problem(r.error);
+  const slots: Slot[] = [];
+  for (const spec of r.data.schedule ?? []) {
+    const s = parseSlot(spec);
+    if (!s.ok) return { ok: false, field: 'schedule', reason: s.message };
+    slots.push(s.slot);
+  }
+  return { ok: true, row: { upstream_id: r.data.id, name: r.data.name, notes: r.data.notes ?? null, slots } };
+}
+
+/** A group reservation with its upstream group ids; `deactivated` ones come back as such (the caller drops them). */
+export function checkGroupReservation(raw: unknown): Checked<StagedGroupReservation & { deactivated: boolean }> {
+  const r = groupReservation.safeParse(raw);
+  if (!r.success) return problem(r.error);
+  const v = r.data;
+  const start = isoOrNull(v.start_time);
+  const end = isoOrNull(v.end_time);
+  if (!start) return { ok: false, field: 'start_time', reason: 'not a date-time' };
+  if (!end) return { ok: false, field: 'end_time', reason: 'not a date-time' };
+  if (end <= start) return { ok: false, field: 'end_time', reason: 'must be after start_time' };
+  const groups = [...new Set(v.group_ids)].sort((a, b) => a - b);
+  return {
+    ok: true,
+    row: { upstream_id: v.id, person_upstream: v.person_id, start_time: start, end_time: end, groups, deactivated: v.state === 'deactivated' },
+  };
 }

@@ -16,6 +16,8 @@ export class UpstreamError extends Error {
     message: string,
     /** For rate_limited: how long the upstream asked us to wait, in ms. */
     readonly retryAfterMs: number | null = null,
+    /** The HTTP status of a refusal (refused: 404 says the upstream has no such list), when there was one. */
+    readonly status: number | null = null,
   ) {
     super(message);
   }
@@ -111,7 +113,7 @@ export class Upstream {
       );
     }
     if (res.status >= 500) throw new UpstreamError('server', `${where}: HTTP ${res.status}${errorText(text)}`);
-    if (res.status !== 200) throw new UpstreamError('refused', `${where}: HTTP ${res.status}${errorText(text)}`);
+    if (res.status !== 200) throw new UpstreamError('refused', `${where}: HTTP ${res.status}${errorText(text)}`, null, res.status);
     try {
       return { body: JSON.parse(text) as unknown, headers: res.headers };
     } catch {

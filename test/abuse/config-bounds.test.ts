@@ -82,6 +82,7 @@ describe('configuration that cannot disable protection by accident', () => {
     await eventually(
       () => d.stderr,
       (s) => s.includes('API listening'),
+      20_000,
     );
     await eventually(
       () => d.stderr,

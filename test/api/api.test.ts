@@ -23,6 +23,7 @@ beforeAll(async () => {
   await eventually(
     () => d.stderr,
     (s) => s.includes('API listening'),
+    20_000,
   );
   base = `http://127.0.0.1:${port}`;
   const scopes = ['account.person', 'account.reservation', 'account.event.access.readonly', 'account.channel.readonly', 'account.channel.admit'];
@@ -375,6 +376,7 @@ describe.skipIf(!requireTool('openssl', 'API https'))('API over https', () => {
     await eventually(
       () => tls.stderr,
       (e) => e.includes('API listening'),
+      20_000,
     );
     expect(tls.stderr).toContain(`API listening on https://127.0.0.1:${port}/api/3`);
     const token = tls.cli.json<{ token: string }>('token', 'add', '--scope', 'account.person.readonly').token;

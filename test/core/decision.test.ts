@@ -16,6 +16,7 @@ function facts(over: Partial<{ [K in keyof AccessFacts]: Partial<AccessFacts[K]>
     person: { id: 1, name: 'Jane Doe', enabled: true, validFromMs: null, validToMs: null, ...(over.person as object) },
     roles: (over.roles as AccessFacts['roles']) ?? [{ doors: [], slots: [] }],
     reservations: (over.reservations as AccessFacts['reservations']) ?? [],
+    ...(over.groups ? { groups: over.groups as AccessFacts['groups'] } : {}),
   };
 }
 
@@ -122,5 +123,64 @@ describe('schedules in the site time zone', () => {
     expect(decideAt('2026-01-17T06:00:00Z', 'fri 22:00-06:00')).toBe(false);
     expect(decideAt('2026-01-17T23:00:00Z', 'fri 22:00-06:00')).toBe(false);
     expect(decideAt('2026-01-16T21:59:00Z', 'fri 22:00-06:00')).toBe(false);
+  });
+});
+
+describe('groups: standing membership and group reservations, on the same path as roles', () => {
+  type Group = NonNullable<AccessFacts['groups']>[number];
+  const member = (g: Partial<Group> = {}): Group => ({ doors: [], slots: [], window: null, ...g });
+  const reserved = (start: string, end: string, g: Partial<Group> = {}): Group => member({ window: { startMs: at(start), endMs: at(end) }, ...g });
+  const only = (...groups: Group[]) => facts({ roles: [], groups });
+
+  it.each<[string, Group[], Partial<DecisionInput>, string]>([
+    ['a 24/7 group', [member()], {}, 'group'],
+    ['a group for this door inside its slot', [member({ doors: [1], slots: [slot('mon-fri 07:00-19:00')] })], {}, 'group'],
+    ['a group reservation inside its window', [reserved('2026-01-14T09:00:00Z', '2026-01-14T11:00:00Z')], {}, 'group'],
+    ['a group reservation starting now', [reserved(NOW, '2026-01-14T11:00:00Z')], {}, 'group'],
+    ['a 24/7 group with an untrusted clock', [member()], { timeTrusted: false }, 'group'],
+    [
+      'a reservation of a slotted group, inside both',
+      [reserved('2026-01-14T00:00:00Z', '2026-01-15T00:00:00Z', { slots: [slot('wed 09:00-11:00')] })],
+      {},
+      'group',
+    ],
+    ['one group of several', [member({ doors: [2] }), reserved('2026-01-14T09:00:00Z', '2026-01-14T11:00:00Z', { doors: [1] })], {}, 'group'],
+  ])('grants: %s', (_name, groups, over, via) => {
+    expect(decide(input({ facts: only(...groups), ...over }))).toEqual({ granted: true, via });
+  });
+
+  it.each<[string, Group[], Partial<DecisionInput>, string]>([
+    ['a group reservation not started', [reserved('2026-01-14T10:00:01Z', '2026-01-14T11:00:00Z')], {}, 'no_reservation'],
+    ['a group reservation at its end', [reserved('2026-01-14T09:00:00Z', NOW)], {}, 'no_reservation'],
+    ['a group reservation for another door', [reserved('2026-01-14T09:00:00Z', '2026-01-14T11:00:00Z', { doors: [2] })], {}, 'no_reservation'],
+    ['a group for another door', [member({ doors: [2] })], {}, 'no_reservation'],
+    ['a group outside its slot', [member({ slots: [slot('mon-fri 12:00-13:00')] })], {}, 'outside_schedule'],
+    [
+      'a reservation of a slotted group, inside the window but outside the slot',
+      [reserved('2026-01-14T00:00:00Z', '2026-01-15T00:00:00Z', { slots: [slot('wed 12:00-13:00')] })],
+      {},
+      'outside_schedule',
+    ],
+    [
+      'a group reservation with an untrusted clock',
+      [reserved('2026-01-14T09:00:00Z', '2026-01-14T11:00:00Z')],
+      { timeTrusted: false },
+      'clock_untrusted',
+    ],
+    ['a slotted group with an untrusted clock', [member({ slots: [slot('daily 00:00-24:00')] })], { timeTrusted: false }, 'clock_untrusted'],
+    ['a stored window that does not parse', [member({ window: { startMs: Number.NaN, endMs: at('2030-01-01T00:00:00Z') } })], {}, 'invalid_record'],
+  ])('denies: %s -> %s', (_name, groups, over, reason) => {
+    expect(decide(input({ facts: only(...groups), ...over }))).toEqual({ granted: false, reason });
+  });
+
+  it('a disabled person gets nothing from a group', () => {
+    expect(decide(input({ facts: facts({ roles: [], groups: [member()], person: { enabled: false } }) }))).toEqual({
+      granted: false,
+      reason: 'person_disabled',
+    });
+  });
+
+  it('a role still grants beside a group that does not', () => {
+    expect(decide(input({ facts: facts({ groups: [member({ doors: [2] })] }) }))).toEqual({ granted: true, via: 'role' });
   });
 });

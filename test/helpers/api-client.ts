@@ -83,13 +83,16 @@ export const ALL_SCOPES = [
 ];
 
 /** A sim daemon with the API on a free port (plus `yaml`), started, with a token of every scope as the client's default. */
-export async function apiDaemon(yaml: string, cleanups: (() => void)[]): Promise<{ d: SimDaemon; api: ApiClient }> {
+export async function apiDaemon(yaml: string, cleanups: (() => void)[], env: Record<string, string> = {}): Promise<{ d: SimDaemon; api: ApiClient }> {
   const port = await freePort();
   const d = simDoor(`api: { enabled: true, listen: 127.0.0.1:${port} }\n${yaml}`, cleanups);
+  d.cli.extraEnv = env;
   await d.start();
   await eventually(
     () => d.stderr,
     (s) => s.includes('API listening'),
+    // The API worker starts in about 0.6 s here; on a machine busy with other test files it has taken over 5 s.
+    20_000,
   );
   const api = new ApiClient(port, token(d, 'admin-script', ...ALL_SCOPES));
   return { d, api };

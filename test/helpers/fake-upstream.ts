@@ -1,6 +1,6 @@
 /**
  * A test upstream: a real HTTP server on a loopback port serving DoorFlow-shaped lists (page/per_page, Total and
- * Per-Page headers, since_utc on people) from arrays the test edits, with faults it can inject per request.
+ * Per-Page headers, since_utc on people; groups and group reservations when set) from arrays the test edits, with faults it can inject per request.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +46,9 @@ export class FakeUpstream {
   credentials: UpCredential[] = [];
   reservations: UpReservation[] = [];
   roles: UpRole[] = [];
+  /** GET /api/3/groups and /api/3/group_reservations; null answers 404, as an upstream without them does. */
+  groups: unknown[] | null = null;
+  groupReservations: unknown[] | null = null;
   token = 'upstream-test-token';
   faults: Fault[] = [];
   /** Every request: path with query, for assertions on paging and since_utc. */
@@ -101,6 +104,10 @@ export class FakeUpstream {
         return list(this.credentials);
       case '/api/3/reservations':
         return list(this.reservations);
+      case '/api/3/groups':
+        return this.groups ? json(res, 200, this.groups) : json(res, 404, { error: 'not_found' });
+      case '/api/3/group_reservations':
+        return this.groupReservations ? list(this.groupReservations) : json(res, 404, { error: 'not_found' });
       default:
         return json(res, 404, { error: 'not_found' });
     }

@@ -10,6 +10,7 @@ import { newEventId } from '../../src/storage/event-id.js';
 import { EventRepo } from '../../src/storage/event-repo.js';
 import { OutboxDrain } from '../../src/storage/outbox-drain.js';
 import { pruneEvents } from '../../src/storage/prune.js';
+import { NotificationRuleRepo, WEBHOOK_OUTBOX_PREFIX, webhookOutbox } from '../../src/storage/notification-rule-repo.js';
 import { scratchDir } from '../helpers/scratch.js';
 
 const cleanups: (() => void)[] = [];
@@ -110,5 +111,49 @@ describe('OutboxDrain', () => {
     for (let i = 0; i < 100; i++) pruned += pruneEvents(database, { nowMs: Date.now(), days: 90, outboxes: ['fast', 'slow'] }).count;
     expect(pruned).toBe(30);
     expect((database.prepare('SELECT min(id) AS id FROM events').get() as { id: number }).id).toBe(31);
+  });
+
+  it('keeps every event an active webhook rule has not delivered; a deleted or inactive rule holds nothing back', () => {
+    const old = new Date(Date.now() - 100 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const database = db(100, old);
+    new EventRepo(database).append({
+      door_id: 1,
+      event_code: 30,
+      event_type: 'rex',
+      event_label: 'now',
+      time_trusted: true,
+      uid: newEventId(Date.now()),
+      created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
+    const rules = new NotificationRuleRepo(database);
+    const input = {
+      name: 'r',
+      active: true,
+      call_back_url: 'https://example.com/h',
+      event_codes: [30],
+      door_ids: [],
+      allow_http: false,
+      payload: 'event' as const,
+    };
+    const slow = rules.insert(input, old).row;
+    const gone = rules.insert(input, old).row;
+    const off = rules.insert(input, old).row;
+    for (const [rule, through] of [
+      [slow, 40],
+      [gone, 10],
+      [off, 5],
+    ] as const) {
+      // Rules start after the newest event: move the cursors back as if they had been made before these events.
+      database.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(through), webhookOutbox(rule.id));
+      expect(new OutboxDrain(database, webhookOutbox(rule.id), 200).cursor).toBe(through);
+    }
+    rules.delete(gone.id);
+    rules.update(off.id, { ...input, active: false }, old);
+    const prune = () => pruneEvents(database, { nowMs: Date.now(), days: 90, outboxes: [], outboxPrefixes: [WEBHOOK_OUTBOX_PREFIX] }).count;
+    let pruned = 0;
+    for (let i = 0; i < 100; i++) pruned += prune();
+    expect(pruned).toBe(40);
+    // Without the prefix (the old code), the webhook's undelivered events would go too.
+    expect(pruneEvents(database, { nowMs: Date.now(), days: 90, outboxes: [] }).count).toBeGreaterThan(0);
   });
 });

@@ -29,6 +29,7 @@ beforeAll(async () => {
   await eventually(
     () => a.stderr,
     (s) => s.includes('API listening'),
+    20_000,
   );
   const token = a.cli.json<{ token: string }>(
     'token',

@@ -426,3 +426,76 @@ describe('sync: incremental, reservations, local records', () => {
     expect(count(`SELECT count(*) AS n FROM people WHERE upstream_id IS NULL AND first_name = 'Local'`)).toBe(1);
   });
 });
+
+describe('sync: groups and group reservations', () => {
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  const pin = (n: number) => population(120).pins.get(n)!;
+  const groupRows = () =>
+    s.ctx.store.db.prepare(`SELECT upstream_id, name FROM access_groups ORDER BY upstream_id`).all() as { upstream_id: number; name: string }[];
+
+  it('pulls mapped groups into the groups table (not roles), with memberships and group reservations that open only in their window', async () => {
+    const now = Date.now();
+    up.people[0]!.groups = [5]; // person 1: standing member of group 5 (door 2)
+    up.groups = [
+      { id: 5, name: 'Cleaners', notes: null, global_across_sites: false },
+      { id: 6, name: 'Contractors', notes: 'site works', global_across_sites: false },
+      { id: 8, name: 'Not mapped here', notes: null, global_across_sites: false },
+    ];
+    up.groupReservations = [
+      { id: 1, person_id: 2, start_time: iso(now - 60_000), end_time: iso(now + 3_600_000), state: 'active', group_ids: [6] },
+      { id: 2, person_id: 3, start_time: iso(now + 3_600_000), end_time: iso(now + 7_200_000), state: 'pending', group_ids: [6] },
+      { id: 3, person_id: 4, start_time: iso(now - 60_000), end_time: iso(now + 3_600_000), state: 'deactivated', group_ids: [6] },
+      { id: 4, person_id: 5, start_time: iso(now - 60_000), end_time: iso(now + 3_600_000), state: 'active', group_ids: [8] },
+    ];
+    const p = puller({
+      doors: [
+        { door: 1, role_ids: [], channel_ids: [], group_ids: [] },
+        { door: 2, role_ids: [], channel_ids: [], group_ids: [5, 6] },
+      ],
+    });
+    const r = await p.pull();
+    expect(r).toMatchObject({ ok: true, counts: { groups: { added: 2 }, group_reservations: { added: 2 }, roles: { added: 0 } } });
+    expect(groupRows()).toEqual([
+      { upstream_id: 5, name: 'Cleaners (upstream group 5)' },
+      { upstream_id: 6, name: 'Contractors (upstream group 6)' },
+    ]);
+    expect(count(`SELECT count(*) AS n FROM roles WHERE upstream_id LIKE 'group:%'`)).toBe(0);
+    expect(door(pin(1), 2)).toBe('granted');
+    expect(door(pin(1), 1)).toBe('no_reservation');
+    expect(door(pin(2), 2)).toBe('granted'); // inside its group reservation
+    expect(door(pin(3), 2)).toBe('no_reservation'); // pending
+    expect(door(pin(4), 2)).toBe('no_reservation'); // deactivated upstream
+    expect(door(pin(5), 2)).toBe('no_reservation'); // a group no door here maps
+
+    // Deleted upstream: gone here at the next pull, though incremental (group reservations are listed in full).
+    up.groupReservations = up.groupReservations.filter((g) => (g as { id: number }).id !== 1);
+    up.people[0]!.groups = [];
+    up.people[0]!.updated_at = new Date().toISOString();
+    const again = await p.pull();
+    expect(again).toMatchObject({ ok: true, mode: 'incremental', counts: { group_reservations: { removed: 1 } } });
+    expect(door(pin(2), 2)).toBe('no_reservation');
+    expect(door(pin(1), 2)).toBe('no_reservation');
+    expect(up.requests.filter((q) => q.startsWith('/api/3/group_reservations')).every((q) => !q.includes('since'))).toBe(true);
+  });
+
+  it("keeps a keypadd upstream's group schedule rather than widening it to 24/7", async () => {
+    // A slot on another weekday than today's in London: closed now, whatever the hour.
+    const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+    const today = new Intl.DateTimeFormat('en-GB', { weekday: 'short', timeZone: 'Europe/London' }).format(new Date()).toLowerCase();
+    const other = days[(days.indexOf(today) + 3) % 7]!;
+    up.people[0]!.groups = [5];
+    up.groups = [{ id: 5, name: 'Early', notes: null, global_across_sites: false, schedule: [`${other} 10:00-11:00`] }];
+    up.groupReservations = [];
+    const p = puller({}, { role_ids: [], group_ids: [5] });
+    expect((await p.pull()).ok).toBe(true);
+    expect(door(pin(1))).toBe('outside_schedule');
+    expect(door(pin(2))).toBe('no_reservation');
+  });
+
+  it('fetches no group lists when no group is mapped', async () => {
+    up.groups = [];
+    up.groupReservations = [];
+    expect((await puller().pull()).ok).toBe(true);
+    expect(up.requests.some((q) => q.includes('group'))).toBe(false);
+  });
+});

@@ -35,6 +35,10 @@ export function registerStatus(program: Command): void {
               `keypadd ${live.version} running${live.sim ? ' (simulated door)' : ''}, up ${live.uptime_s} s; clock trusted: ${live.clock_trusted}${live.clock_problem ? ` (${live.clock_problem})` : ''}`,
               `storage: ${live.storage.healthy ? 'healthy' : `FAILING since ${live.storage.since}: ${live.storage.problem}`}`,
               `MQTT: ${mqtt}; events waiting to be stored: ${live.event_backlog}`,
+              ...(live.webhooks?.details ?? []).map(
+                (w) =>
+                  `webhook ${w.id} "${w.name}": ${w.state}, ${w.backlog} events to look at, ${w.parked} parked${w.last_error ? `; last error: ${w.last_error}` : ''}${w.next_retry_at ? `; next try ${w.next_retry_at}` : ''}`,
+              ),
               ...live.doors.map(describeDoor),
             ].join('\n'),
           );
