@@ -46,9 +46,9 @@ export const MUTATIONS = [
   {
     name: 'grant-resets-lockout',
     why: 'a grant emptying the wrong-PIN window: anyone with one valid PIN guesses without ever being locked out',
-    file: 'src/door/door-controller.ts',
+    file: 'src/door/entry-path.ts',
     find: '      this.pendingCard = null;\n',
-    replace: '      this.pendingCard = null;\n      this.keypadGuard.reset();\n',
+    replace: '      this.pendingCard = null;\n      this.p.keypadGuard.reset();\n',
     tests: ['test/door/door-controller.test.ts', 'test/cli/door-integrity.test.ts'],
     testName: 'valid PIN|reset|grant',
   },
