@@ -134,8 +134,8 @@ export const MUTATIONS = [
   {
     name: 'mqtt-login-not-retried',
     why: 'a broker that refuses the login is tried once and never again (mqtt.js gives up on a CONNACK error by default)',
-    file: 'src/mqtt/publisher-worker.ts',
-    find: '  reconnectOnConnackError: true,\n',
+    file: 'src/mqtt/connection.ts',
+    find: '    reconnectOnConnackError: true,\n',
     replace: '',
     tests: ['test/mqtt/mqtt-tls.test.ts'],
   },
