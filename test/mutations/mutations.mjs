@@ -286,9 +286,9 @@ export const MUTATIONS = [
   {
     name: 'api-https-ignored',
     why: 'api.cert_file set but the API served over plain http (while the log says https)',
-    file: 'src/api/api-worker.ts',
-    find: 'const server = tls ? createHttps(tls, onRequest) : createHttp(onRequest);',
-    replace: 'const server = createHttp(onRequest);',
+    file: 'src/http/server.ts',
+    find: '    ...(https ? { https } : {}),\n',
+    replace: '',
     tests: ['test/api/api.test.ts'],
     testName: 'https',
   },
