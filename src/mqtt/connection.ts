@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IClientOptions } from 'mqtt';
 import type { Config } from '../config/schema.js';
 
 /** Everything the publisher worker needs to connect (plain data: it crosses the thread boundary). */
@@ -89,4 +90,41 @@ function stripNewline(b: Buffer): Buffer {
   let end = b.length;
   while (end > 0 && (b[end - 1] === 0x0a || b[end - 1] === 0x0d)) end--;
   return b.subarray(0, end);
+}
+
+/**
+ * The mqtt.js options for these settings, with the retained last will `offline` on `availabilityTopic`. Reconnects
+ * are keypadd's: the publisher worker widens reconnectPeriod itself (core/backoff.ts) after each close.
+ */
+export function clientOptions(s: ConnectionSettings, availabilityTopic: string): IClientOptions {
+  // workerData is a structured clone: Buffers arrive as plain Uint8Arrays, which mqtt-packet refuses as a password.
+  const buf = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b));
+  return {
+    clientId: s.clientId,
+    username: s.username,
+    password: buf(s.password),
+    ca: buf(s.ca),
+    cert: buf(s.cert),
+    key: buf(s.key),
+    rejectUnauthorized: true,
+    keepalive: s.keepaliveS,
+    protocolVersion: 4,
+    clean: true,
+    reconnectPeriod: 1000,
+    // mqtt.js gives up after a refused login (CONNACK error) unless told otherwise; keypadd keeps trying.
+    reconnectOnConnackError: true,
+    connectTimeout: 10_000,
+    queueQoSZero: false,
+    will: { topic: availabilityTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+  };
+}
+
+/** A client error as one log line, naming the setting to check when the broker refused the login. */
+export function connectionProblem(err: Error & { code?: number | string }): string {
+  const why =
+    err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135
+      ? `the broker refused the login (${err.message}): check mqtt.username and the password file`
+      : err.message;
+  // One line per problem: OpenSSL's messages end with a newline.
+  return why.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -13,34 +13,12 @@ import { openDatabase, type Db } from '../storage/database.js';
 import { OutboxDrain, type Sent } from '../storage/outbox-drain.js';
 import { MQTT_OUTBOX } from '../storage/outbox-repo.js';
 import { CommandIntake } from './command-intake.js';
-import type { ConnectionSettings } from './connection.js';
-import type { DiscoveryDoor } from './discovery.js';
+import { clientOptions, connectionProblem } from './connection.js';
 import { RetainedTopics } from './retained-topics.js';
 import { StateResume } from './state-resume.js';
-import type { DoorState, FromPublisher, ToPublisher, StatusExtras } from './protocol.js';
+import type { DoorState, FromPublisher, PublisherData, ToPublisher, StatusExtras } from './protocol.js';
 import { StateGuard } from './state-guard.js';
 import { topicProblem, topics } from './topics.js';
-
-export interface PublisherData {
-  dataDir: string;
-  settings: ConnectionSettings;
-  baseTopic: string;
-  nodeId: string;
-  doors: DiscoveryDoor[];
-  homeassistant: boolean;
-  /** mqtt.homeassistant.require_code: an unlock must carry a code (the daemon checks it as a PIN). */
-  requireCode: boolean;
-  commands: boolean;
-  /** Signed commands only (mqtt.command_auth: hmac): the shared key, and the largest clock difference allowed. */
-  commandAuth: { key: Uint8Array; maxAgeMs: number } | null;
-  /** How often the retained state is published again even when it has not changed (a forged one is overwritten). */
-  stateRefreshMs: number;
-  discoveryPrefix: string;
-  backlogAlarm: number;
-  version: string;
-  /** The data dir is read-only: the cursor is kept in memory (a restart repeats events, which QoS 1 allows). */
-  readonly: boolean;
-}
 
 lowerThreadPriority(10);
 const data = workerData as PublisherData;
@@ -92,26 +70,7 @@ const states = new Map<number, string>();
 const publishedStates = new Map<number, string>();
 
 const s = data.settings;
-// workerData is a structured clone: Buffers arrive as plain Uint8Arrays, which mqtt-packet refuses as a password.
-const buf = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b));
-const client = mqtt.connect(s.url, {
-  clientId: s.clientId,
-  username: s.username,
-  password: buf(s.password),
-  ca: buf(s.ca),
-  cert: buf(s.cert),
-  key: buf(s.key),
-  rejectUnauthorized: true,
-  keepalive: s.keepaliveS,
-  protocolVersion: 4,
-  clean: true,
-  reconnectPeriod: 1000,
-  // mqtt.js gives up after a refused login (CONNACK error) unless told otherwise; keypadd keeps trying.
-  reconnectOnConnackError: true,
-  connectTimeout: 10_000,
-  queueQoSZero: false,
-  will: { topic: t.availability, payload: Buffer.from('offline'), qos: 1, retain: true },
-});
+const client = mqtt.connect(s.url, clientOptions(s, t.availability));
 
 /**
  * Every publish goes through here: a topic the broker would refuse (+, #, NUL, an empty level) is logged and never
@@ -192,14 +151,7 @@ client.on('close', () => {
   client.options.reconnectPeriod = Math.round(backoffMs(reconnects, { firstMs: 1000, maxMs: s.reconnectMaxMs, jitter: 0.2 }));
 });
 
-client.on('error', (err: Error & { code?: number | string }) => {
-  const why =
-    err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135
-      ? `the broker refused the login (${err.message}): check mqtt.username and the password file`
-      : err.message;
-  // One line per problem: OpenSSL's messages end with a newline.
-  log('error', `MQTT ${s.url}: ${why.replace(/\s*\n\s*/g, ' ').trim()}; retrying`);
-});
+client.on('error', (err: Error & { code?: number | string }) => log('error', `MQTT ${s.url}: ${connectionProblem(err)}; retrying`));
 
 client.on('message', (topic, payload, packet) => {
   if (topic === `${data.discoveryPrefix}/status`) {

@@ -6,8 +6,7 @@ import { SupervisedWorker } from '../worker-threads.js';
 import type { Logger } from '../log.js';
 import type { Command } from './commands.js';
 import type { RefusalSummary } from './command-gate.js';
-import type { PublisherData } from './publisher-worker.js';
-import type { CommandResult, DoorState, FromPublisher, ToPublisher, StatusExtras } from './protocol.js';
+import type { CommandResult, DoorState, FromPublisher, PublisherData, ToPublisher, StatusExtras } from './protocol.js';
 
 const WORKER = new URL('../../dist/mqtt/publisher-worker.js', import.meta.url);
 

@@ -1,0 +1,135 @@
+/**
+ * The decision for one presented credential and the event and signal that record it, shared by the keypad and
+ * reader (entry-path.ts) and the remote paths (remote-access.ts), so that every path decides and records alike.
+ * Contract: grant() drives the relay before anything else; deny() shows a guess only once its event is stored, so
+ * that a crash or power cut right after it cannot hand the guesser fresh tries; nothing here throws a storage
+ * failure into the caller (find() reports it instead).
+ */
+import {
+  decide,
+  type AccessFacts,
+  type CredentialKind,
+  type Decision,
+  type DenyReason,
+  type DoorMode,
+  type PresentedKind,
+} from '../core/decision.js';
+import { denyCode, denyLabel, grantCode, grantLabel } from '../core/event-codes.js';
+import { accessEvent } from '../storage/new-event.js';
+import type { CalendarSource } from './door-modes.js';
+import { NO_CALENDAR, type DoorParts } from './door-parts.js';
+
+/** A lookup's result: `failed` when storage could not answer (the facts are then null). */
+export interface Found {
+  facts: AccessFacts | null;
+  failed?: boolean;
+}
+
+export class AccessDecisions {
+  constructor(private readonly p: DoorParts) {}
+
+  /** A lookup that reports storage failures instead of throwing them into the input path. */
+  find(kind: CredentialKind, value: string): Found {
+    const { deps } = this.p;
+    try {
+      const facts = deps.lookup(kind, value);
+      deps.onLookup?.(null);
+      return { facts };
+    } catch (err) {
+      deps.onLookup?.(err as Error);
+      return { facts: null, failed: true };
+    }
+  }
+
+  /** core/decision.ts decide() with this door's lockdown, holidays, clock and zone. */
+  decideNow(kind: PresentedKind, facts: AccessFacts | null, keypadLockedOut: boolean, mode: DoorMode = this.p.deps.door.mode): Decision {
+    const { door, clock } = this.p.deps;
+    let holidays: ReturnType<CalendarSource['holidays']> = [];
+    try {
+      holidays = (this.p.deps.calendar ?? NO_CALENDAR).holidays();
+    } catch {
+      // The calendar shares the credential's database: a lookup that worked but a calendar that did not is rare,
+      // and the person's own schedule still applies.
+    }
+    return decide({
+      lockdown: this.p.modes.lockdown.card,
+      holidays,
+      presented: kind,
+      facts,
+      door: { id: door.id, mode, maxPinAgeDays: door.max_pin_age_days ?? null },
+      nowMs: clock.wallMs(),
+      zone: this.p.deps.zone,
+      timeTrusted: clock.trusted(),
+      keypadLockedOut,
+    });
+  }
+
+  /** A PIN attempt that counts as a guess: counted (and saved), then denied once stored. */
+  wrongPin(facts: AccessFacts | null, reason: DenyReason, detail?: Record<string, unknown>): void {
+    this.p.keypadGuard.failure();
+    this.p.watchExpiry();
+    this.deny('PIN', facts, reason, detail, true);
+  }
+
+  grant(kind: PresentedKind | 'Card+PIN', facts: AccessFacts, emergency = false, source: string | null = null): void {
+    const { deps } = this.p;
+    // The relay first: the person at the door must not wait for anything else.
+    this.p.relay.unlock(deps.door.unlock_ms);
+    // First-person-in starts the shift; after it, the last to leave ends it.
+    this.p.modes.onAccess('grant');
+    this.p.annunciator.show('granted', deps.door.unlock_ms);
+    deps.events.record(
+      accessEvent(
+        'access_granted',
+        grantCode(kind),
+        {
+          door_id: deps.door.id,
+          event_label: grantLabel(facts.person.name, kind, emergency),
+          person_id: facts.person.id,
+          person_name: facts.person.name,
+          credential_id: facts.credential.id,
+          credential_type: kind,
+          source,
+          detail: emergency ? { emergency: true } : null,
+        },
+        this.p.moment(),
+      ),
+    );
+    this.p.outcomes.emit({ credential_type: kind, granted: true, reason: null, person_name: facts.person.name });
+  }
+
+  /** Records the denial; shows it at once, or (a guess) once it is stored, so a crash cannot undo the count. */
+  deny(kind: PresentedKind, facts: AccessFacts | null, reason: DenyReason, detail?: Record<string, unknown>, guess = false): void {
+    const { deps } = this.p;
+    deps.events.record(
+      accessEvent(
+        'access_denied',
+        denyCode(kind, reason),
+        {
+          door_id: deps.door.id,
+          event_label: denyLabel(facts?.person.name ?? null, kind, reason),
+          person_id: facts?.person.id ?? null,
+          person_name: facts?.person.name ?? null,
+          credential_id: facts?.credential.id ?? null,
+          credential_type: kind,
+          reason,
+          detail: detail ?? null,
+        },
+        this.p.moment(),
+      ),
+    );
+    const show = () => {
+      const lockedGuard = kind === 'PIN' ? this.p.keypadGuard : kind === 'Card' ? this.p.readerGuard : null;
+      if (lockedGuard?.lockedOut) this.p.annunciator.show('locked_out', lockedGuard.remainingMs);
+      else this.p.annunciator.show('denied', 1000);
+      this.p.outcomes.emit({ credential_type: kind, granted: false, reason, person_name: facts?.person.name ?? null });
+    };
+    if (!guess) return show();
+    const shown = deps.events.whenStored().then((stored) => {
+      if (this.p.stopped) return; // a stopped door shows nothing (its LED timers would keep the process alive)
+      if (!stored) deps.log.warn(`door ${deps.door.id}: showing a refusal that could not be stored yet`);
+      show();
+    });
+    this.p.settleAfter(shown);
+  }
+}
