@@ -16,6 +16,7 @@ const NAV: [string, string][] = [
   ['people', 'People'],
   ['visitors', 'Visitors'],
   ['events', 'Events'],
+  ['roles', 'Roles'],
   ['tokens', 'Tokens'],
 ];
 

@@ -3,7 +3,15 @@ import type { WebRoute } from './deps.js';
 import { DOOR_ROUTES } from './pages-doors.js';
 import { EVENT_ROUTES } from './pages-events.js';
 import { PEOPLE_ROUTES } from './pages-people.js';
+import { ROLE_ROUTES } from './pages-roles.js';
 import { TOKEN_ROUTES } from './pages-tokens.js';
 import { VISITOR_ROUTES } from './pages-visitors.js';
 
-export const WEB_ROUTES: readonly WebRoute[] = [...DOOR_ROUTES, ...PEOPLE_ROUTES, ...VISITOR_ROUTES, ...EVENT_ROUTES, ...TOKEN_ROUTES];
+export const WEB_ROUTES: readonly WebRoute[] = [
+  ...DOOR_ROUTES,
+  ...PEOPLE_ROUTES,
+  ...VISITOR_ROUTES,
+  ...EVENT_ROUTES,
+  ...ROLE_ROUTES,
+  ...TOKEN_ROUTES,
+];

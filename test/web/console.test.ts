@@ -187,6 +187,58 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
     await context.close();
   });
 
+  it('creates a role from the week grid, edits it, refuses an empty week, and lets a viewer only look', async () => {
+    const { context, page } = await loggedIn('ada');
+    await page.goto(base + 'roles');
+    await page.getByLabel('Name', { exact: true }).fill('Day staff');
+    await page.getByLabel('Front Door').check();
+    // An empty week is refused naming the field: it must not fall through to "no slots" = 24/7.
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('slot: tick at least one hour in the grid, or "Always (24/7)"');
+    expect(d.cli.json<{ name: string }[]>('role', 'list').some((r) => r.name === 'Day staff')).toBe(false);
+    await page.goto(base + 'roles');
+    await page.getByLabel('Name', { exact: true }).fill('Day staff');
+    await page.getByLabel('Front Door').check();
+    for (const day of ['mon', 'tue', 'wed', 'thu', 'fri'])
+      for (const h of ['09:00-10:00', '10:00-11:00']) await page.getByLabel(`${day} ${h}`).check();
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await expect(page.getByRole('status').first().textContent()).resolves.toContain('Role Day staff created.');
+    let role = d.cli
+      .json<{ id: number; name: string; schedule: string[]; channel_ids: number[]; all_channels: boolean }[]>('role', 'list')
+      .find((r) => r.name === 'Day staff')!;
+    expect(role).toMatchObject({ schedule: ['mon,tue,wed,thu,fri 09:00-11:00'], channel_ids: [1], all_channels: false });
+    // Edit: the grid shows what is stored; Saturday morning added, a slot past midnight typed as text is kept.
+    await expect(page.getByLabel('wed 10:00-11:00').isChecked()).resolves.toBe(true);
+    await page.getByLabel('sat 08:00-09:00').check();
+    await page.getByLabel(/Other slots/).fill('fri 22:00-02:00');
+    await page.getByRole('button', { name: 'Save role' }).click();
+    await expect(page.getByRole('status').first().textContent()).resolves.toContain('Role Day staff saved');
+    role = d.cli.json<(typeof role)[]>('role', 'list').find((r) => r.name === 'Day staff')!;
+    expect(role.schedule).toEqual(['mon,tue,wed,thu,fri 09:00-11:00', 'sat 08:00-09:00', 'fri 22:00-02:00']);
+    await expect(page.getByLabel(/Other slots/).inputValue()).resolves.toBe('fri 22:00-02:00');
+    await page.screenshot({ path: join(SHOTS, 'role.png'), fullPage: true });
+    await page.goto(base + 'roles');
+    await expect(page.locator('tr', { hasText: 'Day staff' }).textContent()).resolves.toContain('sat 08:00-09:00');
+    await page.screenshot({ path: join(SHOTS, 'roles.png'), fullPage: true });
+    await context.close();
+
+    const viewer = await loggedIn('vic');
+    await viewer.page.goto(base + `role?id=${role.id}`);
+    expect(await viewer.page.getByRole('button', { name: 'Save role' }).count()).toBe(0);
+    expect(await viewer.page.getByRole('button', { name: 'Delete role' }).count()).toBe(0);
+    const csrf = await viewer.page.locator('form.logout input[name="_csrf"]').getAttribute('value');
+    const refused = await viewer.page.request.post(base + 'role-delete', { form: { _csrf: csrf!, id: String(role.id) }, maxRedirects: 0 });
+    expect(refused.status()).toBe(403);
+    await viewer.context.close();
+
+    const admin = await loggedIn('ada');
+    await admin.page.goto(base + `role?id=${role.id}`);
+    await admin.page.getByRole('button', { name: 'Delete role' }).click();
+    await expect(admin.page.getByRole('status').first().textContent()).resolves.toContain('Role Day staff deleted.');
+    expect(d.cli.json<{ name: string }[]>('role', 'list').some((r) => r.name === 'Day staff')).toBe(false);
+    await admin.context.close();
+  });
+
   it('works at 360 px: no page scrolls sideways, and every control has a label', async () => {
     const { context, page } = await loggedIn('ada', 360);
     for (const [path, shot] of [
@@ -194,6 +246,7 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
       ['people', 'people'],
       ['visitors', 'visitors'],
       ['events', 'events'],
+      ['roles', 'roles'],
       ['tokens', 'tokens'],
     ] as const) {
       await page.goto(base + path);
