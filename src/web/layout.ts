@@ -18,6 +18,7 @@ const NAV: [string, string][] = [
   ['events', 'Events'],
   ['roles', 'Roles'],
   ['tokens', 'Tokens'],
+  ['backup', 'Backup'],
 ];
 
 export function page(title: string, viewer: Viewer | null, body: Html, current = ''): Html {

@@ -1,5 +1,6 @@
 /** Every page and action of the console, in menu order; a new page is a new table appended here. */
 import type { WebRoute } from './deps.js';
+import { BACKUP_ROUTES } from './pages-backup.js';
 import { DOOR_ROUTES } from './pages-doors.js';
 import { EVENT_ROUTES } from './pages-events.js';
 import { PEOPLE_ROUTES } from './pages-people.js';
@@ -14,4 +15,5 @@ export const WEB_ROUTES: readonly WebRoute[] = [
   ...EVENT_ROUTES,
   ...ROLE_ROUTES,
   ...TOKEN_ROUTES,
+  ...BACKUP_ROUTES,
 ];

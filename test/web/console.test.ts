@@ -5,7 +5,8 @@
  * and see the grant in the live feed, reset a keypad lockout from the page, refuse a POST without the CSRF token and
  * a viewer's write, and keep working at 360 px. Each page is saved under docs/screenshots/ for the README.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -239,6 +240,53 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
     await admin.context.close();
   });
 
+  it('downloads a consistent backup as an admin, with the PIN key’s place but never the key, as an audit row', async () => {
+    const { context, page } = await loggedIn('ada');
+    await page.goto(base + 'backup');
+    const key = readFileSync(join(d.cli.dataDir, 'pin.key'));
+    const instructions = (await page.locator('#key-instructions').textContent())!;
+    expect(instructions).toContain(join(d.cli.dataDir, 'pin.key'));
+    for (const text of [key.toString('hex'), key.toString('base64'), key.toString('utf8').trim()]) expect(await page.content()).not.toContain(text);
+    await page.screenshot({ path: join(SHOTS, 'backup.png'), fullPage: true });
+    // The button's POST, as the browser sends it (session cookie and CSRF token); headless Chromium has no download UI.
+    const csrf = await page.locator('form[action="backup-download"] input[name="_csrf"]').getAttribute('value');
+    const answer = await page.request.post(base + 'backup-download', { form: { _csrf: csrf! }, maxRedirects: 0 });
+    expect(answer.status(), await answer.text()).toBe(200);
+    const disposition = answer.headers()['content-disposition']!;
+    expect(disposition).toMatch(/^attachment; filename="keypadd-\d{4}-\d\d-\d\dT\d{6}\.db"$/);
+    const scratch = mkdtempSync(join(tmpdir(), 'keypadd-download-'));
+    cleanups.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const file = join(scratch, 'backup.db');
+    writeFileSync(file, await answer.body());
+    const copy = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      expect(copy.pragma('quick_check', { simple: true })).toBe('ok');
+      // The copy holds what the live database holds (the people so far: the demo person, and Vera when the visitor test ran).
+      const names = (db: Database.Database) => db.prepare(`SELECT first_name || ' ' || last_name AS n FROM people ORDER BY id`).pluck().all();
+      const live = new Database(join(d.cli.dataDir, 'keypadd.db'), { readonly: true, fileMustExist: true });
+      try {
+        expect(names(copy)).toEqual(names(live));
+      } finally {
+        live.close();
+      }
+      expect(names(copy).length).toBeGreaterThan(0);
+    } finally {
+      copy.close();
+    }
+    expect(readFileSync(file).includes(key)).toBe(false);
+    await context.close();
+    const db = new Database(join(d.cli.dataDir, 'keypadd.db'), { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare(`SELECT user_name, action FROM console_audit WHERE action = 'backup.download'`).get();
+      expect(row).toEqual({ user_name: 'ada', action: 'backup.download' });
+    } finally {
+      db.close();
+    }
+    const viewer = await loggedIn('vic');
+    expect((await viewer.page.request.get(base + 'backup')).status()).toBe(403);
+    await viewer.context.close();
+  });
+
   it('works at 360 px: no page scrolls sideways, and every control has a label', async () => {
     const { context, page } = await loggedIn('ada', 360);
     for (const [path, shot] of [
@@ -248,6 +296,7 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
       ['events', 'events'],
       ['roles', 'roles'],
       ['tokens', 'tokens'],
+      ['backup', 'backup'],
     ] as const) {
       await page.goto(base + path);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
