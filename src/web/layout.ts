@@ -17,6 +17,7 @@ const NAV: [string, string][] = [
   ['visitors', 'Visitors'],
   ['events', 'Events'],
   ['roles', 'Roles'],
+  ['sync', 'Sync'],
   ['tokens', 'Tokens'],
   ['backup', 'Backup'],
 ];

@@ -284,7 +284,15 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
     }
     const viewer = await loggedIn('vic');
     expect((await viewer.page.request.get(base + 'backup')).status()).toBe(403);
+    expect((await viewer.page.request.get(base + 'sync')).status()).toBe(403);
     await viewer.context.close();
+  });
+
+  it('shows the sync status to an admin (here: not configured)', async () => {
+    const { context, page } = await loggedIn('ada');
+    await page.goto(base + 'sync');
+    await expect(page.locator('#sync-status').textContent()).resolves.toContain('Sync is not configured');
+    await context.close();
   });
 
   it('works at 360 px: no page scrolls sideways, and every control has a label', async () => {
@@ -295,6 +303,7 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
       ['visitors', 'visitors'],
       ['events', 'events'],
       ['roles', 'roles'],
+      ['sync', 'sync'],
       ['tokens', 'tokens'],
       ['backup', 'backup'],
     ] as const) {
