@@ -141,8 +141,9 @@ function roleForm(c: WebContext, role?: { id: number; name: string; doors: numbe
   </form>`;
 }
 
+const doorName = (c: WebContext, id: number) => c.admin.config.doors.find((d) => d.id === id)?.name ?? `door ${id}`;
+
 function rolesPage(c: WebContext, top: Html | string = ''): Html {
-  const names = new Map(c.admin.config.doors.map((d) => [d.id, d.name]));
   const admin = mayDo(c.viewer.role, 'admin');
   return page(
     'Roles and schedules',
@@ -163,7 +164,7 @@ function rolesPage(c: WebContext, top: Html | string = ''): Html {
               (r) =>
                 html`<tr>
                   <td><a href="role?id=${r.id}">${r.name}</a></td>
-                  <td>${r.all_channels ? 'all doors' : r.channel_ids.map((id) => names.get(id) ?? `door ${id}`).join(', ')}</td>
+                  <td>${r.all_channels ? 'all doors' : r.channel_ids.map((id) => doorName(c, id)).join(', ')}</td>
                   <td>${r.always ? '24/7' : r.schedule.join('; ')}</td>
                   <td>${r.people}</td>
                 </tr>`,
@@ -187,8 +188,8 @@ function rolePage(c: WebContext, id: number, top: Html | string = ''): Html {
     html`${top}
       <section class="card">
         <p>
-          ${v.all_channels ? 'All doors' : `Doors: ${v.channel_ids.join(', ')}`} · ${v.always ? '24/7' : v.schedule.join('; ')} · ${v.people} people
-          ${synced ? ' · synced from the upstream (change it there)' : ''}
+          ${v.all_channels ? 'All doors' : `Doors: ${v.channel_ids.map((d) => doorName(c, d)).join(', ')}`} ·
+          ${v.always ? '24/7' : v.schedule.join('; ')} · ${v.people} people ${synced ? ' · synced from the upstream (change it there)' : ''}
         </p>
       </section>
       ${

@@ -217,6 +217,7 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
     role = d.cli.json<(typeof role)[]>('role', 'list').find((r) => r.name === 'Day staff')!;
     expect(role.schedule).toEqual(['mon,tue,wed,thu,fri 09:00-11:00', 'sat 08:00-09:00', 'fri 22:00-02:00']);
     await expect(page.getByLabel(/Other slots/).inputValue()).resolves.toBe('fri 22:00-02:00');
+    await expect(page.locator('section.card').first().textContent()).resolves.toContain('Doors: Front Door');
     await page.screenshot({ path: join(SHOTS, 'role.png'), fullPage: true });
     await page.goto(base + 'roles');
     await expect(page.locator('tr', { hasText: 'Day staff' }).textContent()).resolves.toContain('sat 08:00-09:00');
