@@ -34,11 +34,17 @@ export function roleView(ctx: AdminContext, r: RoleRow): RoleView {
   };
 }
 
-export function addRole(
-  ctx: AdminContext,
-  input: { name?: string | undefined; doors?: number[] | undefined; slots?: string[] | undefined },
-): RoleView {
-  const repo = new RoleRepo(ctx.store.db);
+/** What a role is made of, as a form or the CLI gives it. */
+export interface RoleInput {
+  name?: string | undefined;
+  /** Door ids; none means every door. */
+  doors?: number[] | undefined;
+  /** Weekly slots as text; none means 24/7. */
+  slots?: string[] | undefined;
+}
+
+/** The one set of rules for a role's name, doors and slots (add and edit alike); every problem at once. */
+function checkRoleInput(ctx: AdminContext, input: RoleInput): { name: string; doors: number[]; slots: Slot[] } {
   const problems = new Problems();
   const name = input.name?.trim() ?? '';
   if (name === '') problems.add('name', 'must not be empty');
@@ -54,11 +60,36 @@ export function addRole(
     else problems.add('slot', `"${spec}": ${r.message}`);
   }
   problems.throwIfAny();
+  return { name, doors, slots };
+}
+
+export function addRole(ctx: AdminContext, input: RoleInput): RoleView {
+  const repo = new RoleRepo(ctx.store.db);
+  const { name, doors, slots } = checkRoleInput(ctx, input);
   return ctx.store.db
     .transaction(() => {
       if (repo.byName(name)) throw invalid('name', 'is already in use by another role');
       const now = nowIso(ctx);
       return roleView(ctx, repo.insert({ name, doors, slots, created_at: now, updated_at: now }));
+    })
+    .immediate();
+}
+
+/** Replaces a local role's name, doors and slots in one transaction (its holders keep it); a synced role is refused. */
+export function editRole(ctx: AdminContext, id: number, input: RoleInput): RoleView {
+  const repo = new RoleRepo(ctx.store.db);
+  const { name, doors, slots } = checkRoleInput(ctx, input);
+  return ctx.store.db
+    .transaction(() => {
+      const role = getRole(ctx, id);
+      refuseIfSynced('role', role);
+      const other = repo.byName(name);
+      if (other && other.id !== id) throw invalid('name', 'is already in use by another role');
+      if (role.name === ctx.config.access.default_role && name !== role.name) {
+        throw invalid('name', `"${role.name}" is the default role for new people (access.default_role); change that first`);
+      }
+      repo.replace(id, { name, doors, slots, updated_at: nowIso(ctx) });
+      return roleView(ctx, getRole(ctx, id));
     })
     .immediate();
 }

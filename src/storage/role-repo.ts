@@ -38,6 +38,19 @@ export class RoleRepo {
     })();
   }
 
+  /** Replaces a role's name, doors and slots (memberships untouched); the caller holds the transaction. */
+  replace(id: number, r: Pick<RoleRow, 'name' | 'doors' | 'slots' | 'updated_at'>): void {
+    this.db.prepare(`UPDATE roles SET name = ?, updated_at = ? WHERE id = ?`).run(r.name, r.updated_at, id);
+    this.db.prepare(`DELETE FROM role_doors WHERE role_id = ?`).run(id);
+    this.db.prepare(`DELETE FROM role_slots WHERE role_id = ?`).run(id);
+    for (const d of r.doors) this.db.prepare(`INSERT INTO role_doors (role_id, door_id) VALUES (?, ?)`).run(id, d);
+    for (const s of r.slots) {
+      this.db
+        .prepare(`INSERT INTO role_slots (role_id, days, start_minute, end_minute) VALUES (?, ?, ?, ?)`)
+        .run(id, s.days, s.startMinute, s.endMinute);
+    }
+  }
+
   get(id: number): RoleRow | undefined {
     const row = this.db.prepare(`SELECT * FROM roles WHERE id = ?`).get(id) as Omit<RoleRow, 'doors' | 'slots'> | undefined;
     return row && this.complete(row);

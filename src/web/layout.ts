@@ -16,7 +16,10 @@ const NAV: [string, string][] = [
   ['people', 'People'],
   ['visitors', 'Visitors'],
   ['events', 'Events'],
+  ['roles', 'Roles'],
+  ['sync', 'Sync'],
   ['tokens', 'Tokens'],
+  ['backup', 'Backup'],
 ];
 
 export function page(title: string, viewer: Viewer | null, body: Html, current = ''): Html {

@@ -5,7 +5,8 @@
  * and see the grant in the live feed, reset a keypad lockout from the page, refuse a POST without the CSRF token and
  * a viewer's write, and keep working at 360 px. Each page is saved under docs/screenshots/ for the README.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -187,6 +188,114 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
     await context.close();
   });
 
+  it('creates a role from the week grid, edits it, refuses an empty week, and lets a viewer only look', async () => {
+    const { context, page } = await loggedIn('ada');
+    await page.goto(base + 'roles');
+    await page.getByLabel('Name', { exact: true }).fill('Day staff');
+    await page.getByLabel('Front Door').check();
+    // An empty week is refused naming the field: it must not fall through to "no slots" = 24/7.
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('slot: tick at least one hour in the grid, or "Always (24/7)"');
+    expect(d.cli.json<{ name: string }[]>('role', 'list').some((r) => r.name === 'Day staff')).toBe(false);
+    await page.goto(base + 'roles');
+    await page.getByLabel('Name', { exact: true }).fill('Day staff');
+    await page.getByLabel('Front Door').check();
+    for (const day of ['mon', 'tue', 'wed', 'thu', 'fri'])
+      for (const h of ['09:00-10:00', '10:00-11:00']) await page.getByLabel(`${day} ${h}`).check();
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await expect(page.getByRole('status').first().textContent()).resolves.toContain('Role Day staff created.');
+    let role = d.cli
+      .json<{ id: number; name: string; schedule: string[]; channel_ids: number[]; all_channels: boolean }[]>('role', 'list')
+      .find((r) => r.name === 'Day staff')!;
+    expect(role).toMatchObject({ schedule: ['mon,tue,wed,thu,fri 09:00-11:00'], channel_ids: [1], all_channels: false });
+    // Edit: the grid shows what is stored; Saturday morning added, a slot past midnight typed as text is kept.
+    await expect(page.getByLabel('wed 10:00-11:00').isChecked()).resolves.toBe(true);
+    await page.getByLabel('sat 08:00-09:00').check();
+    await page.getByLabel(/Other slots/).fill('fri 22:00-02:00');
+    await page.getByRole('button', { name: 'Save role' }).click();
+    await expect(page.getByRole('status').first().textContent()).resolves.toContain('Role Day staff saved');
+    role = d.cli.json<(typeof role)[]>('role', 'list').find((r) => r.name === 'Day staff')!;
+    expect(role.schedule).toEqual(['mon,tue,wed,thu,fri 09:00-11:00', 'sat 08:00-09:00', 'fri 22:00-02:00']);
+    await expect(page.getByLabel(/Other slots/).inputValue()).resolves.toBe('fri 22:00-02:00');
+    await expect(page.locator('section.card').first().textContent()).resolves.toContain('Doors: Front Door');
+    await page.screenshot({ path: join(SHOTS, 'role.png'), fullPage: true });
+    await page.goto(base + 'roles');
+    await expect(page.locator('tr', { hasText: 'Day staff' }).textContent()).resolves.toContain('sat 08:00-09:00');
+    await page.screenshot({ path: join(SHOTS, 'roles.png'), fullPage: true });
+    await context.close();
+
+    const viewer = await loggedIn('vic');
+    await viewer.page.goto(base + `role?id=${role.id}`);
+    expect(await viewer.page.getByRole('button', { name: 'Save role' }).count()).toBe(0);
+    expect(await viewer.page.getByRole('button', { name: 'Delete role' }).count()).toBe(0);
+    const csrf = await viewer.page.locator('form.logout input[name="_csrf"]').getAttribute('value');
+    const refused = await viewer.page.request.post(base + 'role-delete', { form: { _csrf: csrf!, id: String(role.id) }, maxRedirects: 0 });
+    expect(refused.status()).toBe(403);
+    await viewer.context.close();
+
+    const admin = await loggedIn('ada');
+    await admin.page.goto(base + `role?id=${role.id}`);
+    await admin.page.getByRole('button', { name: 'Delete role' }).click();
+    await expect(admin.page.getByRole('status').first().textContent()).resolves.toContain('Role Day staff deleted.');
+    expect(d.cli.json<{ name: string }[]>('role', 'list').some((r) => r.name === 'Day staff')).toBe(false);
+    await admin.context.close();
+  });
+
+  it('downloads a consistent backup as an admin, with the PIN key’s place but never the key, as an audit row', async () => {
+    const { context, page } = await loggedIn('ada');
+    await page.goto(base + 'backup');
+    const key = readFileSync(join(d.cli.dataDir, 'pin.key'));
+    const instructions = (await page.locator('#key-instructions').textContent())!;
+    expect(instructions).toContain(join(d.cli.dataDir, 'pin.key'));
+    for (const text of [key.toString('hex'), key.toString('base64'), key.toString('utf8').trim()]) expect(await page.content()).not.toContain(text);
+    await page.screenshot({ path: join(SHOTS, 'backup.png'), fullPage: true });
+    // The button's POST, as the browser sends it (session cookie and CSRF token); headless Chromium has no download UI.
+    const csrf = await page.locator('form[action="backup-download"] input[name="_csrf"]').getAttribute('value');
+    const answer = await page.request.post(base + 'backup-download', { form: { _csrf: csrf! }, maxRedirects: 0 });
+    expect(answer.status(), await answer.text()).toBe(200);
+    const disposition = answer.headers()['content-disposition']!;
+    expect(disposition).toMatch(/^attachment; filename="keypadd-\d{4}-\d\d-\d\dT\d{6}\.db"$/);
+    const scratch = mkdtempSync(join(tmpdir(), 'keypadd-download-'));
+    cleanups.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const file = join(scratch, 'backup.db');
+    writeFileSync(file, await answer.body());
+    const copy = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      expect(copy.pragma('quick_check', { simple: true })).toBe('ok');
+      // The copy holds what the live database holds (the people so far: the demo person, and Vera when the visitor test ran).
+      const names = (db: Database.Database) => db.prepare(`SELECT first_name || ' ' || last_name AS n FROM people ORDER BY id`).pluck().all();
+      const live = new Database(join(d.cli.dataDir, 'keypadd.db'), { readonly: true, fileMustExist: true });
+      try {
+        expect(names(copy)).toEqual(names(live));
+      } finally {
+        live.close();
+      }
+      expect(names(copy).length).toBeGreaterThan(0);
+    } finally {
+      copy.close();
+    }
+    expect(readFileSync(file).includes(key)).toBe(false);
+    await context.close();
+    const db = new Database(join(d.cli.dataDir, 'keypadd.db'), { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare(`SELECT user_name, action FROM console_audit WHERE action = 'backup.download'`).get();
+      expect(row).toEqual({ user_name: 'ada', action: 'backup.download' });
+    } finally {
+      db.close();
+    }
+    const viewer = await loggedIn('vic');
+    expect((await viewer.page.request.get(base + 'backup')).status()).toBe(403);
+    expect((await viewer.page.request.get(base + 'sync')).status()).toBe(403);
+    await viewer.context.close();
+  });
+
+  it('shows the sync status to an admin (here: not configured)', async () => {
+    const { context, page } = await loggedIn('ada');
+    await page.goto(base + 'sync');
+    await expect(page.locator('#sync-status').textContent()).resolves.toContain('Sync is not configured');
+    await context.close();
+  });
+
   it('works at 360 px: no page scrolls sideways, and every control has a label', async () => {
     const { context, page } = await loggedIn('ada', 360);
     for (const [path, shot] of [
@@ -194,7 +303,10 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
       ['people', 'people'],
       ['visitors', 'visitors'],
       ['events', 'events'],
+      ['roles', 'roles'],
+      ['sync', 'sync'],
       ['tokens', 'tokens'],
+      ['backup', 'backup'],
     ] as const) {
       await page.goto(base + path);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
