@@ -4,26 +4,11 @@ import type { AccessFacts, CredentialKind } from '../../src/core/decision.js';
 import type { PersistedLockout } from '../../src/core/lockout.js';
 import type { PinRules } from '../../src/core/pin-rules.js';
 import { DoorController } from '../../src/door/door-controller.js';
-import type { Clock } from '../../src/drivers/clock.js';
 import { SimDoorHardware } from '../../src/drivers/sim/sim-door.js';
 import { encodeCardNumber, encodeKey } from '../../src/core/wiegand-encoder.js';
 import { createLogger } from '../../src/log.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import type { NewEvent } from '../../src/storage/event-repo.js';
-
-/** A clock whose wall and monotonic times move separately, as they do on a Pi whose wall clock is corrected. */
-class ManualClock implements Clock {
-  wall = Date.parse('2026-01-14T10:00:00Z');
-  mono = 1_000;
-  isTrusted = true;
-  wallMs = () => this.wall;
-  monoMs = () => this.mono;
-  trusted = () => this.isTrusted;
-  advance(ms: number): void {
-    this.wall += ms;
-    this.mono += ms;
-    vi.advanceTimersByTime(ms);
-  }
-}
 
 /** The event writer replaced by memory: what the door recorded and saved, stored at once (or never, with `failing`). */
 class Sink {
@@ -122,7 +107,7 @@ beforeEach(() => {
   lookups.length = 0;
   announced.length = 0;
   vi.useFakeTimers();
-  clock = new ManualClock();
+  clock = new ManualClock('2026-01-14T10:00:00Z'); // A Wednesday, 10:00 UTC.
   hw = new SimDoorHardware();
   sink = new Sink();
 });

@@ -10,25 +10,11 @@ import { parseSlot } from '../../src/core/schedule.js';
 import type { Holiday, Shift } from '../../src/core/site-calendar.js';
 import { DoorController } from '../../src/door/door-controller.js';
 import { SiteLockdownState } from '../../src/door/site-lockdown.js';
-import type { Clock } from '../../src/drivers/clock.js';
 import { SimDoorHardware } from '../../src/drivers/sim/sim-door.js';
 import { createLogger } from '../../src/log.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import type { PersistedDoorMode } from '../../src/storage/door-mode-repo.js';
 import type { NewEvent } from '../../src/storage/event-repo.js';
-
-class ManualClock implements Clock {
-  wall = Date.parse('2026-01-14T08:00:00Z'); // a Wednesday, 08:00 in London
-  mono = 1_000;
-  isTrusted = true;
-  wallMs = () => this.wall;
-  monoMs = () => this.mono;
-  trusted = () => this.isTrusted;
-  advance(ms: number): void {
-    this.wall += ms;
-    this.mono += ms;
-    vi.advanceTimersByTime(ms);
-  }
-}
 
 class Sink {
   events: NewEvent[] = [];
@@ -108,7 +94,7 @@ function restart(): void {
 
 beforeEach(() => {
   vi.useFakeTimers();
-  clock = new ManualClock();
+  clock = new ManualClock('2026-01-14T08:00:00Z'); // A Wednesday, 08:00 in London.
   hw = new SimDoorHardware();
   sink = new Sink();
   site = new SiteLockdownState(undefined, sink, clock);

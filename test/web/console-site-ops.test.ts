@@ -4,50 +4,41 @@
  * locks the door down from the page and the demo PIN is then refused at the keypad with DoorFlow's lockdown code;
  * only an admin may end the lockdown (the operator gets no button, and a hand-made POST is refused with nothing done).
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, requireTool } from '../helpers/broker.js';
-import { eventually, simDoor, type SimDaemon } from '../helpers/daemon.js';
+import { requireTool } from '../helpers/broker.js';
+import { startConsole, type ConsoleUnderTest } from '../helpers/console.js';
+import { eventually, type SimDaemon } from '../helpers/daemon.js';
 
 const cleanups: (() => void)[] = [];
 let d: SimDaemon;
 let base: string;
 let browser: Browser;
+let session: ConsoleUnderTest['loggedIn'];
 
 const haveChromium = requireTool('chromium-headless-shell', 'console browser');
 
 beforeAll(async () => {
   if (!haveChromium) return;
-  const port = await freePort();
-  d = simDoor(`web: { enabled: true, listen: 127.0.0.1:${port} }\nsite: { time_zone: Europe/London }\n`, cleanups);
-  for (const [name, role] of [
-    ['ada', 'admin'],
-    ['olly', 'operator'],
-  ] as const)
-    expect(d.cli.runWithInput(`${name} password 123\n`, 'user', 'add', name, '--role', role, '--password', '-').status).toBe(0);
-  await d.start();
-  await eventually(
-    () => d.stderr,
-    (s) => s.includes('console listening'),
-    15_000,
-  );
-  base = `http://127.0.0.1:${port}/`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium-headless-shell', args: ['--no-sandbox'] });
+  ({
+    d,
+    base,
+    browser,
+    loggedIn: session,
+  } = await startConsole(
+    [
+      ['ada', 'admin'],
+      ['olly', 'operator'],
+    ],
+    cleanups,
+  ));
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
   cleanups.splice(0).forEach((f) => f());
 });
 
-async function loggedIn(name: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1000, height: 800 } })).newPage();
-  await page.goto(base);
-  await page.getByLabel('User name').fill(name);
-  await page.getByLabel('Password').fill(`${name} password 123`);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/doors$/);
-  return page;
-}
+const loggedIn = async (name: string): Promise<Page> => (await session(name)).page;
 
 const events = () =>
   d.cli.json<{ events: { event_type: string; event_code: number; source: string | null }[] }>('event', 'list', '--limit', '1000').events;

@@ -9,11 +9,12 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, requireTool } from '../helpers/broker.js';
+import { requireTool } from '../helpers/broker.js';
+import { startConsole, type ConsoleUnderTest } from '../helpers/console.js';
 import { ROOT } from '../helpers/cli.js';
-import { eventually, simDoor, type SimDaemon } from '../helpers/daemon.js';
+import { eventually, type SimDaemon } from '../helpers/daemon.js';
 
 const cleanups: (() => void)[] = [];
 // The README's screenshots are refreshed with KEYPADD_SCREENSHOTS=1; otherwise they go to a scratch folder.
@@ -22,42 +23,24 @@ if (!SHOTS.startsWith(ROOT)) cleanups.push(() => rmSync(SHOTS, { recursive: true
 let d: SimDaemon;
 let base: string;
 let browser: Browser;
+let loggedIn: ConsoleUnderTest['loggedIn'];
 
 const haveChromium = requireTool('chromium-headless-shell', 'console browser');
 
 beforeAll(async () => {
   if (!haveChromium) return;
-  const port = await freePort();
-  d = simDoor(`web: { enabled: true, listen: 127.0.0.1:${port} }\nsite: { time_zone: Europe/London }\n`, cleanups);
-  for (const [name, role] of [
-    ['ada', 'admin'],
-    ['vic', 'viewer'],
-  ] as const)
-    expect(d.cli.runWithInput(`${name} password 123\n`, 'user', 'add', name, '--role', role, '--password', '-').status).toBe(0);
-  await d.start();
-  await eventually(
-    () => d.stderr,
-    (s) => s.includes('console listening'),
-    15_000,
-  );
-  base = `http://127.0.0.1:${port}/`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium-headless-shell', args: ['--no-sandbox'] });
+  ({ d, base, browser, loggedIn } = await startConsole(
+    [
+      ['ada', 'admin'],
+      ['vic', 'viewer'],
+    ],
+    cleanups,
+  ));
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
   cleanups.splice(0).forEach((f) => f());
 });
-
-async function loggedIn(name: string, width = 1000): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(base);
-  await page.getByLabel('User name').fill(name);
-  await page.getByLabel('Password').fill(`${name} password 123`);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/doors$/);
-  return { context, page };
-}
 
 /** The events of the daemon, newest first, through the CLI. */
 const events = () =>
