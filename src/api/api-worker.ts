@@ -96,7 +96,7 @@ async function serveWeb(): Promise<void> {
       app,
       {
         storage,
-        doors: (call) => channels(call.op === 'list' ? call : { ...call, id: call.command.door }),
+        doors: (call) => channels(call.op === 'command' ? { ...call, id: call.command.door } : call),
         record,
         log,
         tls,

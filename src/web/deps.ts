@@ -24,7 +24,11 @@ export interface DoorView {
   lockout: { active: boolean; until: string | null; failures_last_hour: number } | null;
 }
 
-export type DoorCall = { op: 'list' } | { op: 'command'; command: Extract<DoorCommand, { door: number }>; source: string };
+export type DoorCall =
+  | { op: 'list' }
+  | { op: 'command'; command: Extract<DoorCommand, { door: number }>; source: string }
+  /** A pull from the upstream now (answered at once: started, or why not). */
+  | { op: 'sync'; source: string };
 
 export interface WebDeps {
   /** The worker's store; throws a 503 HttpError while it cannot be opened. */

@@ -1,12 +1,13 @@
 /**
  * Sync status (admins only): the upstream, the last attempt and success, the last pull's counts and refusals, the
  * last error, from the state the sync worker keeps in the database (the same as `keypadd sync status` and the API's
- * account). "Pull now" is not here yet: the API worker's door channel runs only door commands, and sync_now has no
- * door; it needs a change in src/api (left to the lead), so the page points at `keypadd sync run` instead.
+ * account), and "Pull now": asks the daemon's sync for a pull at once (the same request as POST /api/3/sync), recorded
+ * as an audit row naming the admin; the pull's outcome is its own event and shows here when it is done.
  */
+import { audit } from '../application/console-reads.js';
 import { siteTime } from '../application/times.js';
 import { readSyncState } from '../storage/sync-state.js';
-import { page } from './layout.js';
+import { csrfField, notice, page } from './layout.js';
 import { html } from './html.js';
 import type { WebContext, WebRoute } from './deps.js';
 
@@ -26,10 +27,12 @@ function syncPage(c: WebContext) {
   }
   const s = readSyncState(c.admin.store.db);
   const counts = s.last_counts;
+  const asked = c.query.get('done') === 'pull';
   return page(
     'Sync',
     c.viewer,
-    html`<section class="card" id="sync-status">
+    html`${asked ? notice('ok', 'Pull asked for: it runs now, and this page shows its outcome once it is done.') : ''}
+      <section class="card" id="sync-status">
         <p>Upstream: ${url}</p>
         <p>Status: <strong>${s.status}</strong>${s.consecutive_failures ? ` (${s.consecutive_failures} failed in a row)` : ''}</p>
         <p>Last attempt: ${when(s.last_attempt_at)} · last success: ${when(s.last_success_at)} · last full pull: ${when(s.last_full_at)}</p>
@@ -67,9 +70,21 @@ function syncPage(c: WebContext) {
               </p>`
           : ''
       }
-      <p>To pull now, run <code>sudo keypadd sync run</code> on the controller.</p>`,
+      <form method="post" action="sync-now">${csrfField(c.viewer)}<button type="submit">Pull now</button></form>`,
     'sync',
   );
 }
 
-export const SYNC_ROUTES: WebRoute[] = [{ method: 'GET', url: '/sync', need: 'admin', handler: (c) => syncPage(c) }];
+export const SYNC_ROUTES: WebRoute[] = [
+  { method: 'GET', url: '/sync', need: 'admin', handler: (c) => syncPage(c) },
+  {
+    method: 'POST',
+    url: '/sync-now',
+    need: 'admin',
+    handler: async (c) => {
+      const answer = (await c.deps.doors({ op: 'sync', source: c.source })) as { started: boolean; reason?: string };
+      audit(c.admin, c.viewer.name, 'sync.pull', null, { started: answer.started });
+      return c.reply.redirect('sync?done=pull', 303);
+    },
+  },
+];

@@ -3,6 +3,7 @@
  * users (password "<name> password 123"), Debian's headless Chromium, and a logged-in page for any of the users.
  * The browser tests (test/web) share it; each file gets its own daemon and browser.
  */
+import { writeFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { freePort } from './broker.js';
@@ -19,12 +20,15 @@ export interface ConsoleUnderTest {
 
 export const consolePassword = (name: string) => `${name} password 123`;
 
+/** `more`: further configuration, given the daemon (for paths in its data dir). */
 export async function startConsole(
   users: readonly (readonly [string, 'admin' | 'operator' | 'viewer'])[],
   cleanups: (() => void)[],
+  more: (d: SimDaemon) => string = () => '',
 ): Promise<ConsoleUnderTest> {
   const port = await freePort();
-  const d = simDoor(`web: { enabled: true, listen: 127.0.0.1:${port} }\nsite: { time_zone: Europe/London }\n`, cleanups);
+  const d = simDoor('', cleanups);
+  writeFileSync(d.cli.configFile, `web: { enabled: true, listen: 127.0.0.1:${port} }\nsite: { time_zone: Europe/London }\n${more(d)}`);
   for (const [name, role] of users)
     expect(d.cli.runWithInput(`${consolePassword(name)}\n`, 'user', 'add', name, '--role', role, '--password', '-').status).toBe(0);
   await d.start();
