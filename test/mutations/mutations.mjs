@@ -229,8 +229,9 @@ export const MUTATIONS = [
     name: 'token-revoke-ignored',
     why: 'a revoked API token still accepted',
     file: 'src/storage/token-repo.ts',
-    find: 'WHERE token_hash = ? AND revoked_at IS NULL',
-    replace: 'WHERE token_hash = ?',
+    // The lookup every request makes (find); revokeByValue has the same clause without the `t.` and is not it.
+    find: 'WHERE t.token_hash = ? AND t.revoked_at IS NULL AND c.revoked_at IS NULL',
+    replace: 'WHERE t.token_hash = ? AND c.revoked_at IS NULL',
     tests: ['test/api/api.test.ts'],
     testName: 'token',
   },

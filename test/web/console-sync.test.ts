@@ -42,7 +42,7 @@ afterAll(async () => {
   await up?.stop();
 });
 
-const people = () => d.cli.json<{ people: { first_name: string; last_name: string }[] }>('person', 'list').people;
+const people = () => d.cli.json<{ first_name: string; last_name: string }[]>('person', 'list');
 
 describe.skipIf(!haveChromium)('the sync page', () => {
   it('shows a failed pull, then pulls at once on "Pull now", and audits who asked', async () => {
@@ -59,6 +59,8 @@ describe.skipIf(!haveChromium)('the sync page', () => {
     writeFileSync(tokenFile, up.token + '\n', { mode: 0o600 });
     await page.getByRole('button', { name: 'Pull now' }).click();
     await expect(page.getByRole('status').first().textContent()).resolves.toContain('Pull asked for');
+    // The daemon's sync was asked by the console (a retry after the failed pull would come 15 s later, unasked).
+    expect(d.stderr).toContain('sync asked by console:ada');
     await eventually(
       () => people(),
       (p) => p.some((x) => x.last_name === 'Upstream'),
