@@ -44,6 +44,8 @@ export const EVENT_TYPES = {
   lockdown_ended: { code: 56, scope: 'door', title: 'Lockdown ended' },
   unlock_period_ended: { code: 57, scope: 'door', title: 'Unlock period ended (relock_at)' },
   auto_unlock_set: { code: 58, scope: 'door', title: 'Auto-unlock shift set' },
+  // An unknown card tapped during an enrolment given to the person (keypadd's own: DoorFlow enrols at its server).
+  card_enrolled: { code: 59, scope: 'door', title: 'Card enrolled by tap' },
   outbox_backlog_alarm: { code: 60, scope: 'controller', title: 'MQTT backlog alarm', alarm: true },
   clock_untrusted: { code: 61, scope: 'controller', title: 'Clock not trusted', alarm: true },
   pin_values_removed: { code: 62, scope: 'controller', title: 'Readable PINs removed' },

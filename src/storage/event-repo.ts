@@ -106,6 +106,23 @@ export class EventRepo {
       .get(...(types ? [doorId, JSON.stringify(types)] : [doorId])) as EventRow | undefined;
   }
 
+  /**
+   * The unknown cards refused at a door (their number is in the detail: an unknown card has no holder to protect),
+   * after an event id: oldest first from `afterId` (the card an enrolment waits for), newest first without it, then
+   * among the newest 100,000 events only, so a door that never saw an unknown card costs a bounded scan.
+   */
+  unknownCardsAtDoor(doorId: number, options: { afterId?: number; limit: number }): EventRow[] {
+    const after = options.afterId !== undefined;
+    return this.db
+      .prepare(
+        `SELECT * FROM events WHERE door_id = ? AND event_type = 'access_denied' AND reason = 'unknown_credential'
+           AND json_extract(detail, '$.card_number') IS NOT NULL
+           AND id > ${after ? '?' : '(SELECT coalesce(max(id), 0) - 100000 FROM events)'}
+         ORDER BY id ${after ? 'ASC' : 'DESC'} LIMIT ?`,
+      )
+      .all(...(after ? [doorId, options.afterId, options.limit] : [doorId, options.limit])) as EventRow[];
+  }
+
   get(id: number): EventRow | undefined {
     return this.db.prepare(`SELECT * FROM events WHERE id = ?`).get(id) as EventRow | undefined;
   }

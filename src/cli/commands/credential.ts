@@ -15,6 +15,7 @@ import { CARD_TYPE_ID, PIN_TYPE_ID } from '../../storage/credential-repo.js';
 import { print, table, warn, yesNo } from '../output.js';
 import { bool, positiveInt } from '../parse.js';
 import { type Session, withSession } from '../session.js';
+import { registerCardEnrolment } from './card-enrol.js';
 
 function shownValue(s: Session, c: CredentialView): string {
   if (c.value !== null) return c.value;
@@ -48,9 +49,8 @@ export function registerCredentials(program: Command): void {
       }),
     );
 
-  program
-    .command('card')
-    .description('card credentials')
+  const card = program.command('card').description('card credentials');
+  card
     .command('add')
     .description('give a person a card, by its number or by facility code and card number (26-bit)')
     .requiredOption('--person <id>', 'person id', positiveInt)
@@ -65,6 +65,8 @@ export function registerCredentials(program: Command): void {
         print(s, c, () => `Card ${c.value} added for person ${c.person_id} (credential ${c.id})`);
       }),
     );
+
+  registerCardEnrolment(card);
 
   const credential = program.command('credential').description('all credentials: list, enable, disable, delete');
 
