@@ -42,10 +42,22 @@ const cardOf = (e: EventRow): UnknownCard => ({
   event_id: e.id,
 });
 
-/** The last unknown cards refused at a door, newest first ("claim from the last denials"). */
+/**
+ * The last unknown cards refused at a door, newest first, each number once and only while it is still nobody's
+ * ("claim from the last denials").
+ */
 export function unknownCards(ctx: AdminContext, doorId: number, limit = 10): UnknownCard[] {
   doorOf(ctx, doorId);
-  return new EventRepo(ctx.store.db).unknownCardsAtDoor(doorId, { limit }).map(cardOf);
+  const repo = new CredentialRepo(ctx.store.db);
+  const seen = new Set<string>();
+  const cards: UnknownCard[] = [];
+  for (const card of new EventRepo(ctx.store.db).unknownCardsAtDoor(doorId, { limit: limit * 5 }).map(cardOf)) {
+    if (seen.has(card.card_number)) continue;
+    seen.add(card.card_number);
+    if (!repo.byDigest(CARD_TYPE_ID, ctx.store.digest(card.card_number))) cards.push(card);
+    if (cards.length === limit) break;
+  }
+  return cards;
 }
 
 /**

@@ -14,6 +14,7 @@ import { html, type Html } from './html.js';
 import { mayDo } from './auth.js';
 import type { WebContext, WebRoute } from './deps.js';
 import { pinOnce } from './pin-once.js';
+import { enrolPanel, enrolRoutes } from './pages-enrol.js';
 
 const PER_PAGE = 50;
 
@@ -92,10 +93,11 @@ function personPage(c: WebContext, id: number, top: Html | string = ''): Html {
         ${
           write && !hasCard
             ? html`<form method="post" action="credential-card">
-                ${csrfField(c.viewer)}<input type="hidden" name="id" value="${id}" /> <label for="card">Card number</label
-                ><input id="card" name="card" type="text" inputmode="numeric" required maxlength="20" />
-                <p><button type="submit">Add card</button></p>
-              </form>`
+                  ${csrfField(c.viewer)}<input type="hidden" name="id" value="${id}" /> <label for="card">Card number</label
+                  ><input id="card" name="card" type="text" inputmode="numeric" required maxlength="20" />
+                  <p><button type="submit">Add card</button></p>
+                </form>
+                ${p.synced ? '' : enrolPanel(c, id)}`
             : ''
         }
       </section>
@@ -105,6 +107,7 @@ function personPage(c: WebContext, id: number, top: Html | string = ''): Html {
 }
 
 export const PEOPLE_ROUTES: WebRoute[] = [
+  ...enrolRoutes(personPage),
   {
     method: 'GET',
     url: '/people',
