@@ -8,6 +8,7 @@ import { createDemoPerson } from './application/demo.js';
 import { applyCalendarConfig } from './application/site-calendar.js';
 import type { CommandContext } from './commands/door-commands.js';
 import type { Config } from './config/schema.js';
+import type { ConfigProvenance } from './config/origins.js';
 import { controlHandler } from './control/control-handlers.js';
 import { InstanceLock } from './control/instance-lock.js';
 import { ControlServer, type ControlHandler } from './control/server.js';
@@ -50,6 +51,8 @@ const { version: VERSION } = createRequire(import.meta.url)('../package.json') a
 
 export interface DaemonOptions {
   config: Config;
+  /** Where the configuration came from, for the console's settings page. */
+  provenance?: ConfigProvenance;
   /** Start on an empty database even where one was lost (`keypadd run --new-database`). */
   newDatabase?: boolean;
   /** Run the simulated door. */
@@ -220,7 +223,7 @@ export class Daemon {
       readonly,
     });
     // The console is served by the API's worker too (off the door's thread), so either one starts it.
-    if (config.api.enabled || config.web.enabled) this.api = new ApiHost(config, commands, log.child('api'), writer, readonly);
+    if (config.api.enabled || config.web.enabled) this.api = new ApiHost(config, commands, log.child('api'), writer, readonly, this.opts.provenance);
     this.handler = controlHandler({ status: () => this.status(), doors: this.doors, commands, sim: this.opts.sim });
     // On a read-only data dir the control socket goes to the runtime dir, where the CLI looks next.
     const control = new ControlServer(opened.mode === 'readonly' ? runtime : config.data_dir, (req) => this.request(req), log.child('control'));

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import type { EventSink } from '../storage/event-writer.js';
 import type { ChannelRequest, CommandAnswer, FromApi, ToApi } from './protocol.js';
 import { apiExposure, webExposure } from './exposure.js';
+import type { ConfigProvenance } from '../config/origins.js';
 
 const WORKER = new URL('../../dist/api/api-worker.js', import.meta.url);
 
@@ -30,11 +31,13 @@ export class ApiHost implements Service {
     private readonly events: EventSink,
     /** The data dir is read-only: the API answers reads, and refuses changes with 503. */
     readonly = false,
+    /** Where the configuration came from (the console's settings page). */
+    provenance: ConfigProvenance = { source: 'unknown', origins: {} },
   ) {
     this.worker = new SupervisedWorker({
       url: WORKER,
       name: 'API worker',
-      workerData: { config, readonly },
+      workerData: { config, readonly, provenance },
       onMessage: (m: FromApi) => this.onMessage(m),
       log,
       restartMs: 1000,

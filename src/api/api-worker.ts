@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority, PendingReplies } from '../worker-threads.js';
 import type { Config } from '../config/schema.js';
+import type { ConfigProvenance } from '../config/origins.js';
+import { doctorRunner } from './doctor-run.js';
 import { openStore, type Store } from '../storage/store.js';
 import type { AdminContext } from '../application/context.js';
 import { TokenRepo } from '../storage/token-repo.js';
@@ -28,7 +30,7 @@ import { WEB_ROUTES } from '../web/routes.js';
 lowerThreadPriority(10);
 /** Every route: the core table and each feature's own (new features add a file exporting Route[] and join it here). */
 const ROUTES = [...CORE_ROUTES, ...GROUP_ROUTES, ...NOTIFICATION_ROUTES, ...SITE_ROUTES, ...OAUTH_ROUTES];
-const { config, readonly } = workerData as { config: Config; readonly: boolean };
+const { config, readonly, provenance } = workerData as { config: Config; readonly: boolean; provenance: ConfigProvenance };
 const port = parentPort!;
 const send = (m: FromApi) => port.postMessage(m);
 const log = (level: 'error' | 'warn' | 'info', message: string) => send({ type: 'log', level, message });
@@ -102,6 +104,8 @@ async function serveWeb(): Promise<void> {
         tls,
         sessionHours: config.web.session_hours,
         feed,
+        provenance,
+        doctor: doctorRunner(config, provenance),
       },
       WEB_ROUTES,
     );

@@ -43,6 +43,7 @@ export class Session {
       // `npm start` and `keypadd sim ...` need no setup and never touch /var/lib.
       if (loaded.source === 'built-in defaults' && !this.opts.dataDir && !process.env.KEYPADD_DATA_DIR && existsSync(join(PACKAGE_ROOT, '.git'))) {
         loaded.config.data_dir = join(PACKAGE_ROOT, 'var');
+        loaded.origins.data_dir = 'the checkout (./var: run from git with no config)';
         this.usesCheckoutDataDir = true;
       }
       this.loaded = loaded;

@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { envName, listSettings } from './schema-walk.js';
+import { settingPaths, type ConfigOrigins } from './origins.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/keypadd/config.yaml';
 
@@ -36,6 +37,8 @@ export interface LoadedConfig {
   config: Config;
   /** The file read, or "built-in defaults" when the default file does not exist. */
   source: string;
+  /** Where each setting that is not a built-in default came from. */
+  origins: ConfigOrigins;
 }
 
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
@@ -53,8 +56,13 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     raw = parseYaml(text, path, problems);
   }
 
+  const origins: ConfigOrigins = Object.fromEntries(settingPaths(raw).map((path) => [path, `file ${source}`]));
   const fromEnv = applyEnvOverrides(raw, env, problems);
-  if (opts.dataDir !== undefined) raw.data_dir = opts.dataDir;
+  for (const [path, name] of fromEnv) origins[path] = `environment ${name}`;
+  if (opts.dataDir !== undefined) {
+    raw.data_dir = opts.dataDir;
+    origins.data_dir = '--data-dir';
+  }
 
   const result = configSchema.safeParse(raw);
   if (!result.success) problems.push(...formatIssues(result.error.issues, fromEnv));
@@ -62,7 +70,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
 
   const config = result.data;
   config.data_dir = resolve(config.data_dir);
-  return { config, source };
+  return { config, source, origins };
 }
 
 /** The file's text; undefined when the default file is absent (built-in defaults); null after a reported problem. */

@@ -1,6 +1,7 @@
 /** What the console needs from the worker that hosts it (the API's), and how its routes are declared. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminContext } from '../application/context.js';
+import type { ConfigProvenance } from '../config/origins.js';
 import type { DoorCommand } from '../commands/door-commands.js';
 import type { NewEvent } from '../storage/event-repo.js';
 import type { Need } from './auth.js';
@@ -30,6 +31,14 @@ export type DoorCall =
   /** A pull from the upstream now (answered at once: started, or why not). */
   | { op: 'sync'; source: string };
 
+/** One line of `keypadd doctor --json`. */
+export interface DoctorCheck {
+  name: string;
+  verdict: 'pass' | 'warn' | 'fail';
+  detail: string;
+  fix?: string;
+}
+
 export interface WebDeps {
   /** The worker's store; throws a 503 HttpError while it cannot be opened. */
   storage(): { admin: AdminContext };
@@ -42,6 +51,10 @@ export interface WebDeps {
   sessionHours: number;
   /** The live feed's streams. */
   feed: FeedHub;
+  /** Where the running configuration came from (the settings page). */
+  provenance: ConfigProvenance;
+  /** Runs `keypadd doctor` (a child process, off the daemon) and answers its checks. */
+  doctor(): Promise<DoctorCheck[]>;
 }
 
 /** A page or action: what it needs of the viewer, and what it answers (HTML, or a reply it sent itself). */

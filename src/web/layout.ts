@@ -20,6 +20,8 @@ const NAV: [string, string][] = [
   ['sync', 'Sync'],
   ['tokens', 'Tokens'],
   ['backup', 'Backup'],
+  ['doctor', 'Doctor'],
+  ['settings', 'Settings'],
 ];
 
 export function page(title: string, viewer: Viewer | null, body: Html, current = ''): Html {

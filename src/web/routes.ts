@@ -5,6 +5,7 @@ import { DOOR_ROUTES } from './pages-doors.js';
 import { EVENT_ROUTES } from './pages-events.js';
 import { PEOPLE_ROUTES } from './pages-people.js';
 import { ROLE_ROUTES } from './pages-roles.js';
+import { SETTINGS_ROUTES } from './pages-settings.js';
 import { SYNC_ROUTES } from './pages-sync.js';
 import { TOKEN_ROUTES } from './pages-tokens.js';
 import { VISITOR_ROUTES } from './pages-visitors.js';
@@ -18,4 +19,5 @@ export const WEB_ROUTES: readonly WebRoute[] = [
   ...SYNC_ROUTES,
   ...TOKEN_ROUTES,
   ...BACKUP_ROUTES,
+  ...SETTINGS_ROUTES,
 ];

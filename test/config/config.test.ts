@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { doorPinRules } from '../../src/config/policy.js';
 import { configSchema } from '../../src/config/schema.js';
 import { envName, listSettings } from '../../src/config/schema-walk.js';
+import { describeOrigins } from '../../src/config/origins.js';
 import { scratchDir } from '../helpers/scratch.js';
 
 const cleanups: (() => void)[] = [];
@@ -206,5 +207,24 @@ doors:
     expect(problems(() => ha('mqtt: { homeassistant: { require_code: true, code: 1234 } }'))).toEqual([
       'mqtt.homeassistant.code: unknown setting (check the spelling)',
     ]);
+  });
+});
+
+describe('where each setting came from', () => {
+  it('names the file, the variable, --data-dir or the default for every setting, item by item in lists', () => {
+    const file = configFile('mqtt: { url: "mqtt://broker:1883" }\ndoors:\n  - { id: 1, name: Side }\n  - { id: 2, name: Back, unlock_ms: 3000 }\n');
+    const loaded = loadConfig({ configPath: file, dataDir: '/tmp/keypadd-origins', env: { KEYPADD_LOCKOUT__CARDS__ALARM_AFTER: '7' } });
+    const rows = new Map(describeOrigins(loaded.config, loaded.origins).map((r) => [r.setting, r]));
+    expect(rows.get('mqtt.url')).toEqual({ setting: 'mqtt.url', value: 'mqtt://broker:1883', origin: `file ${file}` });
+    expect(rows.get('lockout.cards.alarm_after')).toEqual({
+      setting: 'lockout.cards.alarm_after',
+      value: 7,
+      origin: 'environment KEYPADD_LOCKOUT__CARDS__ALARM_AFTER',
+    });
+    expect(rows.get('data_dir')?.origin).toBe('--data-dir');
+    expect(rows.get('doors[1].unlock_ms')).toMatchObject({ value: 3000, origin: `file ${file}` });
+    // A door the file gives takes its other settings from the defaults, and they say so.
+    expect(rows.get('doors[0].unlock_ms')).toMatchObject({ value: 5000, origin: 'default' });
+    expect(rows.get('api.listen')).toMatchObject({ value: '127.0.0.1:8425', origin: 'default' });
   });
 });

@@ -290,6 +290,8 @@ describe.skipIf(!haveChromium)('the console in a browser', () => {
       ['sync', 'sync'],
       ['tokens', 'tokens'],
       ['backup', 'backup'],
+      ['settings', 'settings'],
+      ['doctor', 'doctor'],
     ] as const) {
       await page.goto(base + path);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { configSchema } from '../../config/schema.js';
 import { envName, listSettings } from '../../config/schema-walk.js';
-import { print } from '../output.js';
+import { describeOrigins } from '../../config/origins.js';
+import { print, table } from '../output.js';
 import { Session } from '../session.js';
 
 /** The built-in default at a key path, read from the schema itself so the text cannot drift from it. */
@@ -18,9 +19,25 @@ export function registerConfig(program: Command): void {
   config
     .command('check')
     .description('validate the configuration and print it with defaults filled in')
-    .action((_o, cmd: Command) => {
+    .option('--origins', 'print each setting with where its value came from (the file, a variable, --data-dir or the default)')
+    .action((o: { origins?: boolean }, cmd: Command) => {
       const s = Session.of(cmd);
-      const { config: c, source } = s.config();
+      const { config: c, source, origins } = s.config();
+      if (o.origins) {
+        const rows = describeOrigins(c, origins);
+        print(
+          s,
+          rows,
+          () =>
+            `Configuration OK (${source})\n` +
+            table(
+              ['setting', 'value', 'from'],
+              rows.map((r) => [r.setting, JSON.stringify(r.value), r.origin]),
+              '',
+            ),
+        );
+        return;
+      }
       print(s, c, () => `Configuration OK (${source})\n${JSON.stringify(c, null, 2)}`);
     });
 

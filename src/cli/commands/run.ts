@@ -29,14 +29,22 @@ export function registerRun(program: Command): void {
     .option('--verbose', 'debug logging')
     .action(
       withSession(async (s, o: { sim?: boolean; demo?: boolean; newDatabase?: boolean; verbose?: boolean }) => {
-        const { config } = s.config();
+        const { config, source, origins } = s.config();
         // Off the main thread: a stalled journald must not stall the door (src/log.ts).
         const log = createLogger('keypadd', o.verbose ? 'debug' : 'info', asyncStderrSink());
         s.close();
         // Never a working demo PIN on real data: only when asked, or in the checkout's own ./var with no config.
         const demo = o.demo === true || (o.sim === true && s.usesCheckoutDataDir);
         const show = stdoutIsJournal() ? null : (line: string) => process.stdout.write(line + '\n');
-        const daemon = new Daemon({ config, sim: o.sim === true, demo, showDemoPin: show, newDatabase: o.newDatabase === true, log });
+        const daemon = new Daemon({
+          config,
+          provenance: { source, origins },
+          sim: o.sim === true,
+          demo,
+          showDemoPin: show,
+          newDatabase: o.newDatabase === true,
+          log,
+        });
         let stopping: Promise<void> | null = null;
         const stop = () => (stopping ??= daemon.stop());
         // A bug must not leave a door open: lock every relay first, then try to store what is pending.
