@@ -1,9 +1,10 @@
 /**
- * The admin console on the shared HTTP stack: cookies, form bodies, security headers (a CSP with no inline script
+ * The admin console on the shared HTTP stack: cookies, form bodies, compression (gzip), security headers (a CSP with no inline script
  * or style, frame-ancestors 'none'), a rate limit on the login, the static files (htmx from its npm package, no CDN;
  * the live feed is static/feed.js on the browser's own EventSource, which resends Last-Event-ID on a reconnect), and every page of the WebRoute tables. Each page checks the session, then the role;
  * each POST its CSRF token, before it runs. An error is a page saying what was wrong, never a stack.
  */
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
@@ -47,6 +48,9 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps, routes: rea
     frameguard: { action: 'deny' },
   });
   void app.register(rateLimit, { global: false });
+  // Pages and static files gzipped over the wire (a phone at the door on a weak signal); not brotli, whose default
+  // quality costs a Pi's CPU far more for little gain. Registered before the static files so they are compressed too.
+  void app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 1024 });
   void app.register(fastifyStatic, {
     root: STATIC_DIRS,
     prefix: '/static/',

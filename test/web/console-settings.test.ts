@@ -2,7 +2,7 @@
 /**
  * The settings and doctor pages in a real browser against a child `keypadd run --sim`: settings show each value with
  * where it came from (the config file, a KEYPADD_* variable, --data-dir, the default); doctor shows the checks of
- * `keypadd doctor` with their fixes; both are for admins only.
+ * `keypadd doctor` with their fixes; both are for admins only. Pages go gzipped over the wire.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,28 @@ describe.skipIf(!haveChromium)('settings and doctor', () => {
     // The broker is down: a failure with its fix, as `keypadd doctor` prints it, and the page says so first.
     expect(checks.find((t) => t.includes('MQTT'))).toMatch(/FAIL\s+MQTT: .*Fix: /s);
     await expect(page.getByRole('alert').first().textContent()).resolves.toContain('1 check(s) failed');
+    await context.close();
+  });
+
+  it('sends pages and static files gzipped to a browser that asks, and the live feed as a plain stream', async () => {
+    const { context, page } = await loggedIn('ada');
+    const wire = async (path: string) => {
+      const r = await page.request.get(base + path, { headers: { 'Accept-Encoding': 'gzip' } });
+      return { encoding: r.headers()['content-encoding'], type: r.headers()['content-type'], text: await r.text() };
+    };
+    const settings = await wire('settings');
+    expect(settings.encoding).toBe('gzip');
+    expect(settings.text).toContain('<h1>Settings</h1>');
+    expect((await wire('static/htmx.min.js')).encoding).toBe('gzip');
+    // A stream compressed would sit in the compressor's buffer: the feed goes as it is written.
+    const feed = await page.evaluate(async (url) => {
+      const controller = new AbortController();
+      const r = await fetch(url, { signal: controller.signal });
+      const first = await r.body!.getReader().read();
+      controller.abort();
+      return { encoding: r.headers.get('content-encoding'), first: new TextDecoder().decode(first.value) };
+    }, base + 'events-stream?after=0');
+    expect(feed).toEqual({ encoding: null, first: expect.stringContaining('retry: 2000') });
     await context.close();
   });
 
