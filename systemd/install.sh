@@ -3,15 +3,18 @@
 # Idempotent: run it again to upgrade; the running service is restarted on the new files. --uninstall removes the
 # app, the unit and the keypadd command, and keeps config and data.
 # --root DIR installs into DIR instead of / (for tests and image builds): no user, no systemctl.
+# --web-cert makes a self-signed certificate for the console's HTTPS (kept on later runs), and says how to use it.
 set -euo pipefail
 
-usage() { echo "usage: $0 [--root DIR] [--uninstall]"; }
+usage() { echo "usage: $0 [--root DIR] [--web-cert] [--uninstall]"; }
 ROOT=""
 MODE=install
+WEB_CERT=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) ROOT="${2:?--root needs a directory}"; shift 2 ;;
     --uninstall) MODE=uninstall; shift ;;
+    --web-cert) WEB_CERT=yes; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -134,6 +137,26 @@ for c in mqtt-password upstream-token; do
 done
 chmod 0600 "$ETC/credentials/"*
 
+# The console's certificate: self-signed for this machine's names (a browser asks once to trust it), EC P-256,
+# 825 days (the most browsers accept). Kept when it exists: a new one would make every browser ask again.
+if [ "$WEB_CERT" = yes ]; then
+  CERT="$ETC/credentials/web-cert.pem"
+  CERT_KEY="$ETC/credentials/web-key.pem"
+  if [ -s "$CERT" ] && [ -s "$CERT_KEY" ]; then
+    say "kept the console's certificate $CERT"
+  else
+    command -v openssl >/dev/null || die "--web-cert needs openssl (apt install openssl)"
+    host=$(hostname -s 2>/dev/null || hostname)
+    san="DNS:$host,DNS:$host.local,DNS:localhost,IP:127.0.0.1"
+    for ip in $(hostname -I 2>/dev/null || true); do case "$ip" in *:*) ;; *) san="$san,IP:$ip" ;; esac; done
+    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 -subj "/CN=$host" \
+      -addext "subjectAltName=$san" -addext "extendedKeyUsage=serverAuth" -keyout "$CERT_KEY" -out "$CERT" 2>/dev/null) ||
+      die "openssl could not make the console's certificate"
+    say "made a self-signed certificate for the console ($san): $CERT"
+  fi
+  say "to serve the console over HTTPS, set in $ETC/config.yaml:  web: { enabled: true, listen: 0.0.0.0:8443, tls: { cert_file: $CERT, key_file: $CERT_KEY } }"
+fi
+
 # USB serial keypads: the unit's DeviceAllow=char-ttyUSB/char-ttyACM are resolved to device majors when the service
 # starts, so an adapter whose driver loads later is refused (EPERM) until a restart. Load the drivers at boot.
 mkdir -p "$(dirname "$MODULES")"
@@ -145,6 +168,11 @@ if live; then
   chown root:keypadd "$ETC" "$ETC/config.yaml" "$ETC/credentials" "$KEY"
   chmod 0750 "$ETC" "$ETC/credentials"
   chmod 0640 "$ETC/config.yaml" "$KEY"
+  # The daemon reads the console's certificate itself (web.tls), as the keypadd user (on every run: the chmod of the
+  # credentials above would otherwise hide a certificate an earlier --web-cert made).
+  for f in "$ETC/credentials/web-cert.pem" "$ETC/credentials/web-key.pem"; do
+    if [ -e "$f" ]; then chown root:keypadd "$f" && chmod 0640 "$f"; fi
+  done
   ln -sf "$APP/bin/keypadd" "$COMMAND"
 fi
 

@@ -9,6 +9,7 @@ import { lowerThreadPriority, PendingReplies } from '../worker-threads.js';
 import type { Config } from '../config/schema.js';
 import type { ConfigProvenance } from '../config/origins.js';
 import { doctorRunner } from './doctor-run.js';
+import { webExposure } from './exposure.js';
 import { openStore, type Store } from '../storage/store.js';
 import type { AdminContext } from '../application/context.js';
 import { TokenRepo } from '../storage/token-repo.js';
@@ -102,6 +103,7 @@ async function serveWeb(): Promise<void> {
         record,
         log,
         tls,
+        exposure: webExposure(config),
         sessionHours: config.web.session_hours,
         feed,
         provenance,

@@ -48,6 +48,8 @@ export interface WebDeps {
   record(event: NewEvent): void;
   log(level: 'error' | 'warn' | 'info', message: string): void;
   tls: boolean;
+  /** Why the console is reachable beyond this machine over plain HTTP (shown as a warning), or null. */
+  exposure: string | null;
   sessionHours: number;
   /** The live feed's streams. */
   feed: FeedHub;

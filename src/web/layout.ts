@@ -61,6 +61,10 @@ export function page(title: string, viewer: Viewer | null, body: Html, current =
 /** The hidden CSRF field every form carries. */
 export const csrfField = (viewer: Viewer): Html => html`<input type="hidden" name="_csrf" value="${viewer.csrf}" />`;
 
+/** The warning on the login and doors pages while the console crosses the network over plain HTTP. */
+export const exposureNotice = (deps: { exposure: string | null }): Html | string =>
+  deps.exposure ? notice('error', `Not encrypted: ${deps.exposure}. Set web.tls (sudo systemd/install.sh --web-cert makes a certificate).`) : '';
+
 /** A message above a page: what just happened, or why not. */
 export const notice = (kind: 'ok' | 'error', text: string): Html =>
   html`<p class="notice ${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</p>`;

@@ -3,7 +3,7 @@ import { listEvents } from '../application/events.js';
 import { siteTime } from '../application/times.js';
 import { newestEventId } from '../application/console-reads.js';
 import { httpError } from '../http/errors.js';
-import { csrfField, notice, page } from './layout.js';
+import { csrfField, exposureNotice, notice, page } from './layout.js';
 import { html, type Html } from './html.js';
 import type { DoorView, WebContext, WebRoute } from './deps.js';
 import { eventLine, type EventLine } from './words.js';
@@ -85,7 +85,7 @@ export const DOOR_ROUTES: WebRoute[] = [
       return page(
         'Doors',
         c.viewer,
-        html`${msg ? notice('ok', msg) : ''}
+        html`${exposureNotice(c.deps)}${msg ? notice('ok', msg) : ''}
           <div class="doors" id="doors" hx-get="doors-cards" hx-trigger="every 2s" hx-swap="innerHTML">${await doorCards(c)}</div>
           <section class="card" aria-labelledby="feed-title">
             <h2 id="feed-title">Live events</h2>

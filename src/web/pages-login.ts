@@ -6,17 +6,17 @@ import { newEvent, now } from '../storage/new-event.js';
 import { AddressThrottle, addressKey, type AddressThrottlePolicy } from '../http/address-throttle.js';
 import { closeSession, cookieOptions, LOGIN_CSRF_COOKIE, openSession, randomToken, sameSecret, SESSION_COOKIE, viewerOf } from './auth.js';
 import { html } from './html.js';
-import { notice, page } from './layout.js';
+import { exposureNotice, notice, page } from './layout.js';
 import type { WebDeps } from './deps.js';
 
 /** 5 wrong passwords within 15 minutes lock that user name's (or that address's) logins for 15 minutes. */
 export const LOGIN_THROTTLE: AddressThrottlePolicy = { maxFailures: 5, windowMs: 15 * 60_000, blockMs: 15 * 60_000, maxAddresses: 10_000 };
 
-function loginPage(csrf: string, message: string | null, name = '') {
+function loginPage(deps: WebDeps, csrf: string, message: string | null, name = '') {
   return page(
     'Log in',
     null,
-    html`${message ? notice('error', message) : ''}
+    html`${exposureNotice(deps)}${message ? notice('error', message) : ''}
       <form method="post" action="login" class="card">
         <input type="hidden" name="_csrf" value="${csrf}" />
         <label for="name">User name</label>
@@ -36,7 +36,7 @@ export function registerLogin(app: FastifyInstance, deps: WebDeps): void {
     if (viewerOf(deps.storage().admin, request)) return reply.redirect('doors', 303);
     const csrf = randomToken();
     void reply.setCookie(LOGIN_CSRF_COOKIE, csrf, cookieOptions(deps.tls, 3600));
-    return reply.type('text/html; charset=utf-8').send(loginPage(csrf, null).text);
+    return reply.type('text/html; charset=utf-8').send(loginPage(deps, csrf, null).text);
   });
 
   app.post('/login', { config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
@@ -51,7 +51,7 @@ export function registerLogin(app: FastifyInstance, deps: WebDeps): void {
       return reply
         .code(status)
         .type('text/html; charset=utf-8')
-        .send(loginPage(csrf, message, name).text);
+        .send(loginPage(deps, csrf, message, name).text);
     };
     const cookie = request.cookies[LOGIN_CSRF_COOKIE];
     if (!cookie || !sameSecret(form._csrf, cookie)) return retry('The login form was stale: try again.', 403);

@@ -1,10 +1,13 @@
 /** systemd/install.sh into a temporary root: what it installs, that it is idempotent, and --uninstall. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, cleanEnv } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/scratch.js';
+import { freePort } from '../helpers/broker.js';
+import { eventually, simDoor } from '../helpers/daemon.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
@@ -60,4 +63,45 @@ describe('systemd/install.sh', () => {
     expect(existsSync(config)).toBe(true);
     expect(existsSync(key)).toBe(true);
   }, 60_000);
+});
+
+describe('install.sh --web-cert', () => {
+  it('makes a self-signed certificate for the console, kept on later runs, that keypadd serves HTTPS with', async () => {
+    const d = scratchDir('keypadd-root-');
+    cleanups.push(d.remove);
+    const r = install(d.dir, '--web-cert');
+    expect(r.status, r.stderr).toBe(0);
+    const cert = join(d.dir, 'etc/keypadd/credentials/web-cert.pem');
+    const key = join(d.dir, 'etc/keypadd/credentials/web-key.pem');
+    expect(r.stdout).toContain(`tls: { cert_file: ${cert}, key_file: ${key} }`);
+    expect(statSync(key).mode & 0o077).toBe(0); // --root: no keypadd group to share it with
+    const text = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-text'], { encoding: 'utf8' });
+    expect(text).toMatch(/DNS:localhost/);
+    expect(text).toMatch(/IP Address:127\.0\.0\.1/);
+    expect(text).toMatch(/prime256v1|P-256/);
+    const before = readFileSync(cert, 'utf8');
+    const again = install(d.dir, '--web-cert');
+    expect(again.stdout).toContain('kept the console');
+    expect(readFileSync(cert, 'utf8')).toBe(before);
+
+    // The console serves HTTPS with it, and a browser that trusts it (here: this client) gets the login page.
+    const port = await freePort();
+    const sim = simDoor(`web: { enabled: true, listen: 127.0.0.1:${port}, tls: { cert_file: ${cert}, key_file: ${key} } }\n`, cleanups);
+    await sim.start();
+    await eventually(
+      () => sim.stderr,
+      (s) => s.includes('console listening'),
+      20_000,
+    );
+    const page = await new Promise<string>((resolve, reject) => {
+      https
+        .get(`https://127.0.0.1:${port}/login`, { ca: before }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(body));
+        })
+        .on('error', reject);
+    });
+    expect(page).toContain('Log in');
+  }, 120_000);
 });
