@@ -43,7 +43,10 @@ export function cookieOptions(tls: boolean, maxAgeS?: number) {
 export function openSession(admin: AdminContext, userId: number, hours: number, address: string): string {
   const id = randomToken();
   const now = admin.now();
-  new ConsoleRepo(admin.store.db).addSession(id, {
+  const repo = new ConsoleRepo(admin.store.db);
+  // Sessions nobody ends (a browser closed) are swept at the next login, so the table holds only live ones.
+  repo.deleteExpiredSessions(toIsoSeconds(now));
+  repo.addSession(id, {
     user_id: userId,
     csrf: randomToken(),
     created_at: toIsoSeconds(now),

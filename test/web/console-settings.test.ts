@@ -2,8 +2,11 @@
 /**
  * The settings and doctor pages in a real browser against a child `keypadd run --sim`: settings show each value with
  * where it came from (the config file, a KEYPADD_* variable, --data-dir, the default); doctor shows the checks of
- * `keypadd doctor` with their fixes; both are for admins only. Pages go gzipped over the wire.
+ * `keypadd doctor` with their fixes; both are for admins only. Pages go gzipped over the wire; expired sessions are
+ * swept at the next login.
  */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, requireTool } from '../helpers/broker.js';
@@ -88,6 +91,27 @@ describe.skipIf(!haveChromium)('settings and doctor', () => {
     }, base + 'events-stream?after=0');
     expect(feed).toEqual({ encoding: null, first: expect.stringContaining('retry: 2000') });
     await context.close();
+  });
+
+  it('sweeps expired sessions at the next login', async () => {
+    const db = new Database(join(d.cli.dataDir, 'keypadd.db'));
+    try {
+      const user = db.prepare(`SELECT id FROM console_users WHERE name = 'ada'`).get() as { id: number };
+      db.prepare(`INSERT INTO console_sessions (id_hash, user_id, csrf, created_at, expires_at, address) VALUES (?, ?, ?, ?, ?, ?)`).run(
+        'left-by-a-closed-browser',
+        user.id,
+        'csrf',
+        '2026-01-01T00:00:00Z',
+        '2026-01-01T12:00:00Z',
+        '127.0.0.1',
+      );
+      const { context } = await loggedIn('ada');
+      expect(db.prepare(`SELECT count(*) AS n FROM console_sessions WHERE id_hash = 'left-by-a-closed-browser'`).get()).toEqual({ n: 0 });
+      expect((db.prepare(`SELECT count(*) AS n FROM console_sessions`).get() as { n: number }).n).toBeGreaterThan(0);
+      await context.close();
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses both pages to an operator', async () => {
