@@ -3,13 +3,14 @@
  * the same decision path), people belong to groups (`group_ids`), and a group reservation makes a person a member
  * of one or more groups between two times. Validation here, SQL in storage/group-repo.
  */
-import { formatSlot, parseSlot, type Slot } from '../core/schedule.js';
+import { formatSlot } from '../core/schedule.js';
 import { controlCharProblem } from '../core/text.js';
 import { GroupRepo, type GroupReservationRow, type GroupRow } from '../storage/group-repo.js';
 import { type AdminContext, limitOffset, nowIso } from './context.js';
 import { Problems, invalid, notFound, refuseIfSynced } from './errors.js';
 import { getPersonRow } from './people.js';
 import { readTime } from './times.js';
+import { checkDoorsAndSlots } from './roles.js';
 
 /** A group as the API lists one: DoorFlow's fields, and keypadd's schedule (as a role shows it). */
 export interface GroupView {
@@ -75,15 +76,7 @@ export function addGroup(
     const p = controlCharProblem(text);
     if (p) problems.add(field, p);
   }
-  const known = new Set(ctx.config.doors.map((d) => d.id));
-  const doors = [...new Set(input.doors ?? [])].sort((a, b) => a - b);
-  for (const d of doors) if (!known.has(d)) problems.add('door', `door ${d} is not configured (doors: ${[...known].join(', ')})`);
-  const slots: Slot[] = [];
-  for (const spec of input.slots ?? []) {
-    const r = parseSlot(spec);
-    if (r.ok) slots.push(r.slot);
-    else problems.add('slot', `"${spec}": ${r.message}`);
-  }
+  const { doors, slots } = checkDoorsAndSlots(ctx, input, problems);
   problems.throwIfAny();
   return ctx.store.db
     .transaction(() => {

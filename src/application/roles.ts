@@ -50,6 +50,17 @@ function checkRoleInput(ctx: AdminContext, input: RoleInput): { name: string; do
   if (name === '') problems.add('name', 'must not be empty');
   const text = controlCharProblem(name);
   if (text) problems.add('name', text);
+  const access = checkDoorsAndSlots(ctx, input, problems);
+  problems.throwIfAny();
+  return { name, ...access };
+}
+
+/** The doors and weekly slots of standing access (a role's or a group's): known doors, slots that parse. */
+export function checkDoorsAndSlots(
+  ctx: AdminContext,
+  input: Pick<RoleInput, 'doors' | 'slots'>,
+  problems: Problems,
+): { doors: number[]; slots: Slot[] } {
   const known = new Set(ctx.config.doors.map((d) => d.id));
   const doors = [...new Set(input.doors ?? [])].sort((a, b) => a - b);
   for (const d of doors) if (!known.has(d)) problems.add('door', `door ${d} is not configured (doors: ${[...known].join(', ')})`);
@@ -59,8 +70,7 @@ function checkRoleInput(ctx: AdminContext, input: RoleInput): { name: string; do
     if (r.ok) slots.push(r.slot);
     else problems.add('slot', `"${spec}": ${r.message}`);
   }
-  problems.throwIfAny();
-  return { name, doors, slots };
+  return { doors, slots };
 }
 
 export function addRole(ctx: AdminContext, input: RoleInput): RoleView {
