@@ -9,7 +9,11 @@ export const FAKE_GPIOMON = fileURLToPath(new URL('../fixtures/fake-gpiomon.mjs'
 
 /** One step of the fake's plan (see the fixture's header). */
 export type FakeGpiomonStep =
-  { frames: string[]; bitMs?: number; gapMs?: number; lateMs?: number } | { print: string } | { sleep: number } | { exit: number; stderr?: string };
+  | { frames: string[]; bitMs?: number; gapMs?: number; lateMs?: number }
+  | { print: string }
+  | { sleep: number }
+  | { awaitFile: string }
+  | { exit: number; stderr?: string };
 
 /** A card's frame as the fake takes it: its bits as a string of 0 and 1. */
 export const cardBits = (format: CardFormat, number: number | string) => encodeCardNumber(format, BigInt(number)).join('');
