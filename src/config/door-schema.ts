@@ -70,6 +70,26 @@ const hardware = z
         star_value: z.int().min(10).max(15).default(10).describe('4-bit value of * (some readers swap * and #).'),
         hash_value: z.int().min(10).max(15).default(11).describe('4-bit value of #.'),
         max_frames_per_second: z.int().min(1).max(1000).default(50).describe('Frames passed on per second; a flood beyond is dropped and counted.'),
+        backend: z
+          .enum(['onoff', 'gpiod'])
+          .default('onoff')
+          .describe(
+            'How the data lines are read: onoff (sysfs, the default) or gpiod (the GPIO character device through gpiomon, kernel timestamps).',
+          ),
+        gpiod_chip: z
+          .string()
+          .min(1)
+          .max(64)
+          .regex(/^[^-\s][^\s]*$/, 'must be a chip name, number, path or label without spaces, not starting with -')
+          .default('gpiochip0')
+          .describe('backend gpiod: the GPIO chip whose line offsets are D0 and D1 (gpiochip0 on a Pi: offsets are BCM numbers).'),
+        gpiomon_path: z
+          .string()
+          .min(1)
+          .refine(noControl, controlText)
+          .refine((p) => !p.startsWith('-'), 'must be a path or a command name, not an option')
+          .default('gpiomon')
+          .describe('backend gpiod: the gpiomon program (Debian package gpiod, libgpiod 1.6), looked up on PATH unless a path.'),
       })
       .optional()
       .describe('A Wiegand reader or keypad on two GPIO inputs (through a level shifter: readers send 5 V).'),

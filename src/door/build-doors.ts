@@ -53,7 +53,7 @@ export async function buildDoors(deps: DoorsDeps): Promise<Map<number, BuiltDoor
     const relay = deps.relays.get(door.id)!.line;
     const hw =
       port === null || GpioDoorHardware === null
-        ? new SimDoorHardware(relay as SimDoorHardware['relay'])
+        ? await simDoorHardware(door, relay as SimDoorHardware['relay'])
         : new GpioDoorHardware(port, door, door.hardware!, relay);
     const controller = new DoorController({
       door,
@@ -78,4 +78,18 @@ export async function buildDoors(deps: DoorsDeps): Promise<Map<number, BuiltDoor
     doors.set(door.id, { controller, hw });
   }
   return doors;
+}
+
+/**
+ * The simulated door; a Wiegand reader with `backend: gpiod` is still read through gpiomon beside it (it needs no
+ * sysfs), so a reader on a bench, or a test's fake gpiomon, can drive the simulated door.
+ */
+async function simDoorHardware(door: Config['doors'][number], relay: SimDoorHardware['relay']): Promise<SimDoorHardware> {
+  const hw = new SimDoorHardware(relay);
+  const wiegand = door.hardware?.wiegand;
+  if (wiegand?.backend === 'gpiod') {
+    const { wiegandReader } = await import('../drivers/gpio-door.js');
+    hw.addReader(wiegandReader(null, `door ${door.id} Wiegand reader`, wiegand));
+  }
+  return hw;
 }

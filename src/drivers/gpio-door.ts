@@ -6,6 +6,7 @@ import type { DoorConfig } from '../config/schema.js';
 import { InputEvents, type DoorHardware, type HardwareStatus, type InputLine, type OutputLine } from './door-hardware.js';
 import { debouncedInput, type GpioPort } from './gpio/port.js';
 import { SerialKeypad } from './serial/serial-keypad.js';
+import { GpiodWiegandReader } from './wiegand/gpiod-wiegand.js';
 import { WiegandReader } from './wiegand/wiegand-reader.js';
 
 type Hardware = NonNullable<DoorConfig['hardware']>;
@@ -79,15 +80,19 @@ export function claimRelay(port: GpioPort, door: DoorConfig): OutputLine {
   return port.output(r.pin, { name: `door ${door.id} relay`, activeLow: r.active_low, energised: door.fail_safe });
 }
 
-export function wiegandReader(port: GpioPort, name: string, w: NonNullable<Hardware['wiegand']>): WiegandReader {
-  const reader = new WiegandReader({
+/** A door's Wiegand reader on the backend its config names: onoff edges from `port`, or gpiomon's (which needs no port). */
+export function wiegandReader(port: GpioPort | null, name: string, w: NonNullable<Hardware['wiegand']>): WiegandReader {
+  const options = {
     name,
     d0: w.d0,
     d1: w.d1,
     activeLow: w.active_low,
     decoder: { gapMs: w.gap_ms, formats: w.formats, rawLengths: w.raw_lengths, starValue: w.star_value, hashValue: w.hash_value },
     maxFramesPerSecond: w.max_frames_per_second,
-  });
+  };
+  if (w.backend === 'gpiod') return new GpiodWiegandReader({ ...options, chip: w.gpiod_chip, gpiomonPath: w.gpiomon_path });
+  if (port === null) throw new Error(`${name}: the onoff backend needs the GPIO port`);
+  const reader = new WiegandReader(options);
   reader.attach(port);
   return reader;
 }

@@ -5,6 +5,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { fail, pass, warn, type Check } from './checks.js';
+import { gpiodChecks } from './doctor-gpiod.js';
 import { freeSpaceCheck, modeChecks, ownershipCheck, storageChecks, withReadOnlyStore } from './doctor-storage.js';
 import { wiredLines } from '../config/door-schema.js';
 import { connectionSettings } from '../mqtt/connection.js';
@@ -23,6 +24,7 @@ export async function runChecks(config: Config, env: NodeJS.ProcessEnv = process
     ...storageChecks(config, env),
     freeSpaceCheck(config),
     ...gpio(config),
+    ...gpiodChecks(config, env),
     ...serial(config),
     serialModules(config),
     clock(config),
@@ -59,7 +61,10 @@ function gpio(config: Config): Check[] {
     const chip = findChip(config.gpio.sysfs_root, config.gpio.chip);
     const out: Check[] = [pass('GPIO', `controller ${chip.name} "${chip.label}", base ${chip.base}, ${chip.ngpio} lines`)];
     for (const d of wired) {
-      for (const { name, pin } of wiredLines(d.hardware!)) {
+      // A gpiod reader's data lines are offsets on its chip, not sysfs lines (its own check covers them).
+      const viaGpiod = d.hardware!.wiegand?.backend === 'gpiod';
+      for (const { field, name, pin } of wiredLines(d.hardware!)) {
+        if (viaGpiod && field.startsWith('wiegand.')) continue;
         const n = resolveLine(chip, pin, config.gpio.sysfs_root, `door ${d.id} ${name}`);
         out.push(pass(`door ${d.id} ${name}`, `BCM ${pin} = sysfs GPIO ${n}`));
       }

@@ -96,6 +96,7 @@ export class SimDoorHardware implements DoorHardware {
   readonly keypad = this.inputs;
   readonly reader = this.inputs;
   closed = false;
+  private readonly extraReaders: WiegandReader[] = [];
 
   /** `relay`: a line that outlives the process (SimRelayLine) for the daemon; in memory by default. */
   constructor(relay: SimOutput = new SimOutput()) {
@@ -145,8 +146,18 @@ export class SimDoorHardware implements DoorHardware {
     this.rex.set(false);
   }
 
+  /**
+   * A real reader beside the simulated lines (a gpiod Wiegand reader, which needs no sysfs): what it reads reaches
+   * the door like the simulated reader's frames, and it is closed with the door.
+   */
+  addReader(reader: WiegandReader): void {
+    this.inputs.forward(reader);
+    this.extraReaders.push(reader);
+  }
+
   close(): void {
     this.closed = true;
     this.wiegand.close();
+    for (const reader of this.extraReaders) reader.close();
   }
 }

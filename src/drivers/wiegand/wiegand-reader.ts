@@ -22,6 +22,7 @@ export interface WiegandReaderOptions {
 export class WiegandReader extends InputEvents {
   private readonly decoder: WiegandDecoder;
   private timer: NodeJS.Timeout | undefined;
+  private pendingEnd: NodeJS.Immediate | undefined;
   private tokens: number;
   private refilledAt = performance.now();
   private droppedSinceReport = 0;
@@ -54,6 +55,29 @@ export class WiegandReader extends InputEvents {
     this.armFlush();
   }
 
+  /**
+   * One bit timestamped by the kernel (the gpiod backend): a frame ends when the next pulse's timestamp is more than
+   * the gap after the last one, however late the pulses are delivered. The last frame ends on a timer on arrival
+   * time, whose clock need not match the kernel's; it ends the frame only after a turn of the event loop has read
+   * what the child already printed (timers run before I/O after a stall), so a stall cannot split a frame.
+   */
+  timedPulse(bit: 0 | 1, tMs: number): void {
+    const frame = this.decoder.pulse(bit, tMs);
+    if (frame) this.deliver(frame);
+    clearTimeout(this.timer);
+    clearImmediate(this.pendingEnd);
+    this.timer = setTimeout(() => (this.pendingEnd = setImmediate(() => this.endTimedFrame())), this.opts.decoder.gapMs + 1);
+  }
+
+  /** Ends the pending kernel-timestamped frame now (the timer, or the edge source gone part-way through a frame). */
+  endTimedFrame(): void {
+    clearTimeout(this.timer);
+    clearImmediate(this.pendingEnd);
+    const deadline = this.decoder.deadline;
+    const frame = deadline === null ? null : this.decoder.flush(deadline);
+    if (frame) this.deliver(frame);
+  }
+
   /** Ends the pending frame as of `tMs` (the timer does this on real lines; the simulator calls it directly). */
   flushAt(tMs: number): void {
     const frame = this.decoder.flush(tMs);
@@ -64,6 +88,7 @@ export class WiegandReader extends InputEvents {
   /** Stops the timers; read errors still waiting for their once-a-second report are reported now. */
   close(): void {
     clearTimeout(this.timer);
+    clearImmediate(this.pendingEnd);
     clearTimeout(this.reportTimer);
     this.reportTimer = undefined;
     this.flushReport();
