@@ -28,6 +28,7 @@ import type { PinProbeGuard } from './pin-probe-guard.js';
 import type { ChannelRequest } from './protocol.js';
 import type { Scope } from './scopes.js';
 import { CHANNEL_ROUTES } from './channel-routes.js';
+import { VISITOR_API_ROUTES } from './visitor-routes.js';
 
 /** A request for the daemon's main thread, where the doors and the sync are (protocol.ts ChannelRequest). */
 export interface ChannelCall {
@@ -233,6 +234,7 @@ export const ROUTES: Route[] = [
   { method: 'GET', pattern: r(`events/${ID}`), scope: 'account.event.access.readonly', handler: (c) => ok(getEvent(c.admin, c.params[0]!)) },
 
   ...CHANNEL_ROUTES,
+  ...VISITOR_API_ROUTES,
 ];
 
 export function notFoundRoute(path: string) {

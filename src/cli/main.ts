@@ -16,6 +16,7 @@ import { registerCredentials } from './commands/credential.js';
 import { registerEvent } from './commands/event.js';
 import { registerPerson } from './commands/person.js';
 import { registerReservation } from './commands/reservation.js';
+import { registerVisitor } from './commands/visitor.js';
 import { registerLockout } from './commands/lockout.js';
 import { registerGroup } from './commands/group.js';
 import { registerRole } from './commands/role.js';
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   registerPerson(program);
   registerCredentials(program);
   registerReservation(program);
+  registerVisitor(program);
   registerRole(program);
   registerGroup(program);
   registerEvent(program);

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { isValidTimeZone, systemTimeZone } from '../core/site-time.js';
 import { controlText, door, noControl, pinLength, seconds, weakPins, wiredLines } from './door-schema.js';
+import { emailSchema } from './email-schema.js';
 import { syncSchema } from './sync-schema.js';
 import { topicPrefixProblem } from '../core/topic-rules.js';
 import { lockoutSchema } from './lockout-schema.js';
@@ -247,6 +248,7 @@ export const configSchema = z
       .prefault({})
       .describe('Storage that survives the field: the spool and the disk reserve.'),
     sync: syncSchema,
+    email: emailSchema,
     gpio: z
       .strictObject({
         chip: z

@@ -68,6 +68,9 @@ export const EVENT_TYPES = {
   api_pin_probe_alarm: { code: 81, scope: 'controller', title: 'PIN probing alarm', alarm: true },
   // The console's: too many wrong passwords for one user name or from one address locked its logins for a while.
   console_login_locked: { code: 82, scope: 'controller', title: 'Console logins locked', alarm: true },
+  // Visitor invites by email (the PIN is in the mail only, never in these).
+  visitor_invited: { code: 83, scope: 'controller', title: 'Visitor invited by email' },
+  invite_failed: { code: 84, scope: 'controller', title: 'Visitor invite not sent', alarm: true },
   // DoorFlow's 90-91 are tamper events; the reader's own health follows them.
   tamper: { code: 90, scope: 'door', title: 'Tamper', alarm: true },
   tamper_cleared: { code: 91, scope: 'door', title: 'Tamper cleared' },

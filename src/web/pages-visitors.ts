@@ -1,15 +1,16 @@
 /**
  * Visitors: one form makes the person (a visitor: no standing role), their reservation (window and doors) and a
- * generated PIN, in one transaction (all or nothing), and shows the PIN once. "Today" lists who is expected today,
+ * generated PIN, in one transaction (all or nothing), and shows the PIN once, or, with "Email the PIN" (offered when
+ * email is configured), mails it from this worker and shows only whether the mail went. "Today" lists who is expected today,
  * who came (their first grant in the window) and whose window has ended.
  */
-import { addPerson, getPerson } from '../application/people.js';
-import { addReservation, listReservations } from '../application/reservations.js';
-import { createCredential } from '../application/credentials.js';
+import { getPerson } from '../application/people.js';
+import { listReservations } from '../application/reservations.js';
 import { listEvents } from '../application/events.js';
 import { audit } from '../application/console-reads.js';
+import { smtpSender } from '../application/invite-mail.js';
 import { siteTime } from '../application/times.js';
-import { PIN_TYPE_ID } from '../storage/credential-repo.js';
+import { createVisitor, inviteVisitor, type Delivery, type Visitor, type VisitorInput } from '../application/visitors.js';
 import { csrfField, page } from './layout.js';
 import { html } from './html.js';
 import { mayDo } from './auth.js';
@@ -82,6 +83,14 @@ export const VISITOR_ROUTES: WebRoute[] = [
               <legend>Doors</legend>
               ${c.admin.config.doors.map((d) => html`<p class="inline"><input type="checkbox" id="door-${d.id}" name="door_${d.id}" value="1" checked /> <label for="door-${d.id}">${d.name}</label></p>`)}
             </fieldset>
+            ${
+              c.admin.config.email.host !== null
+                ? html`<p class="inline">
+                    <input type="checkbox" id="send_email" name="send_email" value="1" checked />
+                    <label for="send_email">Email the PIN to the visitor</label>
+                  </p>`
+                : ''
+            }
             <p><button type="submit">Create visitor and PIN</button></p>
           </form>`
         : '';
@@ -101,29 +110,42 @@ export const VISITOR_ROUTES: WebRoute[] = [
     method: 'POST',
     url: '/visitors',
     need: 'write',
-    handler: (c) => {
+    handler: async (c) => {
       const f = c.form;
       const doorIds = c.admin.config.doors.filter((d) => f[`door_${d.id}`] === '1').map((d) => d.id);
-      const made = c.admin.store.db.transaction(() => {
-        const person = addPerson(c.admin, { first_name: f.first_name, last_name: f.last_name, email: f.email ? f.email : null, visitor: true });
-        const reservation = addReservation(c.admin, {
-          person_id: person.id,
-          start_time: f.start_time,
-          end_time: f.end_time,
-          channel_ids: doorIds.length ? doorIds : undefined,
-        });
-        const pin = createCredential(c.admin, { person_id: person.id, credential_type_id: PIN_TYPE_ID });
-        return { person, reservation, pin };
-      })();
+      const input: VisitorInput = {
+        first_name: f.first_name,
+        last_name: f.last_name,
+        email: f.email,
+        start_time: f.start_time,
+        end_time: f.end_time,
+        channel_ids: doorIds,
+      };
+      const mail = f.send_email === '1' && c.admin.config.email.host !== null;
+      const made: Visitor & { delivery?: Delivery } = mail
+        ? await inviteVisitor(c.admin, input, { sender: smtpSender(c.admin.config.email), record: (e) => c.deps.record(e), source: c.source })
+        : createVisitor(c.admin, input);
       audit(c.admin, c.viewer.name, 'visitor.add', `person:${made.person.id}`, {
         reservation_id: made.reservation.id,
         credential_id: made.pin.credential.id,
+        ...(made.delivery ? { mailed: made.delivery.sent } : {}),
       });
       const who = `${made.person.first_name} ${made.person.last_name}`;
+      const d = made.delivery;
+      const shown = !d
+        ? pinOnce(made.pin.credential.value ?? '', who, made.pin.warnings)
+        : d.sent
+          ? html`<section class="card"><p role="status">PIN for ${who} mailed to ${made.person.email ?? ''}.</p></section>`
+          : html`<section class="card">
+              <p class="notice error" role="alert">
+                ${who} and the reservation are kept, but the mail to ${made.person.email ?? ''} failed after ${d.tries} tries (${d.error}). The unsent
+                PIN was deleted: once mail works, run keypadd visitor resend --person ${made.person.id}.
+              </p>
+            </section>`;
       return page(
         'Visitor created',
         c.viewer,
-        html`${pinOnce(made.pin.credential.value ?? '', who, made.pin.warnings)}
+        html`${shown}
           <p><a href="visitors">Back to visitors</a></p>`,
         'visitors',
       );
