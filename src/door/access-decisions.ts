@@ -15,7 +15,7 @@ import {
   type PresentedKind,
 } from '../core/decision.js';
 import { denyCode, denyLabel, grantCode, grantLabel } from '../core/event-codes.js';
-import { accessEvent } from '../storage/new-event.js';
+import { accessEvent, newEvent } from '../storage/new-event.js';
 import type { CalendarSource } from './door-modes.js';
 import { NO_CALENDAR, type DoorParts } from './door-parts.js';
 
@@ -142,6 +142,29 @@ export class AccessDecisions {
       outcome();
     });
     this.p.settleAfter(shown);
+  }
+
+  /**
+   * A PIN typed in its duress form (core/duress.ts): only an alarm event, at once; the caller then decides and shows
+   * as for the real PIN, so nothing at the door differs. The event names the person, never a PIN.
+   */
+  duress(facts: AccessFacts): void {
+    const { deps } = this.p;
+    // Recorded like any event (logged at warning as an alarm once stored, then MQTT and webhooks from the outbox).
+    deps.events.record(
+      newEvent(
+        'duress',
+        {
+          door_id: deps.door.id,
+          event_label: `${deps.door.name}: duress PIN entered by ${facts.person.name}`,
+          person_id: facts.person.id,
+          person_name: facts.person.name,
+          credential_id: facts.credential.id,
+          credential_type: 'PIN',
+        },
+        this.p.moment(),
+      ),
+    );
   }
 
   /** Records the denial; shows it at once, or (a guess) once it is stored, so a crash cannot undo the count. */

@@ -135,3 +135,55 @@ describe('per-person unlock time (person add/update --unlock-seconds)', () => {
     expect(add.stderr).toContain('--unlock-seconds');
   });
 });
+
+const duressOf = (pin: string) => pin.slice(0, -1) + String((Number(pin.at(-1)) + 1) % 10);
+
+describe('duress (pin_policy.duress: last_digit_plus_one, digest storage)', () => {
+  it('the PIN with its last digit + 1 opens the door exactly as the PIN does, and raises a duress alarm (event, log at warning)', async () => {
+    const d = simDoor('pin_policy: { duress: last_digit_plus_one }\ndoors: [{ id: 1, name: Front Door, unlock_ms: 300 }]\n', cleanups);
+    await d.start();
+    const pin = d.demoPin();
+    const normal = d.key(`${pin}#`);
+    await eventually(
+      () => d.status().relay,
+      (r) => r === 'locked',
+    );
+    const duress = d.key(`${duressOf(pin)}#`);
+    // Nothing at the door differs: relay, LED, buzzer and what the entry came to.
+    expect(duress).toMatchObject({ relay: 'unlocked', unlock_count: 2, led: normal.led, buzzer: normal.buzzer });
+    expect(duress.outcomes).toEqual(normal.outcomes);
+    const alarms = await eventually(
+      () => events(d).filter((e) => e.event_type === 'duress'),
+      (e) => e.length === 1,
+    );
+    expect(alarms[0]).toMatchObject({ person_id: 1 });
+    expect(events(d).filter((e) => e.event_type === 'access_granted')).toHaveLength(2);
+    // The event log's line for an alarm is at warning ("warn <component>: event #n door 1 ...: duress <person>").
+    await eventually(
+      () => d.stderr.split('\n'),
+      (lines) => lines.some((l) => /^(<4>)?warn \S+: event #\d+ door 1 seq \d+: duress Demo/.test(l)),
+    );
+    const all = JSON.stringify(events(d)) + d.stderr + d.stdout.replace(`with PIN ${pin}`, '');
+    expect(all).not.toContain(pin);
+    expect(all).not.toContain(duressOf(pin));
+  });
+
+  it('a duress form that is someone else’s real PIN is their grant, with no alarm; with the rule off there is no duress form', async () => {
+    const d = simDoor('pin_policy: { duress: last_digit_plus_one }\n', cleanups);
+    await d.start();
+    const pin = d.demoPin();
+    const other = addPerson(d, 'Neighbour');
+    d.cli.json('pin', 'add', '--person', String(other), '--value', duressOf(pin));
+    expect(d.key(`${duressOf(pin)}#`).outcomes).toEqual([expect.objectContaining({ granted: true, person_name: 'Neighbour Test' })]);
+    await eventually(
+      () => events(d).filter((e) => e.event_type === 'access_granted'),
+      (e) => e.length === 1,
+    );
+    expect(events(d).filter((e) => e.event_type === 'duress')).toEqual([]);
+
+    const off = simDoor('', cleanups);
+    await off.start();
+    const offPin = off.demoPin();
+    expect(off.key(`${duressOf(offPin)}#`)).toMatchObject({ relay: 'locked', outcomes: [expect.objectContaining({ reason: 'unknown_credential' })] });
+  });
+});
