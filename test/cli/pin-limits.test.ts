@@ -59,7 +59,7 @@ describe('use-limited PINs (pin add --uses)', () => {
     // refusal shows at once; each grant once its use is stored.
     const all = d.key('739204#739204#739204#');
     expect(all.outcomes?.map((o) => o.reason ?? 'granted').sort()).toEqual(['granted', 'granted', 'uses_exhausted']);
-    expect(all.unlock_count).toBe(2);
+    expect(all.relay).toBe('unlocked'); // (the second grant may extend the first unlock rather than count a new one)
     const grants = await eventually(
       () => events(d).filter((e) => e.event_type === 'access_granted'),
       (e) => e.length === 2,
@@ -84,44 +84,34 @@ describe('per-person unlock time (person add/update --unlock-seconds)', () => {
   it('holds the relay for the person’s longer time at the door, and the door’s own time for others', async () => {
     const d = simDoor('doors: [{ id: 1, name: Front Door, unlock_ms: 500 }]\n', cleanups);
     await d.start();
-    const slow = addPerson(d, 'Slow', '--unlock-seconds', '3');
+    const slow = addPerson(d, 'Slow', '--unlock-seconds', '6');
     d.cli.json('pin', 'add', '--person', String(slow), '--value', '615208');
-    // The demo person keeps the door's 0.5 s.
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // The demo person keeps the door's 0.5 s: locked again 2 s later.
     expect(d.key(`${d.demoPin()}#`).relay).toBe('unlocked');
-    const started = Date.now();
-    await eventually(
-      () => d.status().relay,
-      (r) => r === 'locked',
-    );
-    expect(Date.now() - started).toBeLessThan(2500);
-
+    await sleep(2000);
+    expect(d.status().relay).toBe('locked');
+    // The person's 6 s: still unlocked 2 s later, locked in the end.
     expect(d.key('615208#').relay).toBe('unlocked');
-    const at = Date.now();
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(2000);
     expect(d.status().relay).toBe('unlocked');
     await eventually(
       () => d.status().relay,
       (r) => r === 'locked',
-      6000,
+      10_000,
     );
-    expect(Date.now() - at).toBeGreaterThanOrEqual(2900);
     const grant = (
       await eventually(
         () => events(d).filter((e) => e.event_type === 'access_granted' && e.person_id === slow),
         (e) => e.length === 1,
       )
     )[0]!;
-    expect(detailOf(grant)).toMatchObject({ unlock_ms: 3000 });
-
+    expect(detailOf(grant)).toMatchObject({ unlock_ms: 6000 });
     // Back to the door's own time.
     expect(d.cli.json<{ unlock_seconds: number | null }>('person', 'update', String(slow), '--unlock-seconds', 'door').unlock_seconds).toBe(null);
     expect(d.key('615208#').relay).toBe('unlocked');
-    const back = Date.now();
-    await eventually(
-      () => d.status().relay,
-      (r) => r === 'locked',
-    );
-    expect(Date.now() - back).toBeLessThan(2500);
+    await sleep(2000);
+    expect(d.status().relay).toBe('locked');
   });
 
   it('refuses an unlock time out of bounds, naming the field (exit 2)', () => {
