@@ -18,12 +18,16 @@ export const personBody = z.object({
   notes: nullableText.optional(),
   role_ids: idList.optional(),
   group_ids: idList.optional(),
+  /** keypadd's extension: the person's own unlock time; its range is checked by application/people.ts (422 naming it). */
+  unlock_seconds: z.number().nullable().optional(),
 });
 
 export const credentialBody = z.object({
   credential_type_id: z.union([z.int(), z.string().max(50)]),
   value: z.string().max(64).nullable().optional(),
   enabled: z.boolean().optional(),
+  /** keypadd's extension: a use-limited PIN; its range is checked by application/credentials.ts (422 naming it). */
+  uses_remaining: z.number().nullable().optional(),
 });
 
 export const credentialUpdateBody = z.object({

@@ -22,6 +22,8 @@ export interface CredentialView {
   value: string | null;
   enabled: boolean;
   person_id: number;
+  /** keypadd's addition: grants left on a use-limited PIN (null: unlimited); at 0 it is refused and disabled. */
+  uses_remaining: number | null;
   /** keypadd's addition: true when the credential comes from the upstream API (read-only here). */
   synced: boolean;
   created_at: string;
@@ -49,6 +51,7 @@ export function credentialView(row: CredentialRow, shownValue?: string): Credent
     value: shownValue ?? row.value,
     enabled: row.enabled === 1,
     person_id: row.person_id,
+    uses_remaining: row.uses_remaining ?? null,
     synced: row.upstream_id !== null && row.upstream_id !== undefined,
     created_at: row.created_at,
     updated_at: row.updated_at,
@@ -68,6 +71,20 @@ export interface CredentialInput {
   /** A PIN, asterisks for a generated PIN (also when absent), or a decimal card number. */
   value?: string | null | undefined;
   enabled?: boolean | undefined;
+  /** keypadd's addition: a use-limited PIN (1-100000 grants); absent or null for unlimited. */
+  uses_remaining?: unknown;
+}
+
+/** Most grants a use-limited PIN may be given: beyond, it is an ordinary PIN. */
+export const MAX_USES = 100_000;
+
+function checkUses(typeId: number, uses: unknown): number | null {
+  if (uses === undefined || uses === null) return null;
+  if (typeId !== PIN_TYPE_ID) throw invalid('uses_remaining', 'only a PIN can be use-limited');
+  if (typeof uses !== 'number' || !Number.isInteger(uses) || uses < 1 || uses > MAX_USES) {
+    throw invalid('uses_remaining', `must be a whole number from 1 to ${MAX_USES}`);
+  }
+  return uses;
 }
 
 export function createCredential(ctx: AdminContext, input: CredentialInput): Created {
@@ -75,6 +92,7 @@ export function createCredential(ctx: AdminContext, input: CredentialInput): Cre
   const repo = new CredentialRepo(ctx.store.db);
   // The value's own rules first: a malformed PIN is reported as such even for a person who already has one.
   const value = input.value ?? null;
+  const uses = checkUses(typeId, input.uses_remaining);
   if (typeId === PIN_TYPE_ID) checkCustomPin(ctx, value);
   else checkCardNumber(value ?? '');
   // IMMEDIATE: the uniqueness checks and the insert run under the write lock, so two creators serialise.
@@ -100,6 +118,7 @@ export function createCredential(ctx: AdminContext, input: CredentialInput): Cre
         digest: made.digest,
         pin_length: made.pinLength,
         enabled: input.enabled === false ? 0 : 1,
+        uses_remaining: uses,
         created_at: now,
         updated_at: now,
       };

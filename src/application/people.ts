@@ -20,6 +20,19 @@ export interface PersonInput {
   notes?: string | null | undefined;
   /** A visitor gets no standing role: access only from reservations. */
   visitor?: boolean | undefined;
+  /** keypadd's addition: the relay holds this long for the person (accessibility); null for the door's own time. */
+  unlock_seconds?: unknown;
+}
+
+/** The longest a person's unlock time may be: beyond, a door held open is better served by a schedule. */
+export const MAX_UNLOCK_SECONDS = 300;
+
+function checkUnlockSeconds(value: unknown, problems: Problems): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_UNLOCK_SECONDS) {
+    problems.add('unlock_seconds', `must be a whole number of seconds from 1 to ${MAX_UNLOCK_SECONDS}, or null for the door's own time`);
+  }
+  return value as number;
 }
 
 /** A person as the DoorFlow API returns one. */
@@ -39,6 +52,8 @@ export interface PersonView {
   synced: boolean;
   /** keypadd's addition: an emergency credential holder, let through a lockdown (recorded as such). */
   emergency: boolean;
+  /** keypadd's addition: seconds the relay holds for this person when longer than the door's; null: the door's. */
+  unlock_seconds: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -60,6 +75,7 @@ export function personView(ctx: AdminContext, row: PersonRow): PersonView {
     roles: new MembershipRepo(ctx.store.db).rolesOf(row.id),
     synced: row.upstream_id !== null && row.upstream_id !== undefined,
     emergency: row.emergency === 1,
+    unlock_seconds: row.unlock_seconds ?? null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -82,6 +98,7 @@ export function addPerson(ctx: AdminContext, input: PersonInput & { role_ids?: n
   const validFrom = readTime('valid_from', input.valid_from, zone, problems);
   const validTo = readTime('valid_to', input.valid_to, zone, problems, 'end');
   if (validFrom && validTo && validTo <= validFrom) problems.add('valid_to', 'must be after valid_from');
+  const unlockSeconds = checkUnlockSeconds(input.unlock_seconds, problems);
   problems.throwIfAny();
 
   return ctx.store.db
@@ -106,6 +123,7 @@ export function addPerson(ctx: AdminContext, input: PersonInput & { role_ids?: n
         created_at: now,
         updated_at: now,
       });
+      if (unlockSeconds !== null) repo.setUnlockSeconds(row.id, unlockSeconds, now);
       if (role !== null) new MembershipRepo(ctx.store.db).add(row.id, role);
       if (input.role_ids !== undefined) new MembershipRepo(ctx.store.db).replace(row.id, [...new Set(input.role_ids)]);
       if (input.group_ids !== undefined) groups.replaceMembership(row.id, [...new Set(input.group_ids)]);
@@ -160,7 +178,9 @@ export function updatePerson(
       for (const r of input.role_ids ?? []) if (!roles.get(r)) problems.add('role_ids', `no role with id ${r}`);
       const groups = new GroupRepo(ctx.store.db);
       for (const g of input.group_ids ?? []) if (!groups.get(g)) problems.add('group_ids', `no group with id ${g}`);
+      const unlockSeconds = input.unlock_seconds === undefined ? undefined : checkUnlockSeconds(input.unlock_seconds, problems);
       problems.throwIfAny();
+      if (unlockSeconds !== undefined) repo.setUnlockSeconds(id, unlockSeconds, nowIso(ctx));
       repo.update(id, {
         first_name: first,
         last_name: last,

@@ -32,6 +32,13 @@ const sitePinPolicy = z
         'How PINs are kept at rest: digest (HMAC-SHA256 under the key file; the PIN is shown once, at creation) ' +
           'or plaintext (listed as DoorFlow lists them). Site-wide: a PIN is one value at every door.',
       ),
+    duress: z
+      .enum(['off', 'last_digit_plus_one'])
+      .default('off')
+      .describe(
+        'A duress entry: last_digit_plus_one lets a person type their PIN with the last digit one higher (9 becomes 0); ' +
+          'the door opens as usual and a duress alarm event goes out. Someone else’s real PIN always counts as theirs.',
+      ),
   })
   .prefault({})
   .describe('The site PIN policy; a door may override the length and weak-PIN rules.');

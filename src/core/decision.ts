@@ -8,6 +8,7 @@ import type { Slot } from './schedule.js';
 
 export const DENY_REASONS = [
   'unknown_credential',
+  'uses_exhausted',
   'credential_disabled',
   'person_disabled',
   'outside_validity',
@@ -51,7 +52,8 @@ export interface ReservationAccess {
 
 /** What storage found for a presented credential. */
 export interface AccessFacts {
-  credential: { id: string; kind: PresentedKind; enabled: boolean; createdAtMs: number };
+  /** `usesRemaining`: grants left on a use-limited PIN (null or absent: unlimited); 0 is refused as uses_exhausted. */
+  credential: { id: string; kind: PresentedKind; enabled: boolean; createdAtMs: number; usesRemaining?: number | null };
   person: {
     id: number;
     name: string;
@@ -60,6 +62,8 @@ export interface AccessFacts {
     validToMs: number | null;
     /** An emergency credential holder (security, fire warden): let through a lockdown, and recorded as such. */
     emergency?: boolean;
+    /** How long the relay holds for this person (accessibility), in ms; null or absent: the door's own time. */
+    unlockMs?: number | null;
   };
   roles: RoleAccess[];
   reservations: ReservationAccess[];
@@ -107,6 +111,8 @@ export function decide(input: DecisionInput): Decision {
   if (!facts) return deny('unknown_credential');
   // A stored time that does not parse (NaN) fails every comparison, which would read as "no limit": refuse instead.
   if (!readable(facts)) return deny('invalid_record');
+  // Spent before disabled: the spend that reaches zero also disables the credential, and the door says why.
+  if (facts.credential.usesRemaining === 0) return deny('uses_exhausted');
   if (!facts.credential.enabled) return deny('credential_disabled');
   const { person } = facts;
   if (!person.enabled) return deny('person_disabled');

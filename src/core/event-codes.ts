@@ -32,6 +32,7 @@ export function denyCode(kind: PresentedKind, reason: DenyReason): number {
 
 const REASON_TEXT: Record<DenyReason, string> = {
   unknown_credential: 'unknown credential',
+  uses_exhausted: 'all its uses are spent',
   credential_disabled: 'credential disabled',
   person_disabled: 'person disabled',
   outside_validity: 'outside the person’s validity period',

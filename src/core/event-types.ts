@@ -79,6 +79,8 @@ export const EVENT_TYPES = {
   read_error: { code: 94, scope: 'door', title: 'Read error' },
   card_reader_locked_out: { code: 95, scope: 'door', title: 'Card reader backed off', alarm: true },
   card_alarm: { code: 96, scope: 'door', title: 'Unknown cards alarm', alarm: true },
+  // A PIN typed in its duress form (core/duress.ts): the door behaves as for a grant, and only this event tells.
+  duress: { code: 97, scope: 'door', title: 'Duress', alarm: true },
 } as const satisfies Record<string, EventTypeInfo>;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -15,9 +15,16 @@ import {
   type PresentedKind,
 } from '../core/decision.js';
 import { denyCode, denyLabel, grantCode, grantLabel } from '../core/event-codes.js';
-import { accessEvent } from '../storage/new-event.js';
+import { accessEvent, newEvent } from '../storage/new-event.js';
 import type { CalendarSource } from './door-modes.js';
 import { NO_CALENDAR, type DoorParts } from './door-parts.js';
+
+/**
+ * Uses spent by grants whose events are not stored yet, by credential id, for every door of this process: the
+ * database still shows them unspent until the event writer commits, and a second entry in that moment must not
+ * find the use still there.
+ */
+const unstoredSpends = new Map<string, number>();
 
 /** A lookup's result: `failed` when storage could not answer (the facts are then null). */
 export interface Found {
@@ -34,6 +41,9 @@ export class AccessDecisions {
     try {
       const facts = deps.lookup(kind, value);
       deps.onLookup?.(null);
+      const spending = facts ? (unstoredSpends.get(facts.credential.id) ?? 0) : 0;
+      const uses = facts?.credential.usesRemaining;
+      if (facts && typeof uses === 'number' && spending > 0) facts.credential.usesRemaining = Math.max(0, uses - spending);
       return { facts };
     } catch (err) {
       deps.onLookup?.(err as Error);
@@ -71,13 +81,29 @@ export class AccessDecisions {
     this.deny('PIN', facts, reason, detail, true);
   }
 
+  /**
+   * A grant holds the relay for the door's unlock time, or the person's own when longer. A use-limited PIN's grant
+   * spends its use in the grant event's own commit (storage/event-repo.ts) and opens once that is stored, as a wrong
+   * guess is shown: a crash right after the door opened must not give the use back. That waits one group commit
+   * (a few ms); every other grant drives the relay before anything else.
+   */
   grant(kind: PresentedKind | 'Card+PIN', facts: AccessFacts, emergency = false, source: string | null = null): void {
     const { deps } = this.p;
+    const unlockMs = Math.max(deps.door.unlock_ms, facts.person.unlockMs ?? 0);
+    const uses = facts.credential.usesRemaining;
+    const open = () => {
+      this.p.relay.unlock(unlockMs);
+      // First-person-in starts the shift; after it, the last to leave ends it.
+      this.p.modes.onAccess('grant');
+      this.p.annunciator.show('granted', unlockMs);
+    };
+    const limited = typeof uses === 'number' && facts.credential.kind === 'PIN';
     // The relay first: the person at the door must not wait for anything else.
-    this.p.relay.unlock(deps.door.unlock_ms);
-    // First-person-in starts the shift; after it, the last to leave ends it.
-    this.p.modes.onAccess('grant');
-    this.p.annunciator.show('granted', deps.door.unlock_ms);
+    if (!limited) open();
+    const detail: Record<string, unknown> = {};
+    if (emergency) detail['emergency'] = true;
+    if (limited) detail['uses_remaining'] = uses - 1;
+    if (unlockMs !== deps.door.unlock_ms) detail['unlock_ms'] = unlockMs;
     deps.events.record(
       accessEvent(
         'access_granted',
@@ -90,12 +116,55 @@ export class AccessDecisions {
           credential_id: facts.credential.id,
           credential_type: kind,
           source,
-          detail: emergency ? { emergency: true } : null,
+          detail: Object.keys(detail).length > 0 ? detail : null,
         },
         this.p.moment(),
       ),
     );
-    this.p.outcomes.emit({ credential_type: kind, granted: true, reason: null, person_name: facts.person.name });
+    const outcome = () => this.p.outcomes.emit({ credential_type: kind, granted: true, reason: null, person_name: facts.person.name });
+    if (!limited) return outcome();
+    const id = facts.credential.id;
+    unstoredSpends.set(id, (unstoredSpends.get(id) ?? 0) + 1);
+    const shown = deps.events.whenStored().then((stored) => {
+      if (!stored) {
+        // Fail secure: the spend is not durable, so the door stays locked. The event stays queued and may still be
+        // stored (spending the use), so the pending spend is kept: a use is never handed out twice.
+        deps.log.warn(`door ${deps.door.id}: a use-limited PIN was refused because its use could not be stored`);
+        if (this.p.stopped) return;
+        this.p.annunciator.show('denied', 1000);
+        this.p.outcomes.emit({ credential_type: kind, granted: false, reason: 'storage_error', person_name: facts.person.name });
+        return;
+      }
+      unstoredSpends.set(id, (unstoredSpends.get(id) ?? 1) - 1);
+      if (unstoredSpends.get(id) === 0) unstoredSpends.delete(id);
+      if (this.p.stopped) return;
+      open();
+      outcome();
+    });
+    this.p.settleAfter(shown);
+  }
+
+  /**
+   * A PIN typed in its duress form (core/duress.ts): only an alarm event, at once; the caller then decides and shows
+   * as for the real PIN, so nothing at the door differs. The event names the person, never a PIN.
+   */
+  duress(facts: AccessFacts): void {
+    const { deps } = this.p;
+    // Recorded like any event (logged at warning as an alarm once stored, then MQTT and webhooks from the outbox).
+    deps.events.record(
+      newEvent(
+        'duress',
+        {
+          door_id: deps.door.id,
+          event_label: `${deps.door.name}: duress PIN entered by ${facts.person.name}`,
+          person_id: facts.person.id,
+          person_name: facts.person.name,
+          credential_id: facts.credential.id,
+          credential_type: 'PIN',
+        },
+        this.p.moment(),
+      ),
+    );
   }
 
   /** Records the denial; shows it at once, or (a guess) once it is stored, so a crash cannot undo the count. */

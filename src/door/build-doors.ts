@@ -61,6 +61,7 @@ export async function buildDoors(deps: DoorsDeps): Promise<Map<number, BuiltDoor
       clock: deps.clock,
       zone: config.site.time_zone,
       pinRules: doorPinRules(config, door),
+      duress: config.pin_policy.duress,
       lockoutPolicy: lockoutPolicy(config.lockout),
       cardPolicy: config.lockout.cards.enabled ? lockoutPolicy(config.lockout.cards) : null,
       lookup: (kind, value) => deps.credentials.lookup(kind, value),

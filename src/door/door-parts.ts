@@ -8,6 +8,7 @@ import type { DoorConfig } from '../config/schema.js';
 import type { AccessFacts, CredentialKind, DenyReason, PresentedKind } from '../core/decision.js';
 import type { DoorEventType } from '../core/event-types.js';
 import type { LockoutPolicy, PersistedLockout } from '../core/lockout.js';
+import type { DuressRule } from '../core/duress.js';
 import type { PinRules } from '../core/pin-rules.js';
 import type { LockdownState } from '../core/site-calendar.js';
 import type { Clock } from '../drivers/clock.js';
@@ -28,6 +29,8 @@ export interface DoorDeps {
   zone: string;
   /** This door's PIN rules (config/policy.ts doorPinRules): lengths, and whether weak PINs are refused here. */
   pinRules: PinRules;
+  /** The site's duress rule (core/duress.ts); off when absent. */
+  duress?: DuressRule;
   lockoutPolicy: LockoutPolicy;
   /** Card-guessing backoff for this door's reader; null when off. */
   cardPolicy: LockoutPolicy | null;

@@ -7,6 +7,7 @@
 import { doorTimings } from '../config/policy.js';
 import type { DenyReason } from '../core/decision.js';
 import { KeyCollector, type Key } from '../core/key-collector.js';
+import { duressTarget } from '../core/duress.js';
 import { doorAcceptsPin } from '../core/pin-rules.js';
 import type { AccessDecisions } from './access-decisions.js';
 import type { DoorParts } from './door-parts.js';
@@ -56,9 +57,15 @@ export class EntryPath {
     if (door.mode === 'card_and_pin' && !pending) return access.deny('PIN', null, 'wrong_mode', { expected: 'card first' });
     const lockedOut = this.p.keypadGuard.lockedOut;
     // A locked-out keypad does not even look the PIN up; nor is a PIN outside this door's policy looked up.
-    const found = lockedOut || !doorAcceptsPin(pin, this.p.deps.pinRules) ? { facts: null } : access.find('PIN', pin);
+    let found = lockedOut || !doorAcceptsPin(pin, this.p.deps.pinRules) ? { facts: null } : access.find('PIN', pin);
+    if (found.failed) return access.wrongPin(null, 'storage_error');
+    // Not anyone's PIN: it may be someone's in its duress form. A real PIN always wins, so this is looked up second.
+    const target = found.facts === null && !lockedOut ? duressTarget(pin, this.p.deps.duress ?? 'off') : null;
+    const underDuress = target !== null && (found = access.find('PIN', target)).facts !== null;
     if (found.failed) return access.wrongPin(null, 'storage_error');
     const facts = found.facts;
+    // Raised whatever the door then decides: the person is in danger even where their PIN is refused.
+    if (underDuress) access.duress(facts!);
     const decision = access.decideNow('PIN', facts, lockedOut);
     if (decision.granted && pending && facts?.person.id !== pending.personId) {
       // Another person's valid PIN after this card: treated as a wrong PIN.

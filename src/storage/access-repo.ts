@@ -18,6 +18,8 @@ interface Row {
   valid_from: string | null;
   valid_to: string | null;
   emergency: 0 | 1;
+  unlock_seconds: number | null;
+  uses_remaining?: number | null;
 }
 
 export class AccessRepo {
@@ -31,12 +33,12 @@ export class AccessRepo {
 
   constructor(db: Db) {
     this.credential = db.prepare(
-      `SELECT c.id AS credential_id, c.enabled AS credential_enabled, c.created_at AS credential_created, p.id AS person_id,
-              p.first_name, p.last_name, p.enabled AS person_enabled, p.valid_from, p.valid_to, p.emergency
+      `SELECT c.id AS credential_id, c.enabled AS credential_enabled, c.created_at AS credential_created, c.uses_remaining, p.id AS person_id,
+              p.first_name, p.last_name, p.enabled AS person_enabled, p.valid_from, p.valid_to, p.emergency, p.unlock_seconds
        FROM credentials c JOIN people p ON p.id = c.person_id WHERE c.credential_type_id = ? AND c.digest = ?`,
     );
     this.person = db.prepare(
-      `SELECT id AS person_id, first_name, last_name, enabled AS person_enabled, valid_from, valid_to, emergency FROM people WHERE id = ?`,
+      `SELECT id AS person_id, first_name, last_name, enabled AS person_enabled, valid_from, valid_to, emergency, unlock_seconds FROM people WHERE id = ?`,
     );
     this.roles = db.prepare(
       `SELECT r.id, (SELECT json_group_array(door_id) FROM role_doors WHERE role_id = r.id) AS doors
@@ -65,7 +67,13 @@ export class AccessRepo {
     if (!row) return null;
     return this.facts(
       row,
-      { id: row.credential_id, kind, enabled: row.credential_enabled === 1, createdAtMs: Date.parse(row.credential_created) },
+      {
+        id: row.credential_id,
+        kind,
+        enabled: row.credential_enabled === 1,
+        createdAtMs: Date.parse(row.credential_created),
+        usesRemaining: row.uses_remaining ?? null,
+      },
       nowIso,
     );
   }
@@ -107,6 +115,7 @@ export class AccessRepo {
         validFromMs: ms(row.valid_from),
         validToMs: ms(row.valid_to),
         emergency: row.emergency === 1,
+        unlockMs: row.unlock_seconds === null ? null : row.unlock_seconds * 1000,
       },
       roles,
       reservations,

@@ -17,6 +17,8 @@ export interface CredentialRow {
   digest: string;
   pin_length: number | null;
   enabled: 0 | 1;
+  /** Grants left on a use-limited PIN; null (or absent on older callers) means unlimited. */
+  uses_remaining?: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -27,10 +29,10 @@ export class CredentialRepo {
   insert(c: CredentialRow): void {
     this.db
       .prepare(
-        `INSERT INTO credentials (id, person_id, credential_type_id, value, digest, pin_length, enabled, created_at, updated_at)
-         VALUES (@id, @person_id, @credential_type_id, @value, @digest, @pin_length, @enabled, @created_at, @updated_at)`,
+        `INSERT INTO credentials (id, person_id, credential_type_id, value, digest, pin_length, enabled, uses_remaining, created_at, updated_at)
+         VALUES (@id, @person_id, @credential_type_id, @value, @digest, @pin_length, @enabled, @uses_remaining, @created_at, @updated_at)`,
       )
-      .run(c);
+      .run({ ...c, uses_remaining: c.uses_remaining ?? null });
   }
 
   get(id: string): CredentialRow | undefined {

@@ -71,6 +71,7 @@ export class EventRepo {
              @credential_type, @reason, @source, @detail, @time_trusted, @uid, @created_at)`,
           )
           .run(row);
+        spendUse(this.db, e);
         return { id: Number(info.lastInsertRowid), ...row };
       })
       .immediate();
@@ -126,6 +127,19 @@ export class EventRepo {
   get(id: number): EventRow | undefined {
     return this.db.prepare(`SELECT * FROM events WHERE id = ?`).get(id) as EventRow | undefined;
   }
+}
+
+/**
+ * A grant of a use-limited PIN carries the uses left after it (`detail.uses_remaining`): the use is spent in the
+ * event's own transaction, so the spend is durable exactly when the grant is (and a replayed event, deduplicated by
+ * uid above, never spends twice). The spend that reaches zero disables the credential.
+ */
+function spendUse(db: Db, e: NewEvent): void {
+  if (e.event_type !== 'access_granted' || !e.credential_id || typeof e.detail?.['uses_remaining'] !== 'number') return;
+  db.prepare(
+    `UPDATE credentials SET uses_remaining = uses_remaining - 1, enabled = CASE WHEN uses_remaining <= 1 THEN 0 ELSE enabled END,
+       updated_at = ? WHERE id = ? AND uses_remaining > 0`,
+  ).run(e.created_at, e.credential_id);
 }
 
 export interface EventFilter {

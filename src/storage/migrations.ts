@@ -377,4 +377,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (reservation_id, group_id)
   ) STRICT;
   `,
+  /* 11: use-limited PINs (uses_remaining, spent with the grant's event) and a person's own unlock time */ `
+  -- NULL: unlimited. The door's grant event spends one in the same transaction (event-repo.ts), so a crash after a
+  -- stored grant never gives the use back.
+  ALTER TABLE credentials ADD COLUMN uses_remaining INTEGER CHECK (uses_remaining IS NULL OR uses_remaining >= 0);
+  -- NULL: the door's own unlock time; otherwise the relay holds for the longer of the two (accessibility).
+  ALTER TABLE people ADD COLUMN unlock_seconds INTEGER CHECK (unlock_seconds IS NULL OR unlock_seconds BETWEEN 1 AND 300);
+  `,
 ];

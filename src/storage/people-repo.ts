@@ -15,6 +15,8 @@ export interface PersonRow {
   notes: string | null;
   /** An emergency credential holder: let through a lockdown (absent on rows built before the column). */
   emergency?: 0 | 1;
+  /** The person's own unlock time in seconds; null: the door's (absent on rows built before the column). */
+  unlock_seconds?: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -70,6 +72,10 @@ export class PeopleRepo {
 
   setEmergency(id: number, emergency: boolean, now: string): boolean {
     return this.db.prepare(`UPDATE people SET emergency = ?, updated_at = ? WHERE id = ?`).run(emergency ? 1 : 0, now, id).changes === 1;
+  }
+
+  setUnlockSeconds(id: number, seconds: number | null, now: string): boolean {
+    return this.db.prepare(`UPDATE people SET unlock_seconds = ?, updated_at = ? WHERE id = ?`).run(seconds, now, id).changes === 1;
   }
 
   setEnabled(id: number, enabled: boolean, now: string): boolean {

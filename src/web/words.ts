@@ -5,6 +5,7 @@ import { siteTime } from '../application/times.js';
 
 const REASONS: Record<string, string> = {
   unknown_credential: 'not a known PIN or card',
+  uses_exhausted: 'the PIN has no uses left',
   credential_disabled: 'the credential is disabled',
   person_disabled: 'the person is disabled',
   outside_validity: 'outside the person’s validity dates',

@@ -24,6 +24,7 @@ describe('people', () => {
       last_name: 'Visitor',
       email: 'jane@example.com',
       emergency: false,
+      unlock_seconds: null,
       enabled: true,
       valid_from: '2026-07-01T08:00:00Z', // 09:00 BST
       valid_to: '2026-07-02T17:00:00Z',

@@ -65,7 +65,15 @@ describe('configuration', () => {
       },
     });
     expect(config.access.default_role).toBe('Everyone');
-    expect(config.pin_policy).toEqual({ min_length: 4, max_length: 8, generated_length: 6, weak_pins: 'warn', custom: 'allow', storage: 'digest' });
+    expect(config.pin_policy).toEqual({
+      min_length: 4,
+      max_length: 8,
+      generated_length: 6,
+      weak_pins: 'warn',
+      custom: 'allow',
+      storage: 'digest',
+      duress: 'off',
+    });
     expect(config.site.time_zone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 

@@ -30,17 +30,24 @@ export function registerCredentials(program: Command): void {
     .description('give a person a PIN: generated (recommended) unless --value is given')
     .requiredOption('--person <id>', 'person id', positiveInt)
     .option('--value <pin>', 'a custom PIN (4-8 digits), asterisks to generate one of that length, or - to read it from stdin')
+    .option('--uses <n>', 'a use-limited PIN: refused (uses_exhausted) and disabled after n grants; 1 for a one-time PIN', positiveInt)
     .action(
-      withSession((s, o: { person: number; value?: string }) => {
+      withSession((s, o: { person: number; value?: string; uses?: number }) => {
         // `-` keeps a custom PIN out of the process list and shell history.
         const value = o.value === '-' ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : o.value;
-        const { credential: c, warnings } = createCredential(s.admin(), { person_id: o.person, credential_type_id: PIN_TYPE_ID, value });
+        const { credential: c, warnings } = createCredential(s.admin(), {
+          person_id: o.person,
+          credential_type_id: PIN_TYPE_ID,
+          value,
+          uses_remaining: o.uses,
+        });
         warn(warnings);
         const once = s.admin().config.pin_policy.storage === 'digest';
         print(s, c, () =>
           [
             `PIN for person ${c.person_id}: ${c.value}`,
             `  credential ${c.id}${c.enabled ? '' : ' (disabled)'}`,
+            c.uses_remaining === null ? '' : `  good for ${c.uses_remaining} use${c.uses_remaining === 1 ? '' : 's'}`,
             once ? '  This is the only time the PIN is shown (it is stored as a digest). Send it to the person now.' : '',
           ]
             .filter(Boolean)

@@ -1,6 +1,15 @@
 /** keypadd person add|list|show|disable|enable|delete */
 import type { Command } from 'commander';
-import { addPerson, deletePerson, getPerson, listPeople, setPersonEmergency, setPersonEnabled, type PersonView } from '../../application/people.js';
+import {
+  addPerson,
+  deletePerson,
+  getPerson,
+  listPeople,
+  setPersonEmergency,
+  setPersonEnabled,
+  updatePerson,
+  type PersonView,
+} from '../../application/people.js';
 import { invalid } from '../../application/errors.js';
 import { listCredentials } from '../../application/credentials.js';
 import { listReservations } from '../../application/reservations.js';
@@ -43,6 +52,7 @@ export function registerPerson(program: Command): void {
     .option('--notes <text>', 'free text')
     .option('--visitor', 'no standing role: access only through reservations')
     .option('--emergency', 'an emergency credential holder: their credentials still open doors during a lockdown')
+    .option('--unlock-seconds <n>', 'hold the relay this long for them at every door when longer than the door’s time (accessibility)', positiveInt)
     .action(
       withSession(
         (
@@ -56,6 +66,7 @@ export function registerPerson(program: Command): void {
             notes?: string;
             visitor?: boolean;
             emergency?: boolean;
+            unlockSeconds?: number;
           },
         ) => {
           const ctx = s.admin();
@@ -67,6 +78,7 @@ export function registerPerson(program: Command): void {
             valid_from: o.validFrom,
             valid_to: o.validTo,
             notes: o.notes,
+            unlock_seconds: o.unlockSeconds,
           });
           const p = o.emergency ? setPersonEmergency(ctx, added.id, true) : added;
           print(s, p, () =>
@@ -160,6 +172,22 @@ export function registerPerson(program: Command): void {
         if (state !== 'on' && state !== 'off') throw invalid('state', 'must be on or off');
         const p = setPersonEmergency(s.admin(), id, state === 'on');
         print(s, p, () => `Person ${p.id} (${fullName(p)}) ${p.emergency ? 'is' : 'is no longer'} an emergency credential holder`);
+      }),
+    );
+
+  person
+    .command('update')
+    .description('change a person’s door options')
+    .argument('<id>', 'person id', positiveInt)
+    .requiredOption(
+      '--unlock-seconds <n|door>',
+      'hold the relay this long for them at every door (when longer than the door’s), or door for the door’s own time',
+    )
+    .action(
+      withSession((s, id: number, o: { unlockSeconds: string }) => {
+        const seconds = o.unlockSeconds === 'door' ? null : /^[0-9]+$/.test(o.unlockSeconds) ? Number(o.unlockSeconds) : o.unlockSeconds;
+        const p = updatePerson(s.admin(), id, { unlock_seconds: seconds });
+        print(s, p, () => `Person ${p.id} (${fullName(p)}): unlock time ${p.unlock_seconds === null ? 'the door’s own' : `${p.unlock_seconds} s`}`);
       }),
     );
 
