@@ -3,10 +3,10 @@
  * openssl signs, that keeps each mail it accepts. It can refuse the next connections (a relay that is down for a
  * while) or refuse STARTTLS (a relay that would take the PIN in the clear).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
+import { makeServerCertificates } from './test-ca.js';
 
 export interface ReceivedMail {
   from: string;
@@ -16,33 +16,6 @@ export interface ReceivedMail {
   headers: string;
   /** The body, quoted-printable undone. */
   text: string;
-}
-
-const openssl = (dir: string, ...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-
-/** A CA (ca.crt) and a server certificate for localhost and 127.0.0.1 signed by it, in `dir`. */
-function makeCertificates(dir: string): void {
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=keypadd test CA');
-  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.crt',
-    '-days',
-    '2',
-    '-extfile',
-    'ext.cnf',
-  );
 }
 
 function decodeBody(raw: string): { headers: string; text: string } {
@@ -74,7 +47,7 @@ export class SmtpReceiver {
     readonly dir: string,
     private readonly options: { noStartTls?: boolean } = {},
   ) {
-    makeCertificates(dir);
+    makeServerCertificates(dir);
     this.caFile = join(dir, 'ca.crt');
   }
 

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Broker, requireTool } from '../helpers/broker.js';
 import { Consumer } from '../helpers/consumer.js';
 import { eventually, simDoor } from '../helpers/daemon.js';
+import { makeClientCertificate, makeServerCertificates } from '../helpers/test-ca.js';
 
 const HAVE = requireTool(['mosquitto', 'openssl', 'mosquitto_passwd'], 'MQTT TLS');
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -18,38 +19,10 @@ afterEach(async () => {
 
 const PASSWORD = 'door-s3cret-Pa55';
 
-const openssl = (dir: string, ...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-
-/** A throwaway CA and a server certificate for localhost/127.0.0.1, in `dir`; returns the listener's TLS lines. */
+/** The test CA's server certificate, as the listener's TLS lines. */
 function serverTls(dir: string): string[] {
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=keypadd test CA');
-  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.crt',
-    '-days',
-    '2',
-    '-extfile',
-    'ext.cnf',
-  );
+  makeServerCertificates(dir);
   return [`cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`];
-}
-
-/** A client certificate `name`.crt / `name`.key signed by the CA of serverTls(). */
-function clientCert(dir: string, name: string): void {
-  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-  openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2');
 }
 
 /** TLS, plus users and an ACL, in the broker's dir. */
@@ -111,8 +84,8 @@ describe.skipIf(!HAVE)('MQTT over TLS', () => {
     const broker = new Broker({
       extra: (dir) => {
         const tls = serverTls(dir);
-        clientCert(dir, 'keypadd');
-        clientCert(dir, 'watcher');
+        makeClientCertificate(dir, 'keypadd');
+        makeClientCertificate(dir, 'watcher');
         return [...tls, 'require_certificate true'].join('\n');
       },
     });
