@@ -2,7 +2,8 @@
  * Visitors: one form makes the person (a visitor: no standing role), their reservation (window and doors) and a
  * generated PIN, in one transaction (all or nothing), and shows the PIN once, or, with "Email the PIN" (offered when
  * email is configured), mails it from this worker and shows only whether the mail went. "Today" lists who is expected today,
- * who came (their first grant in the window) and whose window has ended.
+ * who came (their first grant in the window) and whose window has ended; with email configured, a writer can mail a
+ * visitor whose window has not ended a new PIN from there (the old one stops working: it cannot be read back).
  */
 import { getPerson } from '../application/people.js';
 import { listReservations } from '../application/reservations.js';
@@ -10,12 +11,35 @@ import { listEvents } from '../application/events.js';
 import { audit } from '../application/console-reads.js';
 import { smtpSender } from '../application/invite-mail.js';
 import { siteTime } from '../application/times.js';
-import { createVisitor, inviteVisitor, type Delivery, type Visitor, type VisitorInput } from '../application/visitors.js';
+import { createVisitor, inviteVisitor, resendInvite, type Delivery, type Visitor, type VisitorInput } from '../application/visitors.js';
 import { csrfField, page } from './layout.js';
 import { html } from './html.js';
 import { mayDo } from './auth.js';
 import type { WebContext, WebRoute } from './deps.js';
 import { pinOnce } from './pin-once.js';
+
+const mayResend = (c: WebContext) => mayDo(c.viewer.role, 'write') && c.admin.config.email.host !== null;
+
+function resendButton(c: WebContext, personId: number, who: string) {
+  return html`<form method="post" action="visitor-resend" class="inline">
+    ${csrfField(c.viewer)}<input type="hidden" name="id" value="${personId}" />
+    <button type="submit" aria-label="Email ${who} a new PIN">Email a new PIN</button>
+  </form>`;
+}
+
+/** What became of a mailed PIN: sent, or why not and what the visitor is left with. */
+function deliveryNotice(c: WebContext, made: Visitor, d: Delivery) {
+  const who = `${made.person.first_name} ${made.person.last_name}`;
+  return d.sent
+    ? html`<section class="card"><p role="status">PIN for ${who} mailed to ${made.person.email ?? ''}.</p></section>`
+    : html`<section class="card">
+        <p class="notice error" role="alert">
+          ${who} and the reservation are kept, but the mail to ${made.person.email ?? ''} failed after ${d.tries} tries (${d.error}). The unsent PIN
+          was deleted: once mail works, send a new one with "Email a new PIN" on the visitors page.
+        </p>
+        ${mayResend(c) ? resendButton(c, made.person.id, who) : ''}
+      </section>`;
+}
 
 const localInput = (ms: number, zone: string) => siteTime(new Date(ms).toISOString(), zone).slice(0, 16);
 
@@ -28,6 +52,7 @@ function today(c: WebContext) {
     (r) => Date.parse(r.end_time) >= dayStart && Date.parse(r.start_time) <= dayEnd,
   );
   if (rows.length === 0) return html`<p>No visitor is expected within 12 hours either side of now.</p>`;
+  const resend = mayResend(c);
   return html`<div class="table">
     <table>
       <thead>
@@ -35,6 +60,7 @@ function today(c: WebContext) {
           <th scope="col">Visitor</th>
           <th scope="col">Window</th>
           <th scope="col">Status</th>
+          ${resend ? html`<th scope="col">PIN</th>` : ''}
         </tr>
       </thead>
       <tbody>
@@ -53,6 +79,7 @@ function today(c: WebContext) {
             <td><a href="person?id=${person.id}">${person.first_name} ${person.last_name}</a></td>
             <td>${siteTime(r.start_time, zone)} to ${siteTime(r.end_time, zone)}</td>
             <td>${status}</td>
+            ${resend ? html`<td>${person.email && Date.parse(r.end_time) >= nowMs ? resendButton(c, person.id, `${person.first_name} ${person.last_name}`) : ''}</td>` : ''}
           </tr>`;
         })}
       </tbody>
@@ -131,21 +158,32 @@ export const VISITOR_ROUTES: WebRoute[] = [
         ...(made.delivery ? { mailed: made.delivery.sent } : {}),
       });
       const who = `${made.person.first_name} ${made.person.last_name}`;
-      const d = made.delivery;
-      const shown = !d
-        ? pinOnce(made.pin.credential.value ?? '', who, made.pin.warnings)
-        : d.sent
-          ? html`<section class="card"><p role="status">PIN for ${who} mailed to ${made.person.email ?? ''}.</p></section>`
-          : html`<section class="card">
-              <p class="notice error" role="alert">
-                ${who} and the reservation are kept, but the mail to ${made.person.email ?? ''} failed after ${d.tries} tries (${d.error}). The unsent
-                PIN was deleted: once mail works, run keypadd visitor resend --person ${made.person.id}.
-              </p>
-            </section>`;
+      const shown = made.delivery ? deliveryNotice(c, made, made.delivery) : pinOnce(made.pin.credential.value ?? '', who, made.pin.warnings);
       return page(
         'Visitor created',
         c.viewer,
         html`${shown}
+          <p><a href="visitors">Back to visitors</a></p>`,
+        'visitors',
+      );
+    },
+  },
+  {
+    method: 'POST',
+    url: '/visitor-resend',
+    need: 'write',
+    handler: async (c) => {
+      const personId = Number(c.form.id);
+      const made = await resendInvite(c.admin, personId, {
+        sender: smtpSender(c.admin.config.email),
+        record: (e) => c.deps.record(e),
+        source: c.source,
+      });
+      audit(c.admin, c.viewer.name, 'visitor.resend', `person:${personId}`, { credential_id: made.pin.credential.id, mailed: made.delivery.sent });
+      return page(
+        'New PIN mailed',
+        c.viewer,
+        html`${deliveryNotice(c, made, made.delivery)}
           <p><a href="visitors">Back to visitors</a></p>`,
         'visitors',
       );
