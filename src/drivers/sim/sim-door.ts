@@ -4,7 +4,7 @@
  * tamper switch; and what the outputs did. Cards and Wiegand bits go through the real encoder, a simulated GPIO
  * port and the real Wiegand reader and decoder, as they would on a Pi.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isKey, type Key } from '../../core/key-collector.js';
 import { DEFAULT_WIEGAND } from '../../core/wiegand.js';
@@ -32,9 +32,14 @@ export class SimOutput implements OutputLine {
  */
 export const simRelayFile = (dataDir: string, doorId: number) => join(dataDir, 'sim-gpio', `door${doorId}-relay`);
 
-/** A simulated relay whose level outlives the process (see simRelayFile). Writes are small and not fsynced. */
+/**
+ * A simulated relay whose level outlives the process (see simRelayFile). Writes are small and not fsynced, and go to
+ * a file kept open, over the same two bytes: a sysfs value write on a Pi touches no disk, and a truncate or mkdir per
+ * write made the main thread wait in the kernel behind the database's fsyncs during a sync (bench scenario 2).
+ */
 export class SimRelayLine extends SimOutput {
   private warned = false;
+  private fd: number | null = null;
 
   constructor(
     private readonly file: string,
@@ -46,13 +51,28 @@ export class SimRelayLine extends SimOutput {
   override write(energised: boolean): void {
     super.write(energised);
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(this.file, energised ? '1\n' : '0\n');
+      if (this.fd === null) {
+        mkdirSync(dirname(this.file), { recursive: true });
+        // No O_TRUNC: the file always holds the last two bytes written, never nothing.
+        this.fd = openSync(this.file, constants.O_WRONLY | constants.O_CREAT, 0o644);
+      }
+      writeSync(this.fd, energised ? '1\n' : '0\n', 0);
     } catch (err) {
+      this.reopenNextTime();
       // A read-only or full data dir: the in-process level is still right; say once that the file is not.
       if (!this.warned) this.onError(`simulated relay: cannot write ${this.file}: ${(err as Error).message}`);
       this.warned = true;
     }
+  }
+
+  private reopenNextTime(): void {
+    if (this.fd === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Already unusable: nothing more to release.
+    }
+    this.fd = null;
   }
 }
 
