@@ -26,6 +26,7 @@ import type { FromApi, ToApi } from './protocol.js';
 import type { NewEvent } from '../storage/event-repo.js';
 import { registerConsole } from '../web/console-plugin.js';
 import { FeedHub } from '../web/feed.js';
+import { EnrolmentsWaiting } from '../web/enrolments-waiting.js';
 import { WEB_ROUTES } from '../web/routes.js';
 
 lowerThreadPriority(10);
@@ -106,6 +107,7 @@ async function serveWeb(): Promise<void> {
         exposure: webExposure(config),
         sessionHours: config.web.session_hours,
         feed,
+        enrolments: new EnrolmentsWaiting(),
         provenance,
         doctor: doctorRunner(config, provenance),
       },

@@ -8,6 +8,7 @@ import type { Need } from './auth.js';
 import type { Html } from './html.js';
 import type { Viewer } from './layout.js';
 import type { FeedHub } from './feed.js';
+import type { EnrolmentsWaiting } from './enrolments-waiting.js';
 
 /** A door as the API's channels show it. */
 export interface DoorView {
@@ -53,6 +54,8 @@ export interface WebDeps {
   sessionHours: number;
   /** The live feed's streams. */
   feed: FeedHub;
+  /** Enrolments by tap waiting for a card (pages-enrol). */
+  enrolments: EnrolmentsWaiting;
   /** Where the running configuration came from (the settings page). */
   provenance: ConfigProvenance;
   /** Runs `keypadd doctor` (a child process, off the daemon) and answers its checks. */

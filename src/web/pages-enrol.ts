@@ -4,22 +4,13 @@
  * unknown cards refused at each door, each with a button that gives it to the person. The rules are the CLI's
  * (application/card-enrolment.ts); the door only refuses the card, as it does every unknown card.
  */
-import { randomBytes } from 'node:crypto';
-import { ENROL_TIMEOUT, pollEnrolment, startEnrolment, unknownCards, type Enrolment } from '../application/card-enrolment.js';
+import { ENROL_TIMEOUT, pollEnrolment, startEnrolment, unknownCards } from '../application/card-enrolment.js';
 import { audit } from '../application/console-reads.js';
 import { siteTime } from '../application/times.js';
 import { httpError } from '../http/errors.js';
 import { csrfField, notice } from './layout.js';
 import { html, type Html } from './html.js';
 import type { WebContext, WebRoute } from './deps.js';
-
-/** Enrolments waiting in this console, by an unguessable handle; few at once (one per admin at a door). */
-const waiting = new Map<string, Enrolment & { user: string }>();
-const MAX_WAITING = 20;
-
-function forget(nowMs: number): void {
-  for (const [handle, e] of waiting) if (e.deadline_ms + 60_000 < nowMs) waiting.delete(handle);
-}
 
 /** The form that starts an enrolment, and the cards to claim; shown to writers for a person without a card. */
 export function enrolPanel(c: WebContext, personId: number): Html {
@@ -87,12 +78,8 @@ export function enrolRoutes(personPage: PersonPage): WebRoute[] {
         const doorId = Number(c.form.door);
         const timeout = c.form.timeout === undefined || c.form.timeout === '' ? ENROL_TIMEOUT.defaultS : Number(c.form.timeout);
         const nowMs = Date.now();
-        forget(nowMs);
-        if (waiting.size >= MAX_WAITING)
-          throw httpError(429, 'too_many_enrolments', `enrolment: ${MAX_WAITING} are waiting already; try again in a minute`);
         const enrolment = startEnrolment(c.admin, personId, doorId, timeout, nowMs);
-        const handle = randomBytes(16).toString('hex');
-        waiting.set(handle, { ...enrolment, user: c.viewer.name });
+        const handle = c.deps.enrolments.add({ ...enrolment, user: c.viewer.name }, nowMs);
         audit(c.admin, c.viewer.name, 'card.enrol_start', `person:${personId}`, { door: doorId, timeout_s: timeout });
         const door = c.admin.config.doors.find((d) => d.id === doorId)!;
         return personPage(c, personId, waitingPanel(handle, door.name, timeout));
@@ -104,14 +91,14 @@ export function enrolRoutes(personPage: PersonPage): WebRoute[] {
       need: 'write',
       handler: (c) => {
         const handle = c.query.get('h') ?? '';
-        const enrolment = waiting.get(handle);
+        const enrolment = c.deps.enrolments.get(handle);
         if (!enrolment) throw httpError(404, 'not_found', 'enrolment: no such enrolment waits here (it ended, or the console restarted)');
         const state = pollEnrolment(c.admin, enrolment, c.source);
         const door = c.admin.config.doors.find((d) => d.id === enrolment.door_id)!;
         let panel: Html;
         if (state.state === 'waiting') panel = waitingPanel(handle, door.name, state.seconds_left);
         else {
-          waiting.delete(handle);
+          c.deps.enrolments.delete(handle);
           if (state.state === 'enrolled') {
             c.deps.record(state.event);
             audit(c.admin, c.viewer.name, 'card.enrol', `person:${enrolment.person_id}`, { credential_id: state.credential.id, door: door.id });
