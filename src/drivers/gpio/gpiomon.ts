@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { backoffMs } from '../../core/backoff.js';
 import type { HardwareStatus } from '../door-hardware.js';
+import { SummedReports } from '../summed-reports.js';
 
 /** The output format asked of gpiomon: offset, event type (1 rising, 0 falling), seconds, nanoseconds. */
 export const GPIOMON_FORMAT = '%o %e %s %n';
@@ -65,7 +66,7 @@ export class GpiomonEdges {
   private restartTimer: NodeJS.Timeout | undefined;
   private healthyTimer: NodeJS.Timeout | undefined;
   private unparsedSinceReport: { reason: string; count: number } | null = null;
-  private reportTimer: NodeJS.Timeout | undefined;
+  private readonly reports = new SummedReports(() => this.flushReport());
   readonly stats = { edges: 0, unparsed: 0, exits: 0 };
 
   /**
@@ -99,11 +100,9 @@ export class GpiomonEdges {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     clearTimeout(this.healthyTimer);
-    clearTimeout(this.reportTimer);
-    this.reportTimer = undefined;
     this.child?.kill('SIGTERM');
     this.child = null;
-    this.flushReport();
+    this.reports.close();
   }
 
   private spawnChild(): void {
@@ -182,12 +181,7 @@ export class GpiomonEdges {
       this.flushReport();
       this.unparsedSinceReport = { reason, count: 1 };
     }
-    if (this.reportTimer) return;
-    this.flushReport();
-    this.reportTimer = setTimeout(() => {
-      this.reportTimer = undefined;
-      this.flushReport();
-    }, 1000);
+    this.reports.poke();
   }
 
   private flushReport(): void {

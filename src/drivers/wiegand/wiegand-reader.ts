@@ -7,6 +7,7 @@
 import { InputEvents } from '../door-hardware.js';
 import { WiegandDecoder, type Frame, type WiegandOptions } from '../../core/wiegand.js';
 import type { GpioPort } from '../gpio/port.js';
+import { SummedReports } from '../summed-reports.js';
 
 export interface WiegandReaderOptions {
   name: string;
@@ -27,7 +28,7 @@ export class WiegandReader extends InputEvents {
   private refilledAt = performance.now();
   private droppedSinceReport = 0;
   private errorsSinceReport: { reason: string; bits: number; count: number } | null = null;
-  private reportTimer: NodeJS.Timeout | undefined;
+  private readonly reports = new SummedReports(() => this.flushReport());
   readonly stats = { frames: 0, cards: 0, keys: 0, errors: 0, dropped: 0 };
 
   constructor(private readonly opts: WiegandReaderOptions) {
@@ -89,9 +90,7 @@ export class WiegandReader extends InputEvents {
   close(): void {
     clearTimeout(this.timer);
     clearImmediate(this.pendingEnd);
-    clearTimeout(this.reportTimer);
-    this.reportTimer = undefined;
-    this.flushReport();
+    this.reports.close();
   }
 
   private armFlush(): void {
@@ -105,7 +104,7 @@ export class WiegandReader extends InputEvents {
     if (!this.takeToken()) {
       this.stats.dropped++;
       this.droppedSinceReport++;
-      this.scheduleReport();
+      this.reports.poke(); // read errors and drops: at most one report a second, summed
       return;
     }
     if (frame.kind === 'error') {
@@ -116,7 +115,7 @@ export class WiegandReader extends InputEvents {
         this.flushReport();
         this.errorsSinceReport = { reason: frame.reason, bits: frame.bits, count: 1 };
       }
-      this.scheduleReport();
+      this.reports.poke(); // read errors and drops: at most one report a second, summed
     } else if (frame.kind === 'key') {
       this.stats.keys++;
       this.keys.emit(frame.key);
@@ -134,16 +133,6 @@ export class WiegandReader extends InputEvents {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
-  }
-
-  /** Read errors and drops are reported at most once a second, summed, so noise cannot flood the event log. */
-  private scheduleReport(): void {
-    if (this.reportTimer) return;
-    this.flushReport();
-    this.reportTimer = setTimeout(() => {
-      this.reportTimer = undefined;
-      this.flushReport();
-    }, 1000);
   }
 
   private flushReport(): void {
