@@ -5,9 +5,14 @@ import { scenarioApi, scenarioDecisions, scenarioFootprint, scenarioLockout, sce
 import { scenarioSync } from './sync-scenario.mjs';
 import { scenarioConsole } from './console-scenario.mjs';
 import { scenarioWebhooks } from './webhook-scenario.mjs';
+import { scenarioScale } from './scale-scenario.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+// --scale=N: the scale scenario's people (the full run's default is a million; --quick leaves it out unless asked).
+const scaleArg = process.argv.find((a) => a.startsWith('--scale='))?.slice(8);
+const scale = scaleArg ? Number(scaleArg) : quick ? 0 : 1_000_000;
+if (!Number.isInteger(scale) || scale < 0) throw new Error(`--scale: a whole number of people, not ${scaleArg}`);
 const scenarios = {
   decisions: scenarioDecisions,
   wiegand: scenarioWiegand,
@@ -18,13 +23,15 @@ const scenarios = {
   lockout: scenarioLockout,
   console: scenarioConsole,
   webhooks: scenarioWebhooks,
+  scale: scenarioScale,
 };
 const rows = [];
 for (const [name, run] of Object.entries(scenarios)) {
   if (only && only !== name) continue;
+  if (name === 'scale' && scale === 0) continue;
   process.stderr.write(`bench: ${name}${quick ? ' (quick)' : ''}...\n`);
   const t0 = performance.now();
-  rows.push(...(await run({ quick })));
+  rows.push(...(await run({ quick, scale })));
   process.stderr.write(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 const w = (k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length));

@@ -3,6 +3,7 @@
 // Records are generated per page, so the server holds no big arrays. VERSION changes every name, so a second pull
 // has something to apply. With FAIL_PEOPLE_PAGE, that page of /people answers 500 every time.
 import { createServer } from 'node:http';
+import { upstreamPin } from './upstream-data.mjs';
 
 const [port, people, reservations, version, failPage] = process.argv.slice(2).map(Number);
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -21,8 +22,6 @@ const person = (i) => ({
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',
 });
-// 7-digit PINs, distinct (7919 is coprime with 8,999,999), never equal to the bench's 8-digit local PINs.
-const upstreamPin = (i) => String(1_000_000 + ((i * 7919) % 8_999_999));
 const credential = (i) => ({ id: `up_${i}`, person_id: i, credential_type_id: 6, label: 'PIN', value: upstreamPin(i) });
 const reservation = (i) => ({
   id: i,
