@@ -98,7 +98,8 @@ function readHeader(header: string[] | undefined): PersonColumn[] {
   const seen = new Set<string>();
   const columns = header.map((h) => h.trim().toLowerCase());
   for (const name of columns) {
-    if (!(ALL_COLUMNS as readonly string[]).includes(name)) problems.add('header', `unknown column "${name}" (the columns: ${ALL_COLUMNS.join(', ')})`);
+    if (!(ALL_COLUMNS as readonly string[]).includes(name))
+      problems.add('header', `unknown column "${name}" (the columns: ${ALL_COLUMNS.join(', ')})`);
     else if (seen.has(name)) problems.add('header', `column "${name}" appears twice`);
     seen.add(name);
   }
