@@ -195,6 +195,18 @@ describe('person import', () => {
     expect(events(c).find((e) => e.event_type === 'people_imported')?.detail).toEqual({ rows: 10, created: 1, updated: 0, unchanged: 0, refused: 9 });
   });
 
+  it('under digest storage, a PIN the person holds is unchanged and another is refused, neither printed', () => {
+    const c = cli();
+    const p = addPerson(c, 'Dee', 'Gest');
+    const held = c.json<{ id: string }>('pin', 'add', '--person', String(p), '--value', '480613').id;
+    const same = importCsv(c, `id,pins\n${p},480613\n`);
+    expect(same.stdout).toContain('row 2: unchanged\n');
+    const other = importCsv(c, `id,pins\n${p},592746\n`);
+    expect(other.status).toBe(1);
+    expect(other.stdout).toContain(`row 2: refused: pins: person ${p} already has a PIN (${held}): delete it first to give another\n`);
+    expect(same.stdout + same.stderr + other.stdout + other.stderr).not.toMatch(/480613|592746/);
+  });
+
   it('refuses an unknown or a repeated column (exit 2, naming it) and changes nothing; stdin is read with -', () => {
     const c = cli();
     const unknown = importCsv(c, 'first_name,last_name,phone\nA,B,123\n');
