@@ -22,6 +22,7 @@ export interface RowOutcome {
   /** The row's number as a spreadsheet shows it: the header is row 1. */
   row: number;
   action: 'create' | 'update' | 'unchanged' | 'refused';
+  /** The person made or matched; null for a refusal and for a dry run's create. */
   person_id: number | null;
   /** For a create: who, their roles and credentials; for an update: the columns that change; for a refusal: why. */
   summary: string;
@@ -81,6 +82,8 @@ export function importPeople(ctx: AdminContext, csv: string, options: { dryRun: 
       .immediate();
   } catch (err) {
     if (!(err instanceof DryRun)) throw err;
+    // Rolled back: the ids the dry run's new people had are nobody's.
+    for (const r of report.rows) if (r.action === 'create') r.person_id = null;
   }
   return report;
 }

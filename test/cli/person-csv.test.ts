@@ -22,12 +22,14 @@ function cli(yaml = ''): Cli {
   return new Cli(d.dir, 'site: { time_zone: Europe/London }\n' + yaml);
 }
 
-/** Writes the CSV beside the database and imports it. */
-function importCsv(c: Cli, csv: string, ...args: string[]) {
+/** Writes the CSV beside the database; returns its path. */
+function writeCsv(c: Cli, csv: string): string {
   const file = join(c.dataDir, `import-${Math.random().toString(36).slice(2)}.csv`);
   writeFileSync(file, csv);
-  return c.run('person', 'import', file, ...args);
+  return file;
 }
+
+const importCsv = (c: Cli, csv: string, ...args: string[]) => c.run('person', 'import', writeCsv(c, csv), ...args);
 
 const rowsOf = (csv: string) => parse(csv) as string[][];
 const people = (c: Cli) => c.json<{ id: number; first_name: string; last_name: string; email: string | null; roles: number[] }[]>('person', 'list');
@@ -114,6 +116,20 @@ describe('person import', () => {
     expect(dry.stdout).toBe([...report, '2 rows: 2 created, 0 updated, 0 unchanged, 0 refused (dry run: nothing was changed)', ''].join('\n'));
     expect(people(c)).toEqual([]);
     expect(c.json<unknown[]>('credential', 'list')).toEqual([]);
+    const json = c.json<{ dry_run: boolean; created: number; rows: { action: string; person_id: number | null }[] }>(
+      'person',
+      'import',
+      '--dry-run',
+      writeCsv(c, CSV),
+    );
+    expect(json).toMatchObject({
+      dry_run: true,
+      created: 2,
+      rows: [
+        { action: 'create', person_id: null },
+        { action: 'create', person_id: null },
+      ],
+    });
     expect(events(c).filter((e) => e.event_type === 'people_imported')).toEqual([]);
 
     const real = importCsv(c, CSV);
