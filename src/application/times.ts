@@ -55,7 +55,17 @@ export function siteTime(iso: string, zone: string): string {
 export function siteEnd(iso: string, zone: string): string {
   const shown = siteTime(iso, zone);
   if (shown.slice(10, 19) !== 'T00:00:00') return shown;
+  return `${shown} (through ${siteDateOrTime(iso, zone, 'end')})`;
+}
+
+/**
+ * A stored time as an admin would type it back in, the inverse of readTime: a date alone when it falls on a local
+ * midnight (the start of that day; for an end, the day it runs through), else the site time with its offset.
+ */
+export function siteDateOrTime(iso: string, zone: string, dateOnly: DateOnlyMeans): string {
+  const shown = siteTime(iso, zone);
+  if (shown.slice(10, 19) !== 'T00:00:00') return shown;
+  if (dateOnly === 'start') return shown.slice(0, 10);
   const [y, m, d] = shown.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const dayBefore = new Date(Date.UTC(y, m - 1, d - 1)).toISOString().slice(0, 10);
-  return `${shown} (through ${dayBefore})`;
+  return new Date(Date.UTC(y, m - 1, d - 1)).toISOString().slice(0, 10);
 }

@@ -71,6 +71,8 @@ export const EVENT_TYPES = {
   // Visitor invites by email (the PIN is in the mail only, never in these).
   visitor_invited: { code: 83, scope: 'controller', title: 'Visitor invited by email' },
   invite_failed: { code: 84, scope: 'controller', title: 'Visitor invite not sent', alarm: true },
+  // A spreadsheet of people imported (`keypadd person import`): counts only, never a name or a PIN.
+  people_imported: { code: 88, scope: 'controller', title: 'People imported' },
   // DoorFlow's 90-91 are tamper events; the reader's own health follows them.
   tamper: { code: 90, scope: 'door', title: 'Tamper', alarm: true },
   tamper_cleared: { code: 91, scope: 'door', title: 'Tamper cleared' },

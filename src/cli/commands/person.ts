@@ -1,4 +1,4 @@
-/** keypadd person add|list|show|disable|enable|delete */
+/** keypadd person add|list|show|disable|enable|delete (export|import: person-csv.ts) */
 import type { Command } from 'commander';
 import {
   addPerson,
@@ -19,6 +19,7 @@ import type { AdminContext } from '../../application/context.js';
 import { print, shown, table, yesNo } from '../output.js';
 import { positiveInt } from '../parse.js';
 import { withSession } from '../session.js';
+import { registerPersonCsv } from './person-csv.js';
 
 const fullName = (p: PersonView) => shown(`${p.first_name} ${p.last_name}`);
 
@@ -201,4 +202,6 @@ export function registerPerson(program: Command): void {
         print(s, p, () => `Deleted person ${p.id} (${fullName(p)}) and their credentials`);
       }),
     );
+
+  registerPersonCsv(person);
 }
