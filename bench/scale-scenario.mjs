@@ -52,6 +52,11 @@ export async function scenarioScale({ scale }) {
   let state;
   for (;;) {
     const out = spawnSync(process.execPath, [join(ROOT, 'bin/keypadd'), '--data-dir', dir, '--json', 'sync', 'status'], { env, encoding: 'utf8' });
+    // While the apply commits its transaction (a minute at a million), the CLI can wait out its busy timeout and fail.
+    if (out.status !== 0) {
+      await sleep(1000);
+      continue;
+    }
     state = JSON.parse(out.stdout);
     if (state.status === 'complete' || state.status === 'failing') break;
     await sleep(1000);
