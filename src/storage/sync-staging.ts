@@ -136,6 +136,15 @@ export class Staging {
     });
   }
 
+  /**
+   * Stages one page of records in one transaction of the temp tables: about half the cost of an implicit
+   * transaction per row (bench scenario 10). It takes no lock on the main database, so the door and the event writer
+   * carry on; a duplicate row is refused by its own statement and the rest of the page stays.
+   */
+  batch(stagePage: () => void): void {
+    this.db.transaction(stagePage)();
+  }
+
   drop(): void {
     this.db.exec(`DROP TABLE IF EXISTS temp.s_people; DROP TABLE IF EXISTS temp.s_credentials;
       DROP TABLE IF EXISTS temp.s_reservations; DROP TABLE IF EXISTS temp.s_roles;

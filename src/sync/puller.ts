@@ -170,7 +170,7 @@ export class Puller {
     const groupDeps: GroupPullDeps = {
       upstream,
       staging,
-      pages: (path, query, each) => this.pages(upstream, path, query, each),
+      pages: (path, query, each) => this.pages(upstream, staging, path, query, each),
       stage: (kind, raw, checked, put) => this.stage(kind, raw, checked, put, skip),
       ignored: () => void counts.ignored++,
       warn: (m) => this.deps.log.warn(m),
@@ -198,7 +198,7 @@ export class Puller {
     if (since !== null) {
       for (const id of new PeopleRepo(this.deps.store.db).upstreamIds()) known.add(id);
     }
-    await this.pages(upstream, '/api/3/people', since ? { since_utc: since } : {}, (raw) => {
+    await this.pages(upstream, staging, '/api/3/people', since ? { since_utc: since } : {}, (raw) => {
       this.stage(
         'person',
         raw,
@@ -214,12 +214,12 @@ export class Puller {
       keepPinValue: config.pin_policy.storage === 'plaintext',
       digest: (v: string) => this.deps.store.digest(v),
     };
-    await this.pages(upstream, '/api/3/credentials', {}, (raw) => {
+    await this.pages(upstream, staging, '/api/3/credentials', {}, (raw) => {
       const c = checkCredential(raw, rules);
       if (c.ok && !known.has(c.row.person_upstream)) return void counts.ignored++;
       this.stage('credential', raw, c, (row) => staging.credential(row), skip);
     });
-    await this.pages(upstream, '/api/3/reservations', {}, (raw) => {
+    await this.pages(upstream, staging, '/api/3/reservations', {}, (raw) => {
       const r = checkReservation(raw, (ch) => channelDoors.get(ch) ?? []);
       if (r.ok && (r.row.doors.length === 0 || !known.has(r.row.person_upstream))) return void counts.ignored++;
       this.stage('reservation', raw, r, (row) => staging.reservation(row), skip);
@@ -244,7 +244,13 @@ export class Puller {
   }
 
   /** Every page of a list: until a short page, or Total reached; an upstream that ignores paging is caught. */
-  private async pages(upstream: Upstream, path: string, query: Record<string, string>, each: (raw: unknown) => void): Promise<void> {
+  private async pages(
+    upstream: Upstream,
+    staging: Staging,
+    path: string,
+    query: Record<string, string>,
+    each: (raw: unknown) => void,
+  ): Promise<void> {
     const perPage = this.deps.config.sync.per_page;
     let seen = 0;
     let firstIds = '';
@@ -257,7 +263,9 @@ export class Puller {
       if (page > 1 && items.length > 0 && ids === firstIds)
         throw new UpstreamError('bad_body', `${path}: page ${page} repeats page 1 (the upstream ignores page=)`);
       if (page === 1) firstIds = ids;
-      for (const raw of items) each(raw);
+      staging.batch(() => {
+        for (const raw of items) each(raw);
+      });
       seen += items.length;
       // A short page (or one longer than asked: no paging at all) is the last.
       if (items.length !== perPage || (total !== null && seen >= total)) {
