@@ -1,4 +1,4 @@
-/** keypadd pin add, card add, credential list|enable|disable|delete|update */
+/** keypadd pin add, card add, credential list|enable|disable|delete|update|expire-unused */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
@@ -9,6 +9,7 @@ import {
   updateCredential,
   type CredentialView,
 } from '../../application/credentials.js';
+import { expireUnused } from '../../application/credential-expiry.js';
 import { invalid } from '../../application/errors.js';
 import { siteTime } from '../../application/times.js';
 import { CARD_TYPE_ID, PIN_TYPE_ID } from '../../storage/credential-repo.js';
@@ -121,6 +122,30 @@ export function registerCredentials(program: Command): void {
       withSession((s, id: string, o: { value?: string; enabled?: boolean }) => {
         const c = updateCredential(s.admin(), id, { value: o.value, enabled: o.enabled });
         print(s, c, () => `${c.label} ${c.id} ${c.enabled ? 'enabled' : 'disabled'}`);
+      }),
+    );
+
+  credential
+    .command('expire-unused')
+    .description('disable PINs and cards with no grant in N days (never used: made more than N days ago), each with a credential_expired event')
+    .requiredOption('--days <n>', 'days without a grant (at most events.retention_days, which is how far back grants are kept)', positiveInt)
+    .option('--dry-run', 'list what would be disabled and change nothing')
+    .action(
+      withSession((s, o: { days: number; dryRun?: boolean }) => {
+        const ctx = s.admin();
+        const r = expireUnused(ctx, { days: o.days, dryRun: o.dryRun === true });
+        const zone = ctx.config.site.time_zone;
+        const when = (t: string | null) => (t === null ? 'never' : siteTime(t, zone));
+        print(s, { ...r, count: r.credentials.length }, () =>
+          [
+            table(
+              ['ID', 'TYPE', 'PERSON', 'LAST USED', 'CREATED'],
+              r.credentials.map((c) => [c.credential_id, c.kind, c.person_id, when(c.last_used), siteTime(c.created_at, zone)]),
+              `No credential unused for ${o.days} days.`,
+            ),
+            `${r.credentials.length} credential${r.credentials.length === 1 ? '' : 's'} ${r.dry_run ? 'would be disabled (dry run: nothing changed)' : 'disabled'}`,
+          ].join('\n'),
+        );
       }),
     );
 
