@@ -42,15 +42,13 @@ export function expireUnused(ctx: AdminContext, options: { days: number; dryRun?
   const repo = new CredentialRepo(ctx.store.db);
   const events = new EventRepo(ctx.store.db);
   const run = () => {
-    const found = repo.unusedSince(cutoff).map(
-      (r): UnusedCredential => ({
-        credential_id: r.id,
-        person_id: r.person_id,
-        kind: r.credential_type_id === PIN_TYPE_ID ? 'PIN' : 'Card',
-        last_used: r.last_used,
-        created_at: r.created_at,
-      }),
-    );
+    const found = repo.unusedSince(cutoff).map((r): UnusedCredential => ({
+      credential_id: r.id,
+      person_id: r.person_id,
+      kind: r.credential_type_id === PIN_TYPE_ID ? 'PIN' : 'Card',
+      last_used: r.last_used,
+      created_at: r.created_at,
+    }));
     if (options.dryRun) return found;
     const time = toIsoSeconds(ctx.now());
     for (const c of found) {
