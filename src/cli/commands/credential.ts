@@ -32,8 +32,9 @@ export function registerCredentials(program: Command): void {
     .requiredOption('--person <id>', 'person id', positiveInt)
     .option('--value <pin>', 'a custom PIN (4-8 digits), asterisks to generate one of that length, or - to read it from stdin')
     .option('--uses <n>', 'a use-limited PIN: refused (uses_exhausted) and disabled after n grants; 1 for a one-time PIN', positiveInt)
+    .option('--duress', 'the person’s duress PIN (beside their PIN): opens the door as usual and raises a duress alarm')
     .action(
-      withSession((s, o: { person: number; value?: string; uses?: number }) => {
+      withSession((s, o: { person: number; value?: string; uses?: number; duress?: boolean }) => {
         // `-` keeps a custom PIN out of the process list and shell history.
         const value = o.value === '-' ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : o.value;
         const { credential: c, warnings } = createCredential(s.admin(), {
@@ -41,12 +42,13 @@ export function registerCredentials(program: Command): void {
           credential_type_id: PIN_TYPE_ID,
           value,
           uses_remaining: o.uses,
+          duress: o.duress === true,
         });
         warn(warnings);
         const once = s.admin().config.pin_policy.storage === 'digest';
         print(s, c, () =>
           [
-            `PIN for person ${c.person_id}: ${c.value}`,
+            `${c.duress ? 'Duress PIN' : 'PIN'} for person ${c.person_id}: ${c.value}`,
             `  credential ${c.id}${c.enabled ? '' : ' (disabled)'}`,
             c.uses_remaining === null ? '' : `  good for ${c.uses_remaining} use${c.uses_remaining === 1 ? '' : 's'}`,
             once ? '  This is the only time the PIN is shown (it is stored as a digest). Send it to the person now.' : '',
@@ -89,7 +91,14 @@ export function registerCredentials(program: Command): void {
         print(s, list, () =>
           table(
             ['ID', 'TYPE', 'PERSON', 'VALUE', 'ENABLED', 'CREATED'],
-            list.map((c) => [c.id, c.label, c.person_id, shownValue(s, c), yesNo(c.enabled), siteTime(c.created_at, ctx.config.site.time_zone)]),
+            list.map((c) => [
+              c.id,
+              c.duress ? 'PIN (duress)' : c.label,
+              c.person_id,
+              shownValue(s, c),
+              yesNo(c.enabled),
+              siteTime(c.created_at, ctx.config.site.time_zone),
+            ]),
             'No credentials.',
           ),
         );
