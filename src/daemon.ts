@@ -27,6 +27,7 @@ import { EventBus } from './services/bus.js';
 import { ClockWatch } from './services/clock-watch.js';
 import { EventLog } from './services/event-log.js';
 import { HelperThreads } from './services/helper-threads.js';
+import { PinExpiryWatch } from './services/pin-expiry-watch.js';
 import { Services } from './services/service.js';
 import { StorageWatch } from './services/storage-watch.js';
 import { CredentialLookup } from './storage/credential-lookup.js';
@@ -237,6 +238,7 @@ export class Daemon {
       control,
       new ClockWatch(this.clock, writer, this.bus, log),
       new HelperThreads(),
+      new PinExpiryWatch(config.doors, () => this.store?.db, writer, this.clock, log),
     ];
     for (const service of all) if (service) await this.services.start(service);
   }

@@ -28,6 +28,8 @@ export const credentialBody = z.object({
   enabled: z.boolean().optional(),
   /** keypadd's extension: a use-limited PIN; its range is checked by application/credentials.ts (422 naming it). */
   uses_remaining: z.number().nullable().optional(),
+  /** keypadd's extension: the person's duress PIN (opens like their PIN, and raises a duress alarm). */
+  duress: z.boolean().optional(),
 });
 
 export const credentialUpdateBody = z.object({

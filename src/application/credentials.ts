@@ -24,6 +24,8 @@ export interface CredentialView {
   person_id: number;
   /** keypadd's addition: grants left on a use-limited PIN (null: unlimited); at 0 it is refused and disabled. */
   uses_remaining: number | null;
+  /** keypadd's addition: the person's duress PIN (opens like their PIN, and raises a duress alarm). */
+  duress: boolean;
   /** keypadd's addition: true when the credential comes from the upstream API (read-only here). */
   synced: boolean;
   created_at: string;
@@ -52,6 +54,7 @@ export function credentialView(row: CredentialRow, shownValue?: string): Credent
     enabled: row.enabled === 1,
     person_id: row.person_id,
     uses_remaining: row.uses_remaining ?? null,
+    duress: row.duress === 1,
     synced: row.upstream_id !== null && row.upstream_id !== undefined,
     created_at: row.created_at,
     updated_at: row.updated_at,
@@ -73,6 +76,8 @@ export interface CredentialInput {
   enabled?: boolean | undefined;
   /** keypadd's addition: a use-limited PIN (1-100000 grants); absent or null for unlimited. */
   uses_remaining?: unknown;
+  /** keypadd's addition: true for the person's duress PIN (a person has at most one, beside their PIN). */
+  duress?: unknown;
 }
 
 /** Most grants a use-limited PIN may be given: beyond, it is an ordinary PIN. */
@@ -87,12 +92,20 @@ function checkUses(typeId: number, uses: unknown): number | null {
   return uses;
 }
 
+function checkDuress(typeId: number, duress: unknown): boolean {
+  if (duress === undefined || duress === null || duress === false) return false;
+  if (duress !== true) throw invalid('duress', 'must be true or false');
+  if (typeId !== PIN_TYPE_ID) throw invalid('duress', 'only a PIN can be a duress PIN');
+  return true;
+}
+
 export function createCredential(ctx: AdminContext, input: CredentialInput): Created {
   const typeId = credentialTypeId(input.credential_type_id);
   const repo = new CredentialRepo(ctx.store.db);
   // The value's own rules first: a malformed PIN is reported as such even for a person who already has one.
   const value = input.value ?? null;
   const uses = checkUses(typeId, input.uses_remaining);
+  const duress = checkDuress(typeId, input.duress);
   if (typeId === PIN_TYPE_ID) checkCustomPin(ctx, value);
   else checkCardNumber(value ?? '');
   // IMMEDIATE: the uniqueness checks and the insert run under the write lock, so two creators serialise.
@@ -100,11 +113,12 @@ export function createCredential(ctx: AdminContext, input: CredentialInput): Cre
     .transaction((): Created => {
       // A synced person's credentials come from the upstream only (a local one would block the next pull's).
       refuseIfSynced('person_id', getPersonRow(ctx, input.person_id));
-      const existing = repo.forPerson(input.person_id, typeId as 5 | 6);
+      const existing = repo.forPerson(input.person_id, typeId as 5 | 6, duress);
       if (existing) {
+        const what = duress ? 'duress PIN' : labelOf(typeId);
         throw new RefusedError(
           'conflict',
-          { credential_type_id: [`person ${input.person_id} already has a ${labelOf(typeId)} (${existing.id}); delete it first`] },
+          { [duress ? 'duress' : 'credential_type_id']: [`person ${input.person_id} already has a ${what} (${existing.id}); delete it first`] },
           credentialView(existing),
         );
       }
@@ -119,6 +133,7 @@ export function createCredential(ctx: AdminContext, input: CredentialInput): Cre
         pin_length: made.pinLength,
         enabled: input.enabled === false ? 0 : 1,
         uses_remaining: uses,
+        duress: duress ? 1 : 0,
         created_at: now,
         updated_at: now,
       };

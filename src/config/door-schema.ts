@@ -141,6 +141,12 @@ export const door = z.strictObject({
   held_open_s: seconds(1, 86_400).default(30).describe('Seconds the door may stand open before door_held_open is raised.'),
   relock_on_close: z.boolean().default(true).describe('Lock as soon as the door closes after a grant (no tailgating on the rest of unlock_ms).'),
   max_pin_age_days: z.int().min(1).max(36_500).optional().describe('Refuse PINs older than this many days at this door (pin_expired).'),
+  pin_expiry_warning_days: z
+    .int()
+    .min(1)
+    .max(365)
+    .default(7)
+    .describe('With max_pin_age_days: a pin_expiring event this many days before a PIN expires here (once per PIN), for reminders.'),
   keypad: z
     .strictObject({
       timeout_s: seconds(1, 300).default(10).describe('Silence after which a partly typed PIN is dropped.'),

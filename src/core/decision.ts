@@ -53,7 +53,8 @@ export interface ReservationAccess {
 /** What storage found for a presented credential. */
 export interface AccessFacts {
   /** `usesRemaining`: grants left on a use-limited PIN (null or absent: unlimited); 0 is refused as uses_exhausted. */
-  credential: { id: string; kind: PresentedKind; enabled: boolean; createdAtMs: number; usesRemaining?: number | null };
+  /** `duress`: the person's duress PIN, which is decided as their PIN and raises a duress alarm. */
+  credential: { id: string; kind: PresentedKind; enabled: boolean; createdAtMs: number; usesRemaining?: number | null; duress?: boolean };
   person: {
     id: number;
     name: string;

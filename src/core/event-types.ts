@@ -71,6 +71,9 @@ export const EVENT_TYPES = {
   // Visitor invites by email (the PIN is in the mail only, never in these).
   visitor_invited: { code: 83, scope: 'controller', title: 'Visitor invited by email' },
   invite_failed: { code: 84, scope: 'controller', title: 'Visitor invite not sent', alarm: true },
+  // Credential expiry (issue 20): disabled for going unused (credential expire-unused), and a PIN nearing max_pin_age_days.
+  credential_expired: { code: 85, scope: 'controller', title: 'Unused credential disabled' },
+  pin_expiring: { code: 86, scope: 'controller', title: 'PIN expiring soon' },
   // A spreadsheet of people imported (`keypadd person import`): counts only, never a name or a PIN.
   people_imported: { code: 88, scope: 'controller', title: 'People imported' },
   // DoorFlow's 90-91 are tamper events; the reader's own health follows them.

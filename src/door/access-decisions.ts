@@ -145,7 +145,7 @@ export class AccessDecisions {
   }
 
   /**
-   * A PIN typed in its duress form (core/duress.ts): only an alarm event, at once; the caller then decides and shows
+   * A PIN typed in its duress form (core/duress.ts), or a person's duress PIN: only an alarm event, at once; the caller then decides and shows
    * as for the real PIN, so nothing at the door differs. The event names the person, never a PIN.
    */
   duress(facts: AccessFacts): void {

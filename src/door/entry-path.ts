@@ -59,9 +59,11 @@ export class EntryPath {
     // A locked-out keypad does not even look the PIN up; nor is a PIN outside this door's policy looked up.
     let found = lockedOut || !doorAcceptsPin(pin, this.p.deps.pinRules) ? { facts: null } : access.find('PIN', pin);
     if (found.failed) return access.wrongPin(null, 'storage_error');
-    // Not anyone's PIN: it may be someone's in its duress form. A real PIN always wins, so this is looked up second.
+    // A person's own duress PIN (pin add --duress) is decided as their PIN; otherwise, not anyone's PIN may be
+    // someone's in its duress form. A real PIN always wins, so this is looked up second.
+    const ownDuress = found.facts?.credential.duress === true;
     const target = found.facts === null && !lockedOut ? duressTarget(pin, this.p.deps.duress ?? 'off') : null;
-    const underDuress = target !== null && (found = access.find('PIN', target)).facts !== null;
+    const underDuress = ownDuress || (target !== null && (found = access.find('PIN', target)).facts !== null);
     if (found.failed) return access.wrongPin(null, 'storage_error');
     const facts = found.facts;
     // Raised whatever the door then decides: the person is in danger even where their PIN is refused.

@@ -20,6 +20,7 @@ interface Row {
   emergency: 0 | 1;
   unlock_seconds: number | null;
   uses_remaining?: number | null;
+  duress?: 0 | 1;
 }
 
 export class AccessRepo {
@@ -33,7 +34,7 @@ export class AccessRepo {
 
   constructor(db: Db) {
     this.credential = db.prepare(
-      `SELECT c.id AS credential_id, c.enabled AS credential_enabled, c.created_at AS credential_created, c.uses_remaining, p.id AS person_id,
+      `SELECT c.id AS credential_id, c.enabled AS credential_enabled, c.created_at AS credential_created, c.uses_remaining, c.duress, p.id AS person_id,
               p.first_name, p.last_name, p.enabled AS person_enabled, p.valid_from, p.valid_to, p.emergency, p.unlock_seconds
        FROM credentials c JOIN people p ON p.id = c.person_id WHERE c.credential_type_id = ? AND c.digest = ?`,
     );
@@ -73,6 +74,7 @@ export class AccessRepo {
         enabled: row.credential_enabled === 1,
         createdAtMs: Date.parse(row.credential_created),
         usesRemaining: row.uses_remaining ?? null,
+        duress: row.duress === 1,
       },
       nowIso,
     );

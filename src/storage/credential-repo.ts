@@ -19,9 +19,17 @@ export interface CredentialRow {
   enabled: 0 | 1;
   /** Grants left on a use-limited PIN; null (or absent on older callers) means unlimited. */
   uses_remaining?: number | null;
+  /** 1: a person's duress PIN (opens like their PIN and raises a duress alarm); absent or 0 otherwise. */
+  duress?: 0 | 1;
   created_at: string;
   updated_at: string;
 }
+
+/** CredentialRepo.unusedSince's query (exported for its EXPLAIN QUERY PLAN test). */
+export const UNUSED_SINCE_SQL = `SELECT * FROM (
+    SELECT c.*, (SELECT max(e.created_at) FROM events e WHERE e.event_type = 'access_granted' AND e.credential_id = c.id) AS last_used
+    FROM credentials c WHERE c.enabled = 1 AND c.upstream_id IS NULL)
+  WHERE coalesce(last_used, created_at) < ? ORDER BY created_at, id`;
 
 export class CredentialRepo {
   constructor(private readonly db: Db) {}
@@ -29,10 +37,10 @@ export class CredentialRepo {
   insert(c: CredentialRow): void {
     this.db
       .prepare(
-        `INSERT INTO credentials (id, person_id, credential_type_id, value, digest, pin_length, enabled, uses_remaining, created_at, updated_at)
-         VALUES (@id, @person_id, @credential_type_id, @value, @digest, @pin_length, @enabled, @uses_remaining, @created_at, @updated_at)`,
+        `INSERT INTO credentials (id, person_id, credential_type_id, value, digest, pin_length, enabled, uses_remaining, duress, created_at, updated_at)
+         VALUES (@id, @person_id, @credential_type_id, @value, @digest, @pin_length, @enabled, @uses_remaining, @duress, @created_at, @updated_at)`,
       )
-      .run({ ...c, uses_remaining: c.uses_remaining ?? null });
+      .run({ ...c, uses_remaining: c.uses_remaining ?? null, duress: c.duress ?? 0 });
   }
 
   get(id: string): CredentialRow | undefined {
@@ -43,9 +51,11 @@ export class CredentialRepo {
     return this.db.prepare(`SELECT * FROM credentials WHERE credential_type_id = ? AND digest = ?`).get(typeId, digest) as CredentialRow | undefined;
   }
 
-  forPerson(personId: number, typeId: CredentialTypeId): CredentialRow | undefined {
-    return this.db.prepare(`SELECT * FROM credentials WHERE person_id = ? AND credential_type_id = ?`).get(personId, typeId) as
-      CredentialRow | undefined;
+  /** The person's credential of this type: their ordinary one, or (`duress`) their duress PIN. */
+  forPerson(personId: number, typeId: CredentialTypeId, duress = false): CredentialRow | undefined {
+    return this.db
+      .prepare(`SELECT * FROM credentials WHERE person_id = ? AND credential_type_id = ? AND duress = ?`)
+      .get(personId, typeId, duress ? 1 : 0) as CredentialRow | undefined;
   }
 
   list(filter: { personId?: number | undefined; limit: number; offset: number }): CredentialRow[] {
@@ -71,6 +81,15 @@ export class CredentialRepo {
 
   setEnabled(id: string, enabled: boolean, now: string): boolean {
     return this.db.prepare(`UPDATE credentials SET enabled = ?, updated_at = ? WHERE id = ?`).run(enabled ? 1 : 0, now, id).changes === 1;
+  }
+
+  /**
+   * Enabled credentials made here (synced ones are the upstream's) with no grant since `cutoff`, and if never granted,
+   * created before it; `last_used` is the newest grant's time. One lookup per credential in the
+   * events_credential_grants index (the partial index needs the event_type literal below).
+   */
+  unusedSince(cutoff: string): (CredentialRow & { last_used: string | null })[] {
+    return this.db.prepare(UNUSED_SINCE_SQL).all(cutoff) as (CredentialRow & { last_used: string | null })[];
   }
 
   delete(id: string): boolean {

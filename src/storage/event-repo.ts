@@ -72,6 +72,7 @@ export class EventRepo {
           )
           .run(row);
         spendUse(this.db, e);
+        markWarned(this.db, e);
         return { id: Number(info.lastInsertRowid), ...row };
       })
       .immediate();
@@ -140,6 +141,19 @@ function spendUse(db: Db, e: NewEvent): void {
     `UPDATE credentials SET uses_remaining = uses_remaining - 1, enabled = CASE WHEN uses_remaining <= 1 THEN 0 ELSE enabled END,
        updated_at = ? WHERE id = ? AND uses_remaining > 0`,
   ).run(e.created_at, e.credential_id);
+}
+
+/**
+ * A pin_expiring event marks its PIN warned in the event's own transaction: the warning counts once it is stored,
+ * and is never given again for that PIN (a reset PIN is a new credential, with a new created_at).
+ */
+function markWarned(db: Db, e: NewEvent): void {
+  const expiresAt = e.detail?.['expires_at'];
+  if (e.event_type !== 'pin_expiring' || !e.credential_id || typeof expiresAt !== 'string') return;
+  db.prepare(
+    `INSERT OR IGNORE INTO pin_expiry_warnings (credential_id, pin_created_at, expires_at, warned_at)
+       SELECT id, created_at, ?, ? FROM credentials WHERE id = ?`,
+  ).run(expiresAt, e.created_at, e.credential_id);
 }
 
 export interface EventFilter {

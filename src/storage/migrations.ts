@@ -384,4 +384,23 @@ export const MIGRATIONS: readonly string[] = [
   -- NULL: the door's own unlock time; otherwise the relay holds for the longer of the two (accessibility).
   ALTER TABLE people ADD COLUMN unlock_seconds INTEGER CHECK (unlock_seconds IS NULL OR unlock_seconds BETWEEN 1 AND 300);
   `,
+  /* 12: credential expiry (issue 20): grants by credential, PIN ages, the pin_expiring markers, per-person duress PINs */ `
+  -- "Last used" of a credential is its newest grant: this index answers it per credential without a scan.
+  CREATE INDEX events_credential_grants ON events (credential_id, created_at) WHERE event_type = 'access_granted';
+  -- The enabled PINs by age, for the pin_expiring check (a range of created_at, whatever the table's size).
+  CREATE INDEX credentials_pin_age ON credentials (credential_type_id, created_at, id) WHERE enabled = 1;
+  -- One row per PIN warned about: written in the pin_expiring event's own commit (event-repo.ts), so a warning is
+  -- never given twice for the same PIN (keyed by its created_at too: a PIN reset is a new credential and warns again).
+  CREATE TABLE pin_expiry_warnings (
+    credential_id  TEXT NOT NULL REFERENCES credentials (id) ON DELETE CASCADE,
+    pin_created_at TEXT NOT NULL,
+    expires_at     TEXT NOT NULL,
+    warned_at      TEXT NOT NULL,
+    PRIMARY KEY (credential_id, pin_created_at)
+  ) STRICT;
+  -- A person's duress PIN opens like their PIN and raises a duress alarm; a person has at most one of each.
+  ALTER TABLE credentials ADD COLUMN duress INTEGER NOT NULL DEFAULT 0 CHECK (duress IN (0, 1) AND (duress = 0 OR credential_type_id = 6));
+  DROP INDEX credentials_one_per_type;
+  CREATE UNIQUE INDEX credentials_one_per_type ON credentials (person_id, credential_type_id, duress);
+  `,
 ];

@@ -22,7 +22,13 @@ function cli(yaml: string): Cli {
 
 const TIMER_MAX_MS = 2 ** 31 - 1;
 /** Durations compared with dates, never put in a timer: bounded, but not by what a timer holds. */
-const NOT_TIMERS = new Set(['events.retention_days', 'doors[].max_pin_age_days', 'sync.full_every_h', 'sync.max_age_h']);
+const NOT_TIMERS = new Set([
+  'events.retention_days',
+  'doors[].max_pin_age_days',
+  'doors[].pin_expiry_warning_days',
+  'sync.full_every_h',
+  'sync.max_age_h',
+]);
 const UNIT_MS: [RegExp, number][] = [
   [/_ms$/, 1],
   [/_s$/, 1000],

@@ -244,3 +244,24 @@ describe('PIN at rest', () => {
     expect(grepDataDir(pins)).toHaveLength(pins.length);
   });
 });
+
+describe('duress PINs (issue 20: keypadd extension duress: true)', () => {
+  it('a person has a duress PIN beside their PIN, at most one; a card cannot be one, and a non-boolean is refused', () => {
+    s = openScratch();
+    const id = person();
+    createCredential(s.ctx, { person_id: id, credential_type_id: PIN, value: '583920' });
+    const duress = createCredential(s.ctx, { person_id: id, credential_type_id: PIN, value: '694031', duress: true }).credential;
+    expect(duress).toMatchObject({ duress: true, person_id: id, label: 'PIN' });
+    expect(listCredentials(s.ctx, { person_id: id }).map((c) => c.duress)).toEqual([false, true]);
+    const second = refusal(() => createCredential(s.ctx, { person_id: id, credential_type_id: PIN, value: '705142', duress: true }));
+    expect(second.kind).toBe('conflict');
+    expect(second.errors['duress']?.[0]).toContain('already has a duress PIN');
+    const card = refusal(() => createCredential(s.ctx, { person_id: id, credential_type_id: CARD, value: '1234567', duress: true }));
+    expect(card.errors['duress']).toEqual(['only a PIN can be a duress PIN']);
+    const odd = refusal(() => createCredential(s.ctx, { person_id: person('Bob', 'Other'), credential_type_id: PIN, duress: 'yes' }));
+    expect(odd.errors['duress']).toEqual(['must be true or false']);
+    // The database refuses a duress card too, whatever the caller.
+    createCredential(s.ctx, { person_id: id, credential_type_id: CARD, value: '7654321' });
+    expect(() => s.ctx.store.db.prepare(`UPDATE credentials SET duress = 1 WHERE credential_type_id = ${CARD}`).run()).toThrow(/CHECK/);
+  });
+});

@@ -1,4 +1,4 @@
-/** keypadd pin add, card add, credential list|enable|disable|delete|update */
+/** keypadd pin add, card add, credential list|enable|disable|delete|update|expire-unused */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
@@ -9,6 +9,7 @@ import {
   updateCredential,
   type CredentialView,
 } from '../../application/credentials.js';
+import { expireUnused } from '../../application/credential-expiry.js';
 import { invalid } from '../../application/errors.js';
 import { siteTime } from '../../application/times.js';
 import { CARD_TYPE_ID, PIN_TYPE_ID } from '../../storage/credential-repo.js';
@@ -31,8 +32,9 @@ export function registerCredentials(program: Command): void {
     .requiredOption('--person <id>', 'person id', positiveInt)
     .option('--value <pin>', 'a custom PIN (4-8 digits), asterisks to generate one of that length, or - to read it from stdin')
     .option('--uses <n>', 'a use-limited PIN: refused (uses_exhausted) and disabled after n grants; 1 for a one-time PIN', positiveInt)
+    .option('--duress', 'the person’s duress PIN (beside their PIN): opens the door as usual and raises a duress alarm')
     .action(
-      withSession((s, o: { person: number; value?: string; uses?: number }) => {
+      withSession((s, o: { person: number; value?: string; uses?: number; duress?: boolean }) => {
         // `-` keeps a custom PIN out of the process list and shell history.
         const value = o.value === '-' ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : o.value;
         const { credential: c, warnings } = createCredential(s.admin(), {
@@ -40,12 +42,13 @@ export function registerCredentials(program: Command): void {
           credential_type_id: PIN_TYPE_ID,
           value,
           uses_remaining: o.uses,
+          duress: o.duress === true,
         });
         warn(warnings);
         const once = s.admin().config.pin_policy.storage === 'digest';
         print(s, c, () =>
           [
-            `PIN for person ${c.person_id}: ${c.value}`,
+            `${c.duress ? 'Duress PIN' : 'PIN'} for person ${c.person_id}: ${c.value}`,
             `  credential ${c.id}${c.enabled ? '' : ' (disabled)'}`,
             c.uses_remaining === null ? '' : `  good for ${c.uses_remaining} use${c.uses_remaining === 1 ? '' : 's'}`,
             once ? '  This is the only time the PIN is shown (it is stored as a digest). Send it to the person now.' : '',
@@ -88,7 +91,14 @@ export function registerCredentials(program: Command): void {
         print(s, list, () =>
           table(
             ['ID', 'TYPE', 'PERSON', 'VALUE', 'ENABLED', 'CREATED'],
-            list.map((c) => [c.id, c.label, c.person_id, shownValue(s, c), yesNo(c.enabled), siteTime(c.created_at, ctx.config.site.time_zone)]),
+            list.map((c) => [
+              c.id,
+              c.duress ? 'PIN (duress)' : c.label,
+              c.person_id,
+              shownValue(s, c),
+              yesNo(c.enabled),
+              siteTime(c.created_at, ctx.config.site.time_zone),
+            ]),
             'No credentials.',
           ),
         );
@@ -121,6 +131,30 @@ export function registerCredentials(program: Command): void {
       withSession((s, id: string, o: { value?: string; enabled?: boolean }) => {
         const c = updateCredential(s.admin(), id, { value: o.value, enabled: o.enabled });
         print(s, c, () => `${c.label} ${c.id} ${c.enabled ? 'enabled' : 'disabled'}`);
+      }),
+    );
+
+  credential
+    .command('expire-unused')
+    .description('disable PINs and cards with no grant in N days (never used: made more than N days ago), each with a credential_expired event')
+    .requiredOption('--days <n>', 'days without a grant (at most events.retention_days, which is how far back grants are kept)', positiveInt)
+    .option('--dry-run', 'list what would be disabled and change nothing')
+    .action(
+      withSession((s, o: { days: number; dryRun?: boolean }) => {
+        const ctx = s.admin();
+        const r = expireUnused(ctx, { days: o.days, dryRun: o.dryRun === true });
+        const zone = ctx.config.site.time_zone;
+        const when = (t: string | null) => (t === null ? 'never' : siteTime(t, zone));
+        print(s, { ...r, count: r.credentials.length }, () =>
+          [
+            table(
+              ['ID', 'TYPE', 'PERSON', 'LAST USED', 'CREATED'],
+              r.credentials.map((c) => [c.credential_id, c.kind, c.person_id, when(c.last_used), siteTime(c.created_at, zone)]),
+              `No credential unused for ${o.days} days.`,
+            ),
+            `${r.credentials.length} credential${r.credentials.length === 1 ? '' : 's'} ${r.dry_run ? 'would be disabled (dry run: nothing changed)' : 'disabled'}`,
+          ].join('\n'),
+        );
       }),
     );
 
