@@ -71,6 +71,8 @@ export const EVENT_TYPES = {
   // Visitor invites by email (the PIN is in the mail only, never in these).
   visitor_invited: { code: 83, scope: 'controller', title: 'Visitor invited by email' },
   invite_failed: { code: 84, scope: 'controller', title: 'Visitor invite not sent', alarm: true },
+  // A suspicious pattern among access events (core/anomaly-rules.ts): the decision stands, this only tells.
+  access_anomaly: { code: 87, scope: 'door', title: 'Suspicious access', alarm: true },
   // DoorFlow's 90-91 are tamper events; the reader's own health follows them.
   tamper: { code: 90, scope: 'door', title: 'Tamper', alarm: true },
   tamper_cleared: { code: 91, scope: 'door', title: 'Tamper cleared' },
