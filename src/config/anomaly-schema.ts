@@ -9,7 +9,10 @@ export const anomaliesSchema = z
   .strictObject({
     new_hour: z
       .strictObject({
-        enabled: z.boolean().default(true).describe('Raise access_anomaly when a person is let in at an hour of day (site time) none of their recent grants fell in.'),
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('Raise access_anomaly when a person is let in at an hour of day (site time) none of their recent grants fell in.'),
         days: z.int().min(1).max(365).default(30).describe('The window of past grants looked at, in days.'),
         min_history: z
           .int()

@@ -7,14 +7,7 @@
  */
 import type { AnomaliesConfig } from '../config/anomaly-schema.js';
 import { anomalyPolicy } from '../config/anomaly-schema.js';
-import {
-  afterWindow,
-  GrantHours,
-  mayBeAfterWindow,
-  WrongPinBursts,
-  type AnomalyFinding,
-  type AnomalyPolicy,
-} from '../core/anomaly-rules.js';
+import { afterWindow, GrantHours, mayBeAfterWindow, WrongPinBursts, type AnomalyFinding, type AnomalyPolicy } from '../core/anomaly-rules.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import type { Logger } from '../log.js';
 import { AnomalyRepo } from '../storage/anomaly-repo.js';

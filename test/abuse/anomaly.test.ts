@@ -33,7 +33,7 @@ const OFF = `anomalies:
 const DAY = 86_400_000;
 const WRONG = ['90817263', '81726354'];
 
-let cleanups: (() => void)[] = [];
+const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
@@ -64,10 +64,11 @@ function seedGrants(d: SimDaemon, who: { id: number; name: string }, hour: numbe
   }
 }
 
-const outcome = (d: SimDaemon, keys: string, door = 1) => d.cli.json<{ outcomes?: { granted: boolean; reason: string | null }[] }>('sim', 'key', '--door', String(door), keys);
+const outcome = (d: SimDaemon, keys: string, door = 1) =>
+  d.cli.json<{ outcomes?: { granted: boolean; reason: string | null }[] }>('sim', 'key', '--door', String(door), keys);
 
 /** The three patterns, each with a near miss beside it; returns every PIN typed, for the no-PIN check. */
-async function scenario(d: SimDaemon): Promise<{ pins: string[]; people: Record<string, { id: number; name: string }> }> {
+async function scenario(d: SimDaemon): Promise<{ pins: string[]; people: { regular: { name: string }; vera: { name: string } } }> {
   const nowHour = new Date().getUTCHours();
   const otherHour = (nowHour + 12) % 24;
   // Before the start: the history is read once, at start-up.
