@@ -2,7 +2,8 @@
  * Suspicious access (core/anomaly-rules.ts) judged from durable events, on the bus, after the door has decided: the
  * decision path gains nothing, not even a query. A rule's finding is recorded as an `access_anomaly` alarm event,
  * which then goes out as every event does (logged at warning, MQTT and webhooks from the outbox). Contract: start()
- * reads the last `days` days of grants once; after that a grant costs O(days) in memory, a wrong PIN O(burst), and
+ * reads the last `days` days of grants once, a page per turn of the event loop (what is recorded meanwhile waits and
+ * is judged after it); after that a grant costs O(days) in memory, a wrong PIN O(burst), and
  * only a no_reservation refusal of a PIN reads storage (that person's reservation windows). No PIN is ever in it.
  */
 import type { AnomaliesConfig } from '../config/anomaly-schema.js';
@@ -19,6 +20,8 @@ import type { EventBus } from './bus.js';
 import type { Service } from './service.js';
 
 const DAY_MS = 86_400_000;
+/** Grants read per turn of the event loop at start: a page takes about a millisecond, so the doors barely notice. */
+const HISTORY_PAGE = 500;
 
 export interface AnomalyWatchOptions {
   anomalies: AnomaliesConfig;
@@ -39,6 +42,12 @@ export class AnomalyWatch implements Service {
   private readonly policy: AnomalyPolicy;
   private readonly hours: GrantHours;
   private readonly bursts: WrongPinBursts;
+  /** Events recorded while the history is read (undefined once it is read). */
+  private waiting?: EventRow[];
+  /** The newest event id when the history was read: events up to it are history, not judged again. */
+  private historyUpTo = 0;
+  private loading?: NodeJS.Immediate;
+  private stopped = false;
 
   constructor(private readonly options: AnomalyWatchOptions) {
     this.policy = anomalyPolicy(options.anomalies);
@@ -49,26 +58,54 @@ export class AnomalyWatch implements Service {
   start(): void {
     const { policy } = this;
     if (!policy.newHour.enabled && !policy.afterWindow.enabled && !policy.wrongPinBurst.enabled) return;
+    // Subscribed first: what is recorded while the history is read waits, and is judged after it.
+    this.off = this.options.bus.on('event.recorded', (row) => (this.waiting ? this.waiting.push(row) : this.judge(row)));
     const db = this.options.db();
-    if (policy.newHour.enabled && db) {
-      const since = toIsoSeconds(this.options.nowMs() - policy.newHour.days * DAY_MS);
-      let n = 0;
-      for (const g of new AnomalyRepo(db).grantsSince(since)) {
-        this.hours.note(g.personId, g.atMs);
-        n++;
-      }
-      this.options.log.info(`anomaly watch: ${n} grant(s) of the last ${policy.newHour.days} days read for new_hour`);
+    if (!policy.newHour.enabled || !db) return;
+    this.waiting = [];
+    const repo = new AnomalyRepo(db);
+    const since = toIsoSeconds(this.options.nowMs() - policy.newHour.days * DAY_MS);
+    try {
+      this.historyUpTo = repo.newestId();
+    } catch (err) {
+      this.options.log.warn(`anomaly watch: grant history not read (${(err as Error).message}); new_hour learns from now on`);
+      this.waiting = undefined;
+      return;
     }
-    // Subscribed in the same tick as the read: no event is recorded between them.
-    this.off = this.options.bus.on('event.recorded', (row) => this.judge(row));
+    let from = { createdAt: since, id: 0 };
+    let grants = 0;
+    const page = () => {
+      this.loading = undefined;
+      if (this.stopped) return;
+      try {
+        const rows = repo.grantsPage(from, this.historyUpTo, HISTORY_PAGE);
+        for (const g of rows) this.hours.note(g.personId, g.atMs);
+        grants += rows.length;
+        if (rows.length === HISTORY_PAGE) {
+          from = rows.at(-1)!;
+          this.loading = setImmediate(page);
+          return;
+        }
+        this.options.log.info(`anomaly watch: ${grants} grant(s) of the last ${policy.newHour.days} days read for new_hour`);
+      } catch (err) {
+        // Without its history new_hour learns from now on (min_history keeps it quiet meanwhile); the other rules run.
+        this.options.log.warn(`anomaly watch: grant history not read (${(err as Error).message}); new_hour learns from now on`);
+      }
+      const waiting = this.waiting ?? [];
+      this.waiting = undefined;
+      for (const row of waiting) this.judge(row);
+    };
+    page();
   }
 
   stop(): void {
+    this.stopped = true;
+    if (this.loading) clearImmediate(this.loading);
     this.off?.();
   }
 
   private judge(row: EventRow): void {
-    if (row.door_id === null || (row.event_type !== 'access_granted' && row.event_type !== 'access_denied')) return;
+    if (row.id <= this.historyUpTo || row.door_id === null || (row.event_type !== 'access_granted' && row.event_type !== 'access_denied')) return;
     const atMs = Date.parse(row.created_at);
     if (!Number.isFinite(atMs)) return;
     if (row.event_type === 'access_granted') {

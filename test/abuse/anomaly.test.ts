@@ -46,8 +46,8 @@ function person(d: SimDaemon, first: string, visitor = false): { id: number; pin
   return { id: p.id, pin: d.cli.json<{ value: string }>('pin', 'add', '--person', String(p.id)).value, name: `${first} Tester` };
 }
 
-/** Grants stored as the door would have stored them, one a day at `hour`:15 UTC for the last `days` days. */
-function seedGrants(d: SimDaemon, who: { id: number; name: string }, hour: number, days: number): void {
+/** Grants stored as the door would have stored them, `perDay` a day at `hour`:15 UTC for the last `days` days. */
+function seedGrants(d: SimDaemon, who: { id: number; name: string }, hour: number, days: number, perDay = 1): void {
   const db = new Database(join(d.cli.dataDir, 'keypadd.db'));
   try {
     const insert = db.prepare(
@@ -55,10 +55,14 @@ function seedGrants(d: SimDaemon, who: { id: number; name: string }, hour: numbe
        VALUES (1, (SELECT coalesce(max(door_seq), 0) + 1 FROM events WHERE door_id = 1), 11, 'access_granted', 'seeded', ?, ?, 'PIN', ?, 1, ?)`,
     );
     const today = new Date();
-    for (let day = 1; day <= days; day++) {
-      const t = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), hour, 15) - day * DAY);
-      insert.run(who.id, who.name, t.toISOString().replace('.000Z', 'Z'), `seed-${who.id}-${hour}-${day}`);
-    }
+    db.transaction(() => {
+      for (let day = 1; day <= days; day++) {
+        for (let n = 0; n < perDay; n++) {
+          const t = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), hour, 15, n) - day * DAY);
+          insert.run(who.id, who.name, t.toISOString().replace('.000Z', 'Z'), `seed-${who.id}-${hour}-${day}-${n}`);
+        }
+      }
+    })();
   } finally {
     db.close();
   }
@@ -72,7 +76,10 @@ async function scenario(d: SimDaemon): Promise<{ pins: string[]; people: { regul
   const nowHour = new Date().getUTCHours();
   const otherHour = (nowHour + 12) % 24;
   // Before the start: the history is read once, at start-up.
-  const regular = person(d, 'Regular'); // 10 mornings-at-another-hour: now is new
+  // Read a page at a time at start: the others' grants come after this busy history, in a later page.
+  const busy = person(d, 'Busy');
+  seedGrants(d, busy, otherHour, 20, 60);
+  const regular = person(d, 'Regular'); // 10 days at another hour: now is new
   const newcomer = person(d, 'Newcomer'); // 3 grants only: below min_history
   const usual = person(d, 'Usual'); // has this hour in the history
   seedGrants(d, regular, otherHour, 10);
@@ -139,6 +146,8 @@ describe('access_anomaly', () => {
       detail: { rule: 'wrong_pin_burst', doors: [1, 2], count: 3, within_s: 60 },
     });
     expect(found.length).toBeGreaterThanOrEqual(3);
+    // The whole history was read, over several pages: 1200 + 10 + 3 + 11 grants.
+    expect(d.stderr).toContain('anomaly watch: 1224 grant(s) of the last 30 days read for new_hour');
     // Alarms: at warning in the log, as every alarm event.
     expect(d.stderr).toMatch(/warn [^\n]*: access_anomaly/);
     const text = JSON.stringify(events(d)) + d.stdout + d.stderr;
