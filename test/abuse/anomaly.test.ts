@@ -3,11 +3,14 @@
  * whose last 30 days of grants (stored before the start, at an hour that is not now) are let in now raises new_hour,
  * and people with too little history or with this hour in it do not; a visitor's PIN after the window raises
  * after_window, and one before its window does not; wrong PINs at both doors within a minute raise one
- * wrong_pin_burst. Each is an alarm (logged at warning) naming the rule, never a PIN; with the rules off, none.
+ * wrong_pin_burst. Each is an alarm (logged at warning, published on MQTT) naming the rule, never a PIN; with the
+ * rules off, none.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Broker, haveCommand } from '../helpers/broker.js';
+import { Consumer } from '../helpers/consumer.js';
 import { eventually, simDoor, type SimDaemon } from '../helpers/daemon.js';
 
 interface EventJson {
@@ -33,10 +36,12 @@ const OFF = `anomalies:
 const DAY = 86_400_000;
 const WRONG = ['90817263', '81726354'];
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
 });
+// Published as every event is, where Mosquitto is installed (the MQTT groups require it; this one checks it if there).
+const HAVE_MQTT = haveCommand('mosquitto');
 
 const events = (d: SimDaemon) => d.cli.json<{ events: EventJson[] }>('event', 'list', '--limit', '1000').events;
 const anomalies = (d: SimDaemon) => events(d).filter((e) => e.event_type === 'access_anomaly');
@@ -116,7 +121,18 @@ async function scenario(d: SimDaemon): Promise<{ pins: string[]; people: { regul
 
 describe('access_anomaly', () => {
   it('raises new_hour, after_window and one wrong_pin_burst, each an alarm without a PIN, and nothing for the near misses', async () => {
-    const d = simDoor(DOORS, cleanups);
+    let consumer: Consumer | null = null;
+    let mqttYaml = '';
+    if (HAVE_MQTT) {
+      const broker = new Broker();
+      await broker.start();
+      cleanups.push(() => broker.dispose());
+      consumer = new Consumer(broker.url, ['keypadd/#']);
+      await consumer.start();
+      cleanups.push(() => consumer!.stop());
+      mqttYaml = `mqtt: { url: '${broker.url}', node_id: door-ctl }\n`;
+    }
+    const d = simDoor(DOORS + mqttYaml, cleanups as (() => void)[]);
     d.runArgs = [];
     const { pins, people } = await scenario(d);
     const found = await eventually(
@@ -150,12 +166,25 @@ describe('access_anomaly', () => {
     expect(d.stderr).toContain('anomaly watch: 1224 grant(s) of the last 30 days read for new_hour');
     // Alarms: at warning in the log, as every alarm event.
     expect(d.stderr).toMatch(/warn [^\n]*: access_anomaly/);
-    const text = JSON.stringify(events(d)) + d.stdout + d.stderr;
+    if (consumer) {
+      const published = await eventually(
+        () => consumer.on('/event').map((m) => JSON.parse(m.payload) as { event_type: string; detail?: { rule?: string } }),
+        (m) => m.filter((e) => e.event_type === 'access_anomaly').length === 3,
+        10_000,
+      );
+      expect(
+        published
+          .filter((e) => e.event_type === 'access_anomaly')
+          .map((e) => e.detail?.rule)
+          .sort(),
+      ).toEqual(['after_window', 'new_hour', 'wrong_pin_burst']);
+    }
+    const text = JSON.stringify(events(d)) + d.stdout + d.stderr + JSON.stringify(consumer?.messages ?? []);
     for (const pin of pins) expect(text).not.toContain(pin);
   }, 120_000);
 
   it('raises none with every rule disabled', async () => {
-    const d = simDoor(DOORS + OFF, cleanups);
+    const d = simDoor(DOORS + OFF, cleanups as (() => void)[]);
     d.runArgs = [];
     expect(d.cli.run('config', 'check').status).toBe(0);
     await scenario(d);
