@@ -5,6 +5,7 @@ import { scenarioApi, scenarioDecisions, scenarioFootprint, scenarioLockout, sce
 import { scenarioSync } from './sync-scenario.mjs';
 import { scenarioConsole } from './console-scenario.mjs';
 import { scenarioWebhooks } from './webhook-scenario.mjs';
+import { scenarioAnomaly } from './anomaly-memory.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -18,6 +19,7 @@ const scenarios = {
   lockout: scenarioLockout,
   console: scenarioConsole,
   webhooks: scenarioWebhooks,
+  anomaly: scenarioAnomaly,
 };
 const rows = [];
 for (const [name, run] of Object.entries(scenarios)) {

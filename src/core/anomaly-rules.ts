@@ -9,10 +9,7 @@
  * - wrong_pin_burst: unknown PINs at `doors` or more distinct doors of the site within `withinMs`, at most one
  *   finding per `withinMs` however long the burst goes on.
  */
-import { zoneOffsetMs } from './site-time.js';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+export { GrantHours, siteHour } from './grant-hours.js';
 
 export interface AnomalyPolicy {
   newHour: { enabled: boolean; days: number; minHistory: number };
@@ -45,74 +42,6 @@ export interface BurstFinding {
 }
 
 export type AnomalyFinding = NewHourFinding | AfterWindowFinding | BurstFinding;
-
-/** The hour of day (0-23) on the site's wall clock at instant `ms`. */
-export function siteHour(ms: number, zone: string): number {
-  const local = ms + zoneOffsetMs(ms, zone);
-  return Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
-}
-
-/** One day of one person's grants: the hours of day they fell in (bit h = hour h) and how many. */
-interface DaySummary {
-  day: number;
-  hoursMask: number;
-  grants: number;
-}
-
-/**
- * Each person's grants of the last `days` days, as a 24-bit mask of site hours and a count per UTC day: a ring of
- * `days` slots, so memory stays bounded and a grant costs O(1) to note and O(days) to check.
- */
-export class GrantHours {
-  private readonly people = new Map<number, DaySummary[]>();
-
-  constructor(
-    private readonly policy: AnomalyPolicy['newHour'],
-    private readonly zone: string,
-  ) {}
-
-  /** Notes a grant from history (the event table at start), without judging it. */
-  note(personId: number, atMs: number): void {
-    const day = Math.floor(atMs / DAY_MS);
-    let ring = this.people.get(personId);
-    if (!ring) this.people.set(personId, (ring = []));
-    const slot = day % this.policy.days;
-    const summary = ring[slot];
-    const bit = 1 << siteHour(atMs, this.zone);
-    // A slot last used more than `days` ago holds a day that left the window: it starts again.
-    if (!summary || summary.day !== day) {
-      if (summary && summary.day > day) return; // an older grant than the slot already holds: outside the window
-      ring[slot] = { day, hoursMask: bit, grants: 1 };
-    } else {
-      summary.hoursMask |= bit;
-      summary.grants++;
-    }
-  }
-
-  /** Judges a new grant against the window before it, then notes it (so a second use at that hour is not new). */
-  grant(personId: number, atMs: number): NewHourFinding | null {
-    const finding = this.policy.enabled ? this.judge(personId, atMs) : null;
-    this.note(personId, atMs);
-    return finding;
-  }
-
-  private judge(personId: number, atMs: number): NewHourFinding | null {
-    const ring = this.people.get(personId);
-    if (!ring) return null;
-    const today = Math.floor(atMs / DAY_MS);
-    let mask = 0;
-    let grants = 0;
-    for (const s of ring) {
-      if (!s || s.day <= today - this.policy.days || s.day > today) continue;
-      mask |= s.hoursMask;
-      grants += s.grants;
-    }
-    const hour = siteHour(atMs, this.zone);
-    if (grants < this.policy.minHistory || (mask & (1 << hour)) !== 0) return null;
-    const hoursSeen = [...Array(24).keys()].filter((h) => (mask & (1 << h)) !== 0);
-    return { rule: 'new_hour', hour, grantsInWindow: grants, hoursSeen };
-  }
-}
 
 /** A person's reservation windows as storage knows them: when the last one ended, and whether one is ahead. */
 export interface ReservationWindows {

@@ -3,7 +3,7 @@
  * decision path gains nothing, not even a query. A rule's finding is recorded as an `access_anomaly` alarm event,
  * which then goes out as every event does (logged at warning, MQTT and webhooks from the outbox). Contract: start()
  * reads the last `days` days of grants once, a page per turn of the event loop (what is recorded meanwhile waits and
- * is judged after it); after that a grant costs O(days) in memory, a wrong PIN O(burst), and only a no_reservation
+ * is judged after it); after that a grant costs O(days) time in a bounded, compact store (core/grant-hours.ts), a wrong PIN O(burst), and only a no_reservation
  * refusal of a PIN reads storage (that person's reservation windows). No PIN is ever in it: the rules never see one.
  */
 import { anomalyPolicy, type AnomaliesConfig } from '../config/anomaly-schema.js';

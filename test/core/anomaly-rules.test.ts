@@ -63,6 +63,15 @@ describe('new_hour', () => {
     expect(hours.grant(1, at('2026-03-12T09:50:00Z'))).toBeNull();
   });
 
+  it('reads the site hour across a DST change, a quarter hour apart (the zone offsets it keeps do not go stale)', () => {
+    const hours = new GrantHours({ enabled: true, days: 30, minHistory: 1 }, 'Europe/London');
+    hours.note(1, at('2026-03-29T00:50:00Z')); // 00:50 GMT
+    // 01:00Z the clocks go forward: 01:05Z is 02:05 BST, and the same instant a day earlier was 01:05 GMT.
+    expect(hours.grant(1, at('2026-03-29T01:05:00Z'))).toMatchObject({ hour: 2, hoursSeen: [0] });
+    expect(hours.grant(2, at('2026-03-28T01:05:00Z'))).toBeNull();
+    expect(hours.grant(2, at('2026-03-29T01:05:00Z'))).toMatchObject({ hour: 2, hoursSeen: [1] });
+  });
+
   it('finds nothing when disabled, but still learns', () => {
     const hours = new GrantHours({ ...NEW_HOUR, enabled: false }, 'UTC');
     morning(hours, 1, 10);
@@ -74,6 +83,43 @@ describe('new_hour', () => {
     hours.note(1, at('2026-03-01T09:00:00Z'));
     expect(hours.grant(1, at('2026-03-02T15:00:00Z'))).toMatchObject({ hour: 15, grantsInWindow: 1 });
     expect(hours.grant(1, at('2026-03-05T03:00:00Z'))).toBeNull(); // nothing left in the 2-day window
+  });
+  it('forgets a person unseen for longer than the window, and reuses their slot before growing', () => {
+    const hours = new GrantHours({ enabled: true, days: 2, minHistory: 1 }, 'UTC');
+    const march = at('2026-03-01T09:00:00Z');
+    for (let p = 1; p <= 1024; p++) hours.note(p, march);
+    expect(hours.slotCapacity).toBe(1024);
+    // Three days on (past the 2-day window), 1024 others: the first lot is forgotten and its slots taken over.
+    for (let p = 2001; p <= 3024; p++) hours.note(p, march + 3 * DAY);
+    expect(hours.people).toBe(1024);
+    expect(hours.slotCapacity).toBe(1024);
+    // A forgotten person starts again as a newcomer: their old morning is gone, and so is their history.
+    expect(hours.grant(1, march + 3 * DAY + 6 * HOUR)).toBeNull();
+    expect(hours.people).toBe(1025);
+    // Someone still in their window is kept: the store grows instead.
+    expect(hours.grant(2001, march + 3 * DAY + 6 * HOUR)).toMatchObject({ hour: 15, hoursSeen: [9], grantsInWindow: 1 });
+    expect(hours.slotCapacity).toBe(2048);
+  });
+
+  it('keeps one person apart from the next in the store (slots do not bleed into each other)', () => {
+    const hours = new GrantHours({ enabled: true, days: 3, minHistory: 1 }, 'UTC');
+    for (let p = 1; p <= 3000; p++) hours.note(p, at('2026-03-01T00:30:00Z') + (p % 24) * HOUR);
+    for (let p = 1; p <= 3000; p += 499) {
+      expect(hours.grant(p, at('2026-03-02T00:30:00Z') + ((p + 1) % 24) * HOUR)).toEqual({
+        rule: 'new_hour',
+        hour: (p + 1) % 24,
+        grantsInWindow: 1,
+        hoursSeen: [p % 24],
+      });
+    }
+  });
+
+  it('counts many grants a day, and a grant older than the window held is not noted', () => {
+    const hours = new GrantHours({ enabled: true, days: 5, minHistory: 300 }, 'UTC');
+    for (let n = 0; n < 299; n++) hours.note(1, at('2026-03-10T09:00:00Z') + n * 1000);
+    hours.note(1, at('2026-03-01T15:00:00Z')); // 9 days before the newest: outside the window
+    expect(hours.grant(1, at('2026-03-11T15:00:00Z'))).toBeNull(); // 299 < 300
+    expect(hours.grant(1, at('2026-03-11T16:00:00Z'))).toMatchObject({ grantsInWindow: 300, hoursSeen: [9, 15] });
   });
 });
 
