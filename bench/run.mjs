@@ -6,6 +6,7 @@ import { scenarioSync } from './sync-scenario.mjs';
 import { scenarioConsole } from './console-scenario.mjs';
 import { scenarioWebhooks } from './webhook-scenario.mjs';
 import { scenarioScale } from './scale-scenario.mjs';
+import { scenarioAnomaly } from './anomaly-memory.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -24,6 +25,7 @@ const scenarios = {
   console: scenarioConsole,
   webhooks: scenarioWebhooks,
   scale: scenarioScale,
+  anomaly: scenarioAnomaly,
 };
 const rows = [];
 for (const [name, run] of Object.entries(scenarios)) {

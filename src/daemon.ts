@@ -25,6 +25,7 @@ import { ApiHost } from './api/api-host.js';
 import { MqttBridge } from './mqtt/bridge.js';
 import { EventBus } from './services/bus.js';
 import { ClockWatch } from './services/clock-watch.js';
+import { AnomalyWatch } from './services/anomaly-watch.js';
 import { EventLog } from './services/event-log.js';
 import { HelperThreads } from './services/helper-threads.js';
 import { PinExpiryWatch } from './services/pin-expiry-watch.js';
@@ -230,6 +231,16 @@ export class Daemon {
     const control = new ControlServer(opened.mode === 'readonly' ? runtime : config.data_dir, (req) => this.request(req), log.child('control'));
     const all = [
       new EventLog(this.bus, log),
+      new AnomalyWatch({
+        anomalies: config.anomalies,
+        zone: config.site.time_zone,
+        doors: config.doors,
+        db: () => this.store?.db,
+        bus: this.bus,
+        events: writer,
+        log,
+        nowMs: () => this.clock.wallMs(),
+      }),
       this.storageWatch,
       this.mqtt,
       this.sync,

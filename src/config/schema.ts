@@ -10,6 +10,7 @@ import { emailSchema } from './email-schema.js';
 import { syncSchema } from './sync-schema.js';
 import { topicPrefixProblem } from '../core/topic-rules.js';
 import { lockoutSchema } from './lockout-schema.js';
+import { anomaliesSchema } from './anomaly-schema.js';
 import { holidaysSchema, shiftsSchema } from './calendar-schema.js';
 
 /** The hostname, cut to what a topic level may safely hold. */
@@ -105,6 +106,7 @@ export const configSchema = z
       .prefault({})
       .describe('Who gets standing access.'),
     lockout: lockoutSchema,
+    anomalies: anomaliesSchema,
     clock: z
       .strictObject({
         trust: z

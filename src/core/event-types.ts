@@ -76,6 +76,8 @@ export const EVENT_TYPES = {
   pin_expiring: { code: 86, scope: 'controller', title: 'PIN expiring soon' },
   // A spreadsheet of people imported (`keypadd person import`): counts only, never a name or a PIN.
   people_imported: { code: 88, scope: 'controller', title: 'People imported' },
+  // A suspicious pattern among access events (core/anomaly-rules.ts): the decision stands, this only tells.
+  access_anomaly: { code: 87, scope: 'door', title: 'Suspicious access', alarm: true },
   // DoorFlow's 90-91 are tamper events; the reader's own health follows them.
   tamper: { code: 90, scope: 'door', title: 'Tamper', alarm: true },
   tamper_cleared: { code: 91, scope: 'door', title: 'Tamper cleared' },
