@@ -60,8 +60,9 @@ export class CredentialRepo {
 
   list(filter: { personId?: number | undefined; limit: number; offset: number }): CredentialRow[] {
     const w = where([['person_id = ?', filter.personId]]);
+    // rowid breaks a tie of created_at (whole seconds) in the order of creation; the id is random and would not.
     return this.db
-      .prepare(`SELECT * FROM credentials ${w.sql} ORDER BY created_at, id LIMIT ? OFFSET ?`)
+      .prepare(`SELECT * FROM credentials ${w.sql} ORDER BY created_at, rowid LIMIT ? OFFSET ?`)
       .all(...w.params, filter.limit, filter.offset) as CredentialRow[];
   }
 

@@ -245,6 +245,17 @@ describe('PIN at rest', () => {
   });
 });
 
+describe('listing credentials', () => {
+  it('lists credentials made in the same second in the order they were made, not by their random ids', () => {
+    s = openScratch();
+    const made = ['Ann', 'Ben', 'Cas', 'Dee', 'Eve', 'Fay', 'Gus', 'Hal'].map(
+      (first) => createCredential(s.ctx, { person_id: person(first, 'Same-Second'), credential_type_id: PIN, value: '******' }).credential.id,
+    );
+    expect(new Set(listCredentials(s.ctx, {}).map((c) => c.created_at)).size).toBe(1);
+    expect(listCredentials(s.ctx, {}).map((c) => c.id)).toEqual(made);
+  });
+});
+
 describe('duress PINs (issue 20: keypadd extension duress: true)', () => {
   it('a person has a duress PIN beside their PIN, at most one; a card cannot be one, and a non-boolean is refused', () => {
     s = openScratch();
