@@ -107,10 +107,13 @@ function refuseIfLost(dataDir: string, readonly: boolean): void {
  * up), so the readable values go. secure_delete zeroes the freed bytes in the database file; the WAL still holds the
  * old pages until a TRUNCATE checkpoint.
  */
+/** forgetPlaintextPins' statement (exported for its EXPLAIN QUERY PLAN test): through credentials_readable_pins. */
+export const FORGET_READABLE_PINS_SQL = `UPDATE credentials SET value = NULL WHERE credential_type_id = 6 AND value IS NOT NULL`;
+
 function forgetPlaintextPins(db: Db): void {
   const removed = db
     .transaction(() => {
-      const n = db.prepare(`UPDATE credentials SET value = NULL WHERE credential_type_id = 6 AND value IS NOT NULL`).run().changes;
+      const n = db.prepare(FORGET_READABLE_PINS_SQL).run().changes;
       const label = `${n} readable PIN value${n === 1 ? '' : 's'} removed: pin_policy.storage is digest (the PINs still work)`;
       if (n > 0) new EventRepo(db).append(newEvent('pin_values_removed', { door_id: null, event_label: label, detail: { count: n } }, now()));
       return n;
