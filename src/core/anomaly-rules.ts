@@ -6,8 +6,8 @@
  *   fell, once they have at least `minHistory` grants in that window (a newcomer's first uses are not suspicious);
  * - after_window: a PIN of a person whose access comes from reservations (a visitor), refused because none is
  *   running, after the last one ended and with none ahead;
- * - wrong_pin_burst: unknown PINs at `doors` or more distinct doors of the site within `withinMs`, at most one
- *   finding per `withinMs` however long the burst goes on.
+ * - wrong_pin_burst: wrong PINs (see countsTowardBurst) at `doors` or more distinct doors of the site within
+ *   `withinMs`, at most one finding per `withinMs` however long the burst goes on.
  */
 export { GrantHours, siteHour } from './grant-hours.js';
 
@@ -68,7 +68,16 @@ export function mayBeAfterWindow(policy: AnomalyPolicy['afterWindow'], denial: {
 }
 
 /**
- * Unknown PINs across the site's doors. After a finding the window starts empty and nothing is found again for
+ * Whether a refusal is a wrong PIN for wrong_pin_burst: an unknown PIN, or a PIN typed at a keypad already locked out
+ * (not looked up, so it may be anything: an attacker who keeps typing at a locked keypad while trying others is still
+ * one burst). A lockdown refusal is not counted: under lockdown every PIN is refused, valid ones included.
+ */
+export function countsTowardBurst(denial: { credentialType: string | null; reason: string | null }): boolean {
+  return denial.credentialType === 'PIN' && (denial.reason === 'unknown_credential' || denial.reason === 'locked_out');
+}
+
+/**
+ * Wrong PINs across the site's doors. After a finding the window starts empty and nothing is found again for
  * `withinMs`: one event per burst, and an attack that goes on is reported again each window, not once per PIN.
  */
 export class WrongPinBursts {

@@ -7,7 +7,7 @@
  * refusal of a PIN reads storage (that person's reservation windows). No PIN is ever in it: the rules never see one.
  */
 import { anomalyPolicy, type AnomaliesConfig } from '../config/anomaly-schema.js';
-import { afterWindow, GrantHours, mayBeAfterWindow, WrongPinBursts, type AnomalyFinding, type AnomalyPolicy } from '../core/anomaly-rules.js';
+import { afterWindow, countsTowardBurst, GrantHours, mayBeAfterWindow, WrongPinBursts, type AnomalyFinding, type AnomalyPolicy } from '../core/anomaly-rules.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import type { Logger } from '../log.js';
 import { AnomalyRepo } from '../storage/anomaly-repo.js';
@@ -114,12 +114,12 @@ export class AnomalyWatch implements Service {
       if (found) this.raise(row, found);
       return;
     }
-    if (row.credential_type === 'PIN' && row.reason === 'unknown_credential') {
+    const denial = { credentialType: row.credential_type, reason: row.reason, atMs };
+    if (countsTowardBurst(denial)) {
       const found = this.bursts.wrongPin(row.door_id, atMs);
       if (found) this.raise(row, found);
       return;
     }
-    const denial = { credentialType: row.credential_type, reason: row.reason, atMs };
     if (row.person_id === null || !mayBeAfterWindow(this.policy.afterWindow, denial)) return;
     const db = this.options.db();
     if (!db) return;

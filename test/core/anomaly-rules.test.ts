@@ -4,7 +4,7 @@
  * burst needs enough distinct doors and is found once per window.
  */
 import { describe, expect, it } from 'vitest';
-import { afterWindow, GrantHours, siteHour, WrongPinBursts, type AnomalyPolicy } from '../../src/core/anomaly-rules.js';
+import { afterWindow, countsTowardBurst, GrantHours, siteHour, WrongPinBursts, type AnomalyPolicy } from '../../src/core/anomaly-rules.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -169,5 +169,26 @@ describe('wrong_pin_burst', () => {
     const off = new WrongPinBursts({ ...policy, enabled: false });
     expect(off.wrongPin(1, t0)).toBeNull();
     expect(off.wrongPin(2, t0 + 1000)).toBeNull();
+  });
+
+  it('counts PINs typed at a locked-out keypad, so an attacker who keeps typing there while trying another door is a burst', () => {
+    const pin = (reason: string) => ({ credentialType: 'PIN', reason });
+    expect(countsTowardBurst(pin('unknown_credential'))).toBe(true);
+    expect(countsTowardBurst(pin('locked_out'))).toBe(true);
+    // Under lockdown every PIN is refused, valid ones too: not a sign of guessing.
+    expect(countsTowardBurst(pin('lockdown'))).toBe(false);
+    expect(countsTowardBurst(pin('no_reservation'))).toBe(false);
+    expect(countsTowardBurst({ credentialType: 'CARD', reason: 'unknown_credential' })).toBe(false);
+    expect(countsTowardBurst({ credentialType: 'CARD', reason: 'locked_out' })).toBe(false);
+
+    // Door 1's keypad is locked out (its wrong PINs were before this window); the attacker types on there and at door 2.
+    const bursts = new WrongPinBursts(policy);
+    const refusals: [number, string, number][] = [
+      [1, 'locked_out', t0],
+      [1, 'locked_out', t0 + 2_000],
+      [2, 'unknown_credential', t0 + 10_000],
+    ];
+    const found = refusals.filter(([, reason]) => countsTowardBurst(pin(reason))).map(([door, , atMs]) => bursts.wrongPin(door, atMs));
+    expect(found.at(-1)).toEqual({ rule: 'wrong_pin_burst', doors: [1, 2], count: 3 });
   });
 });
