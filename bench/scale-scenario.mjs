@@ -84,7 +84,9 @@ export async function scenarioScale({ scale }) {
   await decisionLatencies(daemon, pins, 200, random);
   const lat = summary(await decisionLatencies(daemon, pins, 10_000, random));
   await daemon.stop();
-  remove();
+  // BENCH_KEEP=1 keeps the million-people data dir for profiling a start on it (its path goes to stderr).
+  if (process.env.BENCH_KEEP === '1') process.stderr.write(`scale: data dir kept at ${dir}\n`);
+  else remove();
 
   const synced = state.status === 'complete';
   const c = state.last_counts;
