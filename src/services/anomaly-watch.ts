@@ -7,7 +7,15 @@
  * refusal of a PIN reads storage (that person's reservation windows). No PIN is ever in it: the rules never see one.
  */
 import { anomalyPolicy, type AnomaliesConfig } from '../config/anomaly-schema.js';
-import { afterWindow, countsTowardBurst, GrantHours, mayBeAfterWindow, WrongPinBursts, type AnomalyFinding, type AnomalyPolicy } from '../core/anomaly-rules.js';
+import {
+  afterWindow,
+  countsTowardBurst,
+  GrantHours,
+  mayBeAfterWindow,
+  WrongPinBursts,
+  type AnomalyFinding,
+  type AnomalyPolicy,
+} from '../core/anomaly-rules.js';
 import { toIsoSeconds } from '../core/site-time.js';
 import type { Logger } from '../log.js';
 import { AnomalyRepo } from '../storage/anomaly-repo.js';
