@@ -39,7 +39,7 @@ import { EventWriter } from './storage/event-writer.js';
 import { EventRepo } from './storage/event-repo.js';
 import { LockoutRepo } from './storage/lockout-repo.js';
 import { MQTT_OUTBOX } from './storage/outbox-repo.js';
-import { WEBHOOK_OUTBOX_PREFIX } from './storage/notification-rule-repo.js';
+import { NotificationRuleRepo, WEBHOOK_OUTBOX_PREFIX } from './storage/notification-rule-repo.js';
 import { openStorage, reserveBytes, type StorageMode } from './storage/open-storage.js';
 import { readSpool, runtimeDir, spoolDir } from './storage/spool.js';
 import type { Store } from './storage/store.js';
@@ -205,6 +205,7 @@ export class Daemon {
         this.bus,
         writer,
         log.child('webhooks'),
+        () => this.anyWebhookRule(),
       );
     const webhooks = () => {
       const w = this.webhooks?.summary();
@@ -296,6 +297,15 @@ export class Daemon {
   }
 
   /** Tests shorten sync's retry backoff; production keeps the default (1 s, doubling). */
+  /** Whether an active webhook rule exists: read on the main thread's connection, false when it cannot be read. */
+  private anyWebhookRule(): boolean {
+    try {
+      return this.store !== undefined && new NotificationRuleRepo(this.store.db).anyActive();
+    } catch {
+      return false;
+    }
+  }
+
   private retryBaseMs(): number | undefined {
     const v = Number((this.opts.env ?? process.env).KEYPADD_TEST_SYNC_RETRY_MS);
     return Number.isFinite(v) && v > 0 ? v : undefined;

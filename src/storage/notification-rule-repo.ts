@@ -166,6 +166,11 @@ export class NotificationRuleRepo {
     return (this.db.prepare(`SELECT ${COLUMNS} FROM notification_rules ORDER BY id`).all() as Raw[]).map(row);
   }
 
+  /** Whether any rule is active (the daemon starts the webhook worker only then). */
+  anyActive(): boolean {
+    return this.db.prepare(`SELECT 1 FROM notification_rules WHERE active = 1 LIMIT 1`).get() !== undefined;
+  }
+
   /** The active rules with their secrets: for the webhook worker only. */
   activeWithSecrets(): (NotificationRuleRow & { secret: string })[] {
     return (this.db.prepare(`SELECT ${COLUMNS}, secret FROM notification_rules WHERE active = 1 ORDER BY id`).all() as Raw[]).map((r) => ({

@@ -2,6 +2,11 @@
  * The daemon's side of webhooks: starts the delivery worker (restarted if it dies; it resumes from the saved cursors),
  * wakes it when an event is stored, records the notices it sends (parked, failing, recovered) and keeps the rules'
  * latest state for status and MQTT. Nothing here waits on an endpoint.
+ *
+ * The worker (a whole V8 isolate, about 9 MB) starts only once an active rule exists: a controller without webhooks
+ * does not pay for it. Until then the host looks for a rule every `lookMs` (1 s) (one indexed read of a small table); a
+ * rule's outbox cursor is made with the rule, so the events stored before the worker starts are delivered all the same.
+ * Once started the worker stays up, even if every rule is deleted again.
  */
 import type { Logger } from '../log.js';
 import type { EventBus } from '../services/bus.js';
@@ -29,12 +34,17 @@ export class WebhookHost implements Service {
   private rules: RuleState[] = [];
   private off?: () => void;
   private wakeQueued = false;
+  private looking?: NodeJS.Timeout;
+  private started = false;
 
+  /** `hasRules`: whether an active notification rule exists now (read from storage; false when it cannot be read). */
   constructor(
     data: WebhookData,
     private readonly bus: EventBus,
     private readonly events: EventSink,
     private readonly log: Logger,
+    private readonly hasRules: () => boolean,
+    private readonly lookMs = 1000,
   ) {
     this.worker = new SupervisedWorker({
       url: WORKER,
@@ -47,6 +57,23 @@ export class WebhookHost implements Service {
   }
 
   async start(): Promise<void> {
+    if (this.hasRules()) return this.startWorker();
+    this.looking = setInterval(() => {
+      if (!this.hasRules()) return;
+      clearInterval(this.looking);
+      this.looking = undefined;
+      this.startWorker().catch((err: unknown) => this.log.error(`webhook worker did not start: ${(err as Error).message}`));
+    }, this.lookMs);
+    this.looking.unref();
+  }
+
+  /** Whether the delivery worker has been started (false until an active rule exists). */
+  get workerStarted(): boolean {
+    return this.started;
+  }
+
+  private async startWorker(): Promise<void> {
+    this.started = true;
     await this.worker.start();
     // One wake per turn of the loop however many events were stored in it: the worker reads them in batches.
     this.off = this.bus.on('event.recorded', () => {
@@ -60,7 +87,9 @@ export class WebhookHost implements Service {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.looking);
     this.off?.();
+    if (!this.started) return;
     await this.worker.stop({ type: 'stop' }, 3000);
   }
 
