@@ -126,6 +126,7 @@ export class Daemon {
           // Every active webhook rule's cursor, whatever rules exist when the prune runs.
           outboxPrefixes: [WEBHOOK_OUTBOX_PREFIX],
         },
+        busyAlarmMs: Number((this.opts.env ?? process.env).KEYPADD_TEST_STORAGE_BUSY_ALARM_MS) || undefined,
       },
       log.child('events'),
     ));
@@ -344,6 +345,8 @@ export class Daemon {
       read_only: this.storageMode !== 'normal',
       mode: this.storageMode,
       spooled: w?.spooled ?? 0,
+      // Another connection holds the write lock (a sync's apply), not yet for long: events wait in the spool.
+      busy_since: failing === null && w?.busySince ? new Date(w.busySince).toISOString() : null,
       last_error: w?.lastError ?? null,
     };
   }

@@ -13,6 +13,11 @@ export interface WriterData {
   reserveBytes: number;
   /** Events past this age are pruned, only those every listed outbox has delivered (storage/prune.ts). */
   retention: { days: number; outboxes: readonly string[]; outboxPrefixes?: readonly string[] };
+  /**
+   * How long another connection may hold the write lock (a sync applying a large pull: 21-22 s at a million people)
+   * before storage is reported failing; meanwhile events go to the spool and storage is only "busy". Default 120 s.
+   */
+  busyAlarmMs?: number;
 }
 
 export type ToWorker =
@@ -37,8 +42,11 @@ export type FromWorker =
   | { type: 'flushed'; token: number }
   /** These events (and the lockouts sent with them) are in the spool: the daemon may let go of them. */
   | { type: 'spooled'; refs: number[]; reason: string }
-  /** The database refused writes (`reason` says why, plainly), or takes them again (reason null). */
-  | { type: 'storage'; failing: boolean; reason: string | null }
+  /**
+   * The database refused writes (`reason` says why, plainly), or takes them again (reason null). `busy`: it refused
+   * only because another connection holds the write lock, for less than `busyAlarmMs` so far (not a failure yet).
+   */
+  | { type: 'storage'; failing: boolean; reason: string | null; busy?: boolean }
   /** Neither the database nor the spool took the events: they stay with the daemon and are sent again. */
   | { type: 'error'; message: string }
   /** The disk was full, and the reserve was freed to make room. */

@@ -35,6 +35,9 @@ let queue: ToWorker[] = [];
 let scheduled = false;
 let spooling = false;
 let reason: string | null = null;
+/** Since when the database has refused writes only because another connection holds the lock; null otherwise. */
+let busySince: number | null = null;
+const BUSY_REASON = "another connection holds the database's write lock (a sync applying a large pull?)";
 /** Failed tries of the database (or the spool) in a row: the backoff's attempt. */
 let retries = 0;
 /** Retries of the database: from 100 ms, doubling to 5 s. */
@@ -49,7 +52,7 @@ function openDb(): boolean {
   try {
     // Two seconds for another writer's lock, not five: past it the events go to the spool, and a stop is not held
     // up waiting on a lock. A sync's apply takes about 1 s at 100,000 people, but 21-22 s for a first pull of a
-    // million: then the events are spooled (none lost) and status says storage is failing until the apply commits.
+    // million: then the events are spooled (none lost) and storage is "busy" until the apply commits (enterSpoolFor).
     db ??= openDatabase(data.dataDir, { alreadyChecked: true, busyTimeoutMs: 2000 });
     repos ??= { events: new EventRepo(db), lockouts: new LockoutRepo(db), modes: new DoorModeRepo(db) };
     return true;
@@ -69,9 +72,27 @@ function describe(err: unknown): string {
 }
 
 function enterSpool(why: string): void {
-  if (!spooling || why !== reason) send({ type: 'storage', failing: true, reason: why });
+  if (!spooling || why !== reason || busySince !== null) send({ type: 'storage', failing: true, reason: why });
   spooling = true;
   reason = why;
+  busySince = null;
+}
+
+/** A write lock held elsewhere is only "busy" until `busyAlarmMs`; past it, or for any other error, a failure. */
+function enterSpoolFor(err: unknown): void {
+  if (!isBusy(err) || (spooling && busySince === null)) return enterSpool(describe(err));
+  if (busySince === null) {
+    busySince = Date.now();
+    lastReplayError = null; // only this episode's tries count below
+  }
+  if (Date.now() - busySince >= (data.busyAlarmMs ?? 120_000)) return enterSpool(`the database refuses writes (${(err as Error).message})`);
+  if (!spooling) send({ type: 'storage', failing: false, busy: true, reason: BUSY_REASON });
+  spooling = true;
+  reason = BUSY_REASON;
+}
+
+function isBusy(err: unknown): boolean {
+  return /^SQLITE_BUSY/.test((err as { code?: string }).code ?? '');
 }
 
 function schedule(delayMs = 0): void {
@@ -121,6 +142,8 @@ function commit(): void {
   const batch = queue;
   queue = [];
   if (spooling && !recover()) {
+    // Still busy: the lock may have been held long enough to count as a failure now.
+    if (busySince !== null && lastReplayError !== null) enterSpoolFor(lastReplayError);
     if (batch.length > 0) toSpool(batch);
     // Keep trying the database, with nothing new to store too: the spool goes in as soon as it takes writes.
     if (!data.readonly) schedule(Math.max(50, nextRecoveryAt - Date.now()));
@@ -137,7 +160,7 @@ function commit(): void {
       queue = [...batch, ...queue];
       return schedule();
     }
-    enterSpool(describe(err));
+    enterSpoolFor(err);
     toSpool(batch);
     if (!data.readonly) schedule(100);
     return;
@@ -184,6 +207,8 @@ function recover(): boolean {
   if (!openDb() || !replay()) return false;
   spooling = false;
   reason = null;
+  busySince = null;
+  lastReplayError = null;
   retries = 0;
   send({ type: 'storage', failing: false, reason: null });
   return true;

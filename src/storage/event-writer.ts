@@ -49,6 +49,11 @@ export interface StorageState {
   spooled: number;
   /** Since when neither the database nor the spool takes events (they wait in memory); null otherwise. */
   losingSince: number | null;
+  /**
+   * Since when another connection has held the write lock (a sync's apply), not yet long enough to count as failing:
+   * events go to the spool meanwhile. Null otherwise.
+   */
+  busySince: number | null;
 }
 
 export class EventWriter implements EventSink {
@@ -68,7 +73,7 @@ export class EventWriter implements EventSink {
   private draining = false;
   private drainScheduled = false;
   private closed: ((m: Extract<FromWorker, { type: 'closed' }>) => void) | null = null;
-  readonly storage: StorageState = { failingSince: null, reason: null, lastError: null, spooled: 0, losingSince: null };
+  readonly storage: StorageState = { failingSince: null, reason: null, lastError: null, spooled: 0, losingSince: null, busySince: null };
   /** Commit failures reported by the worker. */
   errors = 0;
   /** Events dropped because too many were waiting in memory for storage that would take none. */
@@ -234,9 +239,11 @@ export class EventWriter implements EventSink {
         return;
       case 'storage':
         this.storage.failingSince = m.failing ? (this.storage.failingSince ?? Date.now()) : null;
+        this.storage.busySince = m.busy ? (this.storage.busySince ?? Date.now()) : null;
         this.storage.reason = m.reason;
         if (m.failing)
           this.log.error(`storing events failed: ${m.reason}; they go to the spool (${this.data.spoolDir}) until the database takes them`);
+        else if (m.busy) this.log.info(`storage busy: ${m.reason}; events go to the spool (${this.data.spoolDir}) until it is released`);
         else this.log.warn('the database takes writes again: the spool is stored');
         for (const l of this.storageListeners) l(this.storage);
         return;

@@ -33,7 +33,7 @@ export function registerStatus(program: Command): void {
           return print(s, { running: true, ...live }, () =>
             [
               `keypadd ${live.version} running${live.sim ? ' (simulated door)' : ''}, up ${live.uptime_s} s; clock trusted: ${live.clock_trusted}${live.clock_problem ? ` (${live.clock_problem})` : ''}`,
-              `storage: ${live.storage.healthy ? 'healthy' : `FAILING since ${live.storage.since}: ${live.storage.problem}`}`,
+              `storage: ${live.storage.healthy ? (live.storage.busy_since ? `healthy, busy since ${live.storage.busy_since} (another connection holds the write lock; ${live.storage.spooled} events in the spool)` : 'healthy') : `FAILING since ${live.storage.since}: ${live.storage.problem}`}`,
               `MQTT: ${mqtt}; events waiting to be stored: ${live.event_backlog}`,
               ...(live.webhooks?.details ?? []).map(
                 (w) =>
