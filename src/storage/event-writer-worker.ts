@@ -264,6 +264,18 @@ function close(budgetMs: number): void {
   queue = [];
   const events = (ms: ToWorker[]) => ms.filter((m) => m.type === 'event').length;
   let stored = 0;
+  // The database may take writes again since the last try: store the spool now, before a shutdown, rather than
+  // leave it in a runtime dir that a reboot empties. One try, waiting for a lock held elsewhere for what is left of
+  // the budget but half a second (not longer: the worker is terminated past its grace, and must not be in SQLite then).
+  if (spooling && !data.readonly) {
+    try {
+      db?.pragma(`busy_timeout = ${Math.max(0, Math.floor(deadline - performance.now() - 500))}`);
+    } catch {
+      // A connection that cannot even set this will fail the try below, which says why.
+    }
+    nextRecoveryAt = 0;
+    recover();
+  }
   while (pending.length > 0 && !spooling && performance.now() < deadline && (db || openDb())) {
     const chunk = pending.splice(0, 2000);
     try {

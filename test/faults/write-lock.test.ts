@@ -69,6 +69,26 @@ describe('a write lock held by another connection', () => {
     expect(d.stderr).not.toMatch(/storing events failed/);
   });
 
+  it('a stop while the lock is held stores the spool once the lock goes, rather than leave it to a reboot', async () => {
+    const d = await start(60_000);
+    const release = holdWriteLock(d);
+    expect((await d.cli.runAsync('sim', 'key', '--door', '1', '99999#')).status).toBe(0);
+    await eventually(
+      () => storage(d),
+      (s) => s.spooled === 1,
+      10_000,
+    );
+    // Released 2.5 s into the stop: later than any try the writer had begun before it (each waits at most 2 s for the
+    // lock), within the 3.5 s the stop gives it.
+    const stopped = d.stop('SIGTERM');
+    await new Promise((r) => setTimeout(r, 2500));
+    release();
+    expect(await stopped).toBe(0);
+    // Read without starting keypadd again: the spool was stored by the stop itself.
+    expect(events(d).map((e) => e.event_type)).toContain('access_denied');
+    expect(d.stderr).not.toMatch(/spooled to/);
+  });
+
   it('is a failure once held past busyAlarmMs: FAILING in status and the events_spooled alarm, and still nothing lost', async () => {
     const d = await start(1500);
     const release = holdWriteLock(d);
