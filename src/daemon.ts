@@ -126,7 +126,7 @@ export class Daemon {
           // Every active webhook rule's cursor, whatever rules exist when the prune runs.
           outboxPrefixes: [WEBHOOK_OUTBOX_PREFIX],
         },
-        busyAlarmMs: Number((this.opts.env ?? process.env).KEYPADD_TEST_STORAGE_BUSY_ALARM_MS) || undefined,
+        busyAlarmMs: this.testMs('KEYPADD_TEST_STORAGE_BUSY_ALARM_MS'),
       },
       log.child('events'),
     ));
@@ -297,7 +297,6 @@ export class Daemon {
     this.storageMode = 'normal';
   }
 
-  /** Tests shorten sync's retry backoff; production keeps the default (1 s, doubling). */
   /** Whether an active webhook rule exists: read on the main thread's connection, false when it cannot be read. */
   private anyWebhookRule(): boolean {
     try {
@@ -307,8 +306,14 @@ export class Daemon {
     }
   }
 
+  /** Tests shorten sync's retry backoff; production keeps the default (1 s, doubling). */
   private retryBaseMs(): number | undefined {
-    const v = Number((this.opts.env ?? process.env).KEYPADD_TEST_SYNC_RETRY_MS);
+    return this.testMs('KEYPADD_TEST_SYNC_RETRY_MS');
+  }
+
+  /** A positive time in ms from a KEYPADD_TEST_* variable, or undefined: production keeps the default. */
+  private testMs(name: string): number | undefined {
+    const v = Number((this.opts.env ?? process.env)[name]);
     return Number.isFinite(v) && v > 0 ? v : undefined;
   }
 

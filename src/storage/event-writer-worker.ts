@@ -80,12 +80,13 @@ function enterSpool(why: string): void {
 
 /** A write lock held elsewhere is only "busy" until `busyAlarmMs`; past it, or for any other error, a failure. */
 function enterSpoolFor(err: unknown): void {
-  if (!isBusy(err) || (spooling && busySince === null)) return enterSpool(describe(err));
-  if (busySince === null) {
+  // Busy counts only from a healthy writer or one already busy: a failing disk that is also locked stays failing.
+  const onlyBusy = isBusy(err) && (!spooling || busySince !== null);
+  if (onlyBusy && busySince === null) {
     busySince = Date.now();
-    lastReplayError = null; // only this episode's tries count below
+    lastReplayError = null; // only this episode's tries count in commit()
   }
-  if (Date.now() - busySince >= (data.busyAlarmMs ?? 120_000)) return enterSpool(`the database refuses writes (${(err as Error).message})`);
+  if (!onlyBusy || Date.now() - busySince! >= (data.busyAlarmMs ?? 120_000)) return enterSpool(describe(err));
   if (!spooling) send({ type: 'storage', failing: false, busy: true, reason: BUSY_REASON });
   spooling = true;
   reason = BUSY_REASON;

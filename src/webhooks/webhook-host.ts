@@ -35,7 +35,6 @@ export class WebhookHost implements Service {
   private off?: () => void;
   private wakeQueued = false;
   private looking?: NodeJS.Timeout;
-  private started = false;
 
   /** `hasRules`: whether an active notification rule exists now (read from storage; false when it cannot be read). */
   constructor(
@@ -69,11 +68,10 @@ export class WebhookHost implements Service {
 
   /** Whether the delivery worker has been started (false until an active rule exists). */
   get workerStarted(): boolean {
-    return this.started;
+    return this.worker.thread !== undefined;
   }
 
   private async startWorker(): Promise<void> {
-    this.started = true;
     await this.worker.start();
     // One wake per turn of the loop however many events were stored in it: the worker reads them in batches.
     this.off = this.bus.on('event.recorded', () => {
@@ -89,7 +87,7 @@ export class WebhookHost implements Service {
   async stop(): Promise<void> {
     clearInterval(this.looking);
     this.off?.();
-    if (!this.started) return;
+    if (!this.workerStarted) return;
     await this.worker.stop({ type: 'stop' }, 3000);
   }
 

@@ -33,7 +33,7 @@ export function registerStatus(program: Command): void {
           return print(s, { running: true, ...live }, () =>
             [
               `keypadd ${live.version} running${live.sim ? ' (simulated door)' : ''}, up ${live.uptime_s} s; clock trusted: ${live.clock_trusted}${live.clock_problem ? ` (${live.clock_problem})` : ''}`,
-              `storage: ${live.storage.healthy ? (live.storage.busy_since ? `healthy, busy since ${live.storage.busy_since} (another connection holds the write lock; ${live.storage.spooled} events in the spool)` : 'healthy') : `FAILING since ${live.storage.since}: ${live.storage.problem}`}`,
+              `storage: ${describeStorage(live.storage)}`,
               `MQTT: ${mqtt}; events waiting to be stored: ${live.event_backlog}`,
               ...(live.webhooks?.details ?? []).map(
                 (w) =>
@@ -61,4 +61,11 @@ export function registerStatus(program: Command): void {
         );
       }),
     );
+}
+
+/** The storage line of `status`: healthy, healthy but busy (a lock held elsewhere), or failing and why. */
+function describeStorage(s: { healthy: boolean; since: string | null; problem: string | null; busy_since: string | null; spooled: number }): string {
+  if (!s.healthy) return `FAILING since ${s.since}: ${s.problem}`;
+  if (s.busy_since) return `healthy, busy since ${s.busy_since} (another connection holds the write lock; ${s.spooled} events in the spool)`;
+  return 'healthy';
 }
